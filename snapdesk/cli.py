@@ -1,0 +1,164 @@
+"""The `snapdesk` console script.
+
+Exit codes: 0 success, 1 failure (one line on stderr naming what to fix), 2 usage.
+No Python traceback reaches a user for an expected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from snapdesk import __version__, config
+
+
+class CliError(Exception):
+    """An expected failure: printed as one line on stderr, exit code 1."""
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="snapdesk",
+        description="Desktop editor for Snapchat ad campaigns. Without a command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"snapdesk {__version__}")
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="open the app against an embedded local Snap API emulator with demo data",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p_sandbox = sub.add_parser("sandbox", help="serve the local Snap API emulator")
+    p_sandbox.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
+    p_sandbox.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    p_sandbox.add_argument("--seed", type=int, default=42, help="seed of the demo data (default 42)")
+    p_sandbox.add_argument("--scale", choices=["demo", "large"], default="demo")
+
+    p_sync = sub.add_parser("sync", help="download ad accounts into the local cache")
+    p_sync.add_argument(
+        "--ad-account",
+        action="append",
+        dest="ad_accounts",
+        metavar="ID",
+        default=None,
+        help="an ad account id (repeatable); default: every account the login can see",
+    )
+    p_sync.add_argument("--json", action="store_true", help="print the cached counts as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            return _cmd_app(args)
+        handler = _COMMANDS[args.command]
+        return handler(args)
+    except CliError as exc:
+        print(f"snapdesk: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("snapdesk: interrupted", file=sys.stderr)
+        return 130
+
+
+# ---------------------------------------------------------------------------- app
+
+
+def _cmd_app(args: argparse.Namespace) -> int:
+    try:
+        from snapdesk.ui.app import run_app
+    except ImportError as exc:  # pragma: no cover - broken installation
+        raise CliError(f"the desktop UI could not start ({exc}); reinstall snapdesk") from exc
+    return run_app(sandbox=bool(args.sandbox), argv=sys.argv[:1])
+
+
+# ---------------------------------------------------------------------------- sandbox
+
+
+def _cmd_sandbox(args: argparse.Namespace) -> int:
+    from snapdesk.sandbox import SandboxServer
+
+    try:
+        server = SandboxServer(host=args.host, port=args.port, seed=args.seed, scale=args.scale)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    try:
+        server.start()
+    except OSError as exc:
+        raise CliError(f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc})") from exc
+    print(f"snapdesk sandbox listening on {server.base_url}", flush=True)
+    print("Point the CLI at it with:", flush=True)
+    print(f"  export SNAPDESK_API_BASE={server.api_base}", flush=True)
+    print(f"  export SNAPDESK_ACCESS_TOKEN={server.token}", flush=True)
+    print("Press Ctrl+C to stop.", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+# ---------------------------------------------------------------------------- sync
+
+
+def _headless_api() -> Any:
+    from snapdesk.api import SnapApi, StaticTokenProvider
+
+    token = config.env_access_token()
+    if token is None:
+        raise CliError(
+            "no Snap access token: set SNAPDESK_ACCESS_TOKEN (or run `snapdesk sandbox` and use "
+            "the token it prints)"
+        )
+    return SnapApi(base_url=config.api_base(), token_provider=StaticTokenProvider(token))
+
+
+def _cmd_sync(args: argparse.Namespace) -> int:
+    from snapdesk.api import SnapError
+    from snapdesk.store import Store
+    from snapdesk.sync import SyncProgress, SyncService
+
+    paths = config.Paths.from_env().ensure()
+
+    def report(p: SyncProgress) -> None:
+        if not args.json:
+            print(f"  {p.message}", file=sys.stderr)
+
+    async def run() -> Any:
+        async with _headless_api() as api:
+            store = Store(paths.database)
+            try:
+                service = SyncService(api=api, store=store)
+                return await service.sync(args.ad_accounts or None, progress=report)
+            finally:
+                store.close()
+
+    try:
+        result = asyncio.run(run())
+    except SnapError as exc:
+        raise CliError(exc.message) from exc
+    for account_id, message in sorted(result.errors.items()):
+        print(f"snapdesk: ad account {account_id}: {message}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.counts, sort_keys=False))
+    else:
+        summary = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in result.counts.items())
+        print(f"Synced {len(result.ad_account_ids)} ad account(s) in {result.elapsed_s:.1f} s: {summary}")
+    return 1 if result.errors else 0
+
+
+_COMMANDS = {
+    "sandbox": _cmd_sandbox,
+    "sync": _cmd_sync,
+}

@@ -1,0 +1,90 @@
+"""The console script's public surface (DESIGN.md, 'Public surfaces')."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from snapdesk import __version__
+from snapdesk.cli import main
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"snapdesk {__version__}"
+
+
+def test_python_dash_m_version() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "snapdesk", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == f"snapdesk {__version__}"
+
+
+def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["no-such-command"])
+    assert exc.value.code == 2
+
+
+def test_sync_without_token_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sync"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "SNAPDESK_ACCESS_TOKEN" in err[0]
+    assert "Traceback" not in err[0]
+
+
+def test_sandbox_refuses_non_loopback(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sandbox", "--host", "0.0.0.0"]) == 1
+    err = capsys.readouterr().err
+    assert "loopback" in err
+    assert "Traceback" not in err
+
+
+def test_sync_json_against_sandbox(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from snapdesk.sandbox import SandboxServer
+
+    with SandboxServer(seed=7, scale="demo") as server:
+        monkeypatch.setenv("SNAPDESK_API_BASE", server.api_base)
+        monkeypatch.setenv("SNAPDESK_ACCESS_TOKEN", server.token)
+        assert main(["sync", "--json"]) == 0
+        summary = server.state.summary() if hasattr(server.state, "summary") else None
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    counts = json.loads(last)
+    assert list(counts) == [
+        "ad_accounts",
+        "campaigns",
+        "ad_squads",
+        "ads",
+        "creatives",
+        "media",
+        "segments",
+    ]
+    assert counts["ad_accounts"] >= 5
+    assert counts["campaigns"] >= 40
+    assert all(n > 0 for n in counts.values())
+    if summary is not None:
+        assert counts["campaigns"] == summary.get("campaigns", counts["campaigns"])
+
+
+def test_sync_bad_token_fails_cleanly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from snapdesk.sandbox import SandboxServer
+
+    with SandboxServer(seed=7, scale="demo") as server:
+        monkeypatch.setenv("SNAPDESK_API_BASE", server.api_base)
+        monkeypatch.setenv("SNAPDESK_ACCESS_TOKEN", "not-a-valid-token")
+        assert main(["sync", "--json"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "not-a-valid-token" not in err
+    assert len(err.strip().splitlines()) == 1
