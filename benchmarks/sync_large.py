@@ -177,7 +177,9 @@ def main() -> int:
     }
     print(json.dumps(report, indent=2))
     print()
-    print(f"baseline (bare httpx, same pacing): {baseline['wall_s']:.1f} s, {baseline['requests']} requests")
+    print(
+        f"baseline (bare httpx, same pacing): {baseline['wall_s']:.1f} s, {baseline['requests']} requests"
+    )
     print(
         f"sync into empty cache: {wall:.1f} s ({report['ratio_sync_to_baseline']}x baseline), "
         f"{sync['requests']} requests, waiting {report['sync']['waiting_share']:.0%} of wall time, "  # type: ignore[index]

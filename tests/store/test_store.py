@@ -471,7 +471,7 @@ def test_tree_reads_use_an_index(store: Store, table: str, column: str) -> None:
 
 
 def test_large_snapshot_round_trip(store: Store) -> None:
-    from tests.store.bench_snapshot import ACCOUNT, large_snapshot
+    from tests.store.synthetic import ACCOUNT, large_snapshot
 
     snap = large_snapshot(campaigns=200, squads=2000, ads=5000)
     changes = store.replace_account_snapshot(ACCOUNT, snap)
