@@ -13,7 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.store.synthetic import ACCOUNT, large_snapshot
+from snapdesk.store import Store  # noqa: E402
+from tests.store.synthetic import ACCOUNT, large_snapshot  # noqa: E402
 
 
 def main(directory: Path) -> None:
