@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from snapdesk.store import Store  # noqa: E402
-from tests.store.synthetic import ACCOUNT, large_snapshot  # noqa: E402
+from snapdesk.store import Store
+from tests.store.synthetic import ACCOUNT, large_snapshot
 
 
 def main(directory: Path) -> None:
