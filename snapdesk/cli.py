@@ -35,9 +35,13 @@ def _build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p_sandbox = sub.add_parser("sandbox", help="serve the local Snap API emulator")
-    p_sandbox.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
+    p_sandbox.add_argument(
+        "--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)"
+    )
     p_sandbox.add_argument("--port", type=int, default=0, help="port (default: a free one)")
-    p_sandbox.add_argument("--seed", type=int, default=42, help="seed of the demo data (default 42)")
+    p_sandbox.add_argument(
+        "--seed", type=int, default=42, help="seed of the demo data (default 42)"
+    )
     p_sandbox.add_argument("--scale", choices=["demo", "large"], default="demo")
 
     p_sync = sub.add_parser("sync", help="download ad accounts into the local cache")
@@ -154,7 +158,9 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         print(json.dumps(result.counts, sort_keys=False))
     else:
         summary = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in result.counts.items())
-        print(f"Synced {len(result.ad_account_ids)} ad account(s) in {result.elapsed_s:.1f} s: {summary}")
+        print(
+            f"Synced {len(result.ad_account_ids)} ad account(s) in {result.elapsed_s:.1f} s: {summary}"
+        )
     return 1 if result.errors else 0
 
 

@@ -42,7 +42,9 @@ def test_only_ui_imports_qt() -> None:
     assert offenders == [], "Qt may only be imported in snapdesk/ui/:\n" + "\n".join(offenders)
 
 
-@pytest.mark.parametrize(("package", "forbidden"), [("api", "snapdesk.store"), ("store", "snapdesk.api")])
+@pytest.mark.parametrize(
+    ("package", "forbidden"), [("api", "snapdesk.store"), ("store", "snapdesk.api")]
+)
 def test_api_and_store_do_not_know_each_other(package: str, forbidden: str) -> None:
     offenders = [
         f"{path.relative_to(PKG.parent)} imports {name}"
@@ -59,7 +61,8 @@ def test_sandbox_stands_alone() -> None:
         f"{path.relative_to(PKG.parent)} imports {name}"
         for path in (PKG / "sandbox").rglob("*.py")
         for name in _imported_roots(path)
-        if name.startswith("snapdesk.") and not name.startswith(("snapdesk.sandbox", "snapdesk.core"))
+        if name.startswith("snapdesk.")
+        and not name.startswith(("snapdesk.sandbox", "snapdesk.core"))
     ]
     assert offenders == []
 
