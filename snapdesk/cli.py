@@ -54,6 +54,17 @@ def _build_parser() -> argparse.ArgumentParser:
         help="an ad account id (repeatable); default: every account the login can see",
     )
     p_sync.add_argument("--json", action="store_true", help="print the cached counts as JSON")
+
+    p_login = sub.add_parser("login", help="sign in to Snap from a terminal")
+    p_login.add_argument("--profile", default=None, help="login name (default: default)")
+    p_login.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="print the sign-in URL instead of opening a browser; paste the redirected URL",
+    )
+    p_logout = sub.add_parser("logout", help="sign out and delete a login's tokens")
+    p_logout.add_argument("--profile", default=None, help="login name (default: the active one)")
+    sub.add_parser("profiles", help="list the logins on this machine")
     return parser
 
 
@@ -117,15 +128,15 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def _headless_api() -> Any:
-    from snapdesk.api import SnapApi, StaticTokenProvider
+    """A client for commands: `SNAPDESK_ACCESS_TOKEN` if set, else the active login."""
+    from snapdesk.api import SnapApi, SnapError
+    from snapdesk.auth import token_provider_for_cli
 
-    token = config.env_access_token()
-    if token is None:
-        raise CliError(
-            "no Snap access token: set SNAPDESK_ACCESS_TOKEN (or run `snapdesk sandbox` and use "
-            "the token it prints)"
-        )
-    return SnapApi(base_url=config.api_base(), token_provider=StaticTokenProvider(token))
+    try:
+        provider = token_provider_for_cli(None)
+    except SnapError as exc:
+        raise CliError(exc.message) from exc
+    return SnapApi(base_url=config.api_base(), token_provider=provider)
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
@@ -164,7 +175,28 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     return 1 if result.errors else 0
 
 
+def _cmd_login(args: argparse.Namespace) -> int:
+    from snapdesk.auth.cli import cmd_login
+
+    return cmd_login(args)
+
+
+def _cmd_logout(args: argparse.Namespace) -> int:
+    from snapdesk.auth.cli import cmd_logout
+
+    return cmd_logout(args)
+
+
+def _cmd_profiles(args: argparse.Namespace) -> int:
+    from snapdesk.auth.cli import cmd_profiles
+
+    return cmd_profiles(args)
+
+
 _COMMANDS = {
     "sandbox": _cmd_sandbox,
     "sync": _cmd_sync,
+    "login": _cmd_login,
+    "logout": _cmd_logout,
+    "profiles": _cmd_profiles,
 }

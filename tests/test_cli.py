@@ -36,7 +36,7 @@ def test_sync_without_token_is_one_line(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["sync"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
-    assert "SNAPDESK_ACCESS_TOKEN" in err[0]
+    assert "snapdesk login" in err[0]
     assert "Traceback" not in err[0]
 
 
@@ -88,3 +88,14 @@ def test_sync_bad_token_fails_cleanly(
     assert "Traceback" not in err
     assert "not-a-valid-token" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_login_commands_are_wired(capsys: pytest.CaptureFixture[str]) -> None:
+    """`snapdesk profiles` / `logout` run through the console script (behaviour: tests/auth)."""
+    assert main(["profiles"]) == 0
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    with pytest.raises(SystemExit) as exc:
+        main(["login", "--help"])
+    assert exc.value.code == 0
+    assert "--no-browser" in capsys.readouterr().out
