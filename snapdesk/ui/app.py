@@ -1,0 +1,150 @@
+"""Start the desktop app: QApplication + qasync loop, the cache, the API (or the sandbox), the
+main window, and a clean shutdown (tasks cancelled, client closed, sandbox stopped, cache closed)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import logging.handlers
+import sys
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from snapdesk import __version__, config
+from snapdesk.api import SnapApi, StaticTokenProvider
+from snapdesk.store import Store
+from snapdesk.ui import theme
+from snapdesk.ui._gc import MainThreadCollector
+from snapdesk.ui.main_window import MainWindow
+from snapdesk.ui.ops._op import cancel_all
+from snapdesk.ui.session import Session
+
+log = logging.getLogger(__name__)
+
+SANDBOX_DATABASE = "sandbox.sqlite3"
+
+
+def database_path(paths: config.Paths, *, sandbox: bool) -> Path:
+    """The sandbox's demo data lives in its own file so it never mixes with the real cache."""
+    return paths.data_dir / SANDBOX_DATABASE if sandbox else paths.database
+
+
+def run_app(*, sandbox: bool, argv: list[str] | None = None, quit_after_sync: bool = False) -> int:
+    """Run the window until it is closed. `quit_after_sync` closes it once the first sync has
+    finished (smoke tests); the exit code is then 1 if that sync failed."""
+    paths = config.Paths.from_env().ensure()
+    _configure_logging(paths.log_dir)
+    previous_excepthook = sys.excepthook
+    sys.excepthook = _excepthook
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(list(argv) if argv is not None else sys.argv)
+    app.setApplicationName("snapdesk")
+    app.setOrganizationName("snapdesk")
+    app.setApplicationVersion(__version__)
+    app.setQuitOnLastWindowClosed(False)  # the window's `closed` ends the app after cleanup
+    theme.apply_theme(app)
+    app.setWindowIcon(theme.icon_app())
+    collector = MainThreadCollector()
+    collector.start()
+    runner = asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app))
+    try:
+        with runner:
+            return runner.run(_main(paths=paths, sandbox=sandbox, quit_after_sync=quit_after_sync))
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        collector.stop()
+        sys.excepthook = previous_excepthook
+
+
+async def _main(*, paths: config.Paths, sandbox: bool, quit_after_sync: bool) -> int:
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(_loop_exception_handler)
+    store = Store(database_path(paths, sandbox=sandbox))
+    server: Any = None
+    api: SnapApi | None = None
+    window: MainWindow | None = None
+    outcome: dict[str, bool] = {"failed": False}
+    try:
+        if sandbox:
+            from snapdesk.sandbox import SandboxServer
+
+            server = SandboxServer(host="127.0.0.1", port=0, seed=42, scale="demo")
+            await loop.run_in_executor(None, server.start)
+            log.info("sandbox listening on %s", server.base_url)
+            api = SnapApi(
+                base_url=server.api_base, token_provider=StaticTokenProvider(server.token)
+            )
+        elif token := config.env_access_token():
+            api = SnapApi(base_url=config.api_base(), token_provider=StaticTokenProvider(token))
+        session = Session(
+            store=store,
+            loop=loop,
+            api=api,
+            sandbox=server,
+            settings_path=paths.config_dir / "window.ini",
+        )
+        window = MainWindow(session)
+        closed = asyncio.Event()
+        window.closed.connect(closed.set)
+        if quit_after_sync:
+
+            def on_first_sync(result: object) -> None:
+                outcome["failed"] = result is None
+                if window is not None:
+                    window.close()
+
+            window.sync_finished.connect(on_first_sync)
+        window.show()
+        started = window.start_initial_sync()
+        if quit_after_sync and not started:
+            window.close()
+        await closed.wait()
+    finally:
+        await cancel_all()
+        if api is not None:
+            await api.aclose()
+        if server is not None:
+            await loop.run_in_executor(None, server.stop)
+        if window is not None:
+            window.deleteLater()
+        store.close()
+    return 1 if quit_after_sync and outcome["failed"] else 0
+
+
+def _configure_logging(log_dir: Path) -> None:
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    root.setLevel(logging.INFO)
+    console = logging.StreamHandler()
+    console.setLevel(logging.WARNING)
+    console.setFormatter(logging.Formatter("snapdesk: %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(console)
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            log_dir / "snapdesk.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError:
+        return
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+
+
+def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    log.critical("unhandled exception", exc_info=(kind, value, tb))
+
+
+def _loop_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    exc = context.get("exception")
+    message = context.get("message", "unhandled error in the event loop")
+    if exc is not None:
+        log.error("%s", message, exc_info=exc)
+    else:
+        log.error("%s", message)

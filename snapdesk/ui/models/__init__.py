@@ -1,0 +1,1 @@
+"""Qt item models (and their plain-Python node classes) shown by the views."""
