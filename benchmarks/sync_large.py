@@ -197,7 +197,73 @@ def main() -> int:
 
 
 _CHILD_UI = r"""
-raise SystemExit("filled in below")
+import asyncio, gc, json, resource, sys, time
+import qasync
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from snapdesk import config
+from snapdesk.api import SnapApi, StaticTokenProvider
+from snapdesk.store import Store
+from snapdesk.ui import theme
+from snapdesk.ui._gc import MainThreadCollector
+from snapdesk.ui._preload import preload_network_stack
+from snapdesk.ui.main_window import MainWindow
+from snapdesk.ui.session import Session
+
+base, token = sys.argv[1], sys.argv[2]
+gc_times = []
+_gc_start = [0.0]
+def _gc_cb(phase, info):
+    if phase == "start":
+        _gc_start[0] = time.perf_counter()
+    else:
+        gc_times.append((info["generation"], time.perf_counter() - _gc_start[0]))
+gc.callbacks.append(_gc_cb)
+app = QApplication([])
+theme.apply_theme(app)
+preload_network_stack()  # as run_app does
+collector = MainThreadCollector(); collector.start()
+gaps = []
+
+async def main():
+    loop = asyncio.get_running_loop()
+    paths = config.Paths.from_env().ensure()
+    store = Store(paths.database)
+    api = SnapApi(base_url=base, token_provider=StaticTokenProvider(token))
+    window = MainWindow(Session(store=store, loop=loop, api=api))
+    window.resize(1360, 820); window.show()
+    last = [time.perf_counter()]
+    timer = QTimer(); timer.setInterval(5)
+    def tick():
+        now = time.perf_counter(); gaps.append(now - last[0] - 0.005); last[0] = now
+    timer.timeout.connect(tick)
+    done = asyncio.Event()
+    result = {}
+    def finished(r):
+        result["ok"] = r is not None; done.set()
+    window.sync_finished.connect(finished)
+    await asyncio.sleep(0.2)
+    timer.start(); last[0] = time.perf_counter(); gaps.clear(); gc_times.clear()
+    started = time.monotonic()
+    window.start_sync(None)
+    await done.wait()
+    wall = time.monotonic() - started
+    timer.stop()
+    rows = window.model.rowCount()
+    await api.aclose(); window.close(); store.close()
+    ordered = sorted(gaps)
+    by_gen = {g: [t for gg, t in gc_times if gg == g] for g in (0, 1, 2)}
+    print(json.dumps({"wall_s": wall, "ok": result.get("ok"), "tree_top_rows": rows,
+                      "ticks": len(gaps), "max_stall_ms": max(gaps) * 1000,
+                      "p99_stall_ms": ordered[int(len(ordered) * 0.99)] * 1000,
+                      "gc_runs": {g: len(v) for g, v in by_gen.items()},
+                      "gc_max_ms": {g: round(max(v or [0]) * 1000, 1) for g, v in by_gen.items()},
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+runner = asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app))
+with runner:
+    runner.run(main())
+collector.stop()
 """
 
 if __name__ == "__main__":

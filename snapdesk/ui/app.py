@@ -19,6 +19,7 @@ from snapdesk.api import SnapApi, StaticTokenProvider
 from snapdesk.store import Store
 from snapdesk.ui import theme
 from snapdesk.ui._gc import MainThreadCollector
+from snapdesk.ui._preload import preload_network_stack
 from snapdesk.ui.main_window import MainWindow
 from snapdesk.ui.ops._op import cancel_all
 from snapdesk.ui.session import Session
@@ -49,6 +50,7 @@ def run_app(*, sandbox: bool, argv: list[str] | None = None, quit_after_sync: bo
     app.setQuitOnLastWindowClosed(False)  # the window's `closed` ends the app after cleanup
     theme.apply_theme(app)
     app.setWindowIcon(theme.icon_app())
+    preload_network_stack()
     collector = MainThreadCollector()
     collector.start()
     runner = asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app))
