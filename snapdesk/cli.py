@@ -65,6 +65,20 @@ def _build_parser() -> argparse.ArgumentParser:
     p_logout = sub.add_parser("logout", help="sign out and delete a login's tokens")
     p_logout.add_argument("--profile", default=None, help="login name (default: the active one)")
     sub.add_parser("profiles", help="list the logins on this machine")
+
+    p_changes = sub.add_parser("changes", help="pending changes: list them or post them")
+    changes_sub = p_changes.add_subparsers(dest="changes_command", metavar="ACTION", required=True)
+    p_list = changes_sub.add_parser("list", help="list pending changes")
+    p_list.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p_post = changes_sub.add_parser(
+        "post", help="rehearse the pending changes (dry-run), or send them with --live"
+    )
+    p_post.add_argument(
+        "--live",
+        action="store_true",
+        help="send the writes to Snap (also: SNAPCHAT_ADS_LIVE_MODE=true); default is dry-run",
+    )
+    p_post.add_argument("--json", action="store_true", help="print the results as JSON")
     return parser
 
 
@@ -193,7 +207,16 @@ def _cmd_profiles(args: argparse.Namespace) -> int:
     return cmd_profiles(args)
 
 
+def _cmd_changes(args: argparse.Namespace) -> int:
+    from snapdesk.changes.cli import cmd_changes_list, cmd_changes_post
+
+    if args.changes_command == "list":
+        return cmd_changes_list(args)
+    return cmd_changes_post(args)
+
+
 _COMMANDS = {
+    "changes": _cmd_changes,
     "sandbox": _cmd_sandbox,
     "sync": _cmd_sync,
     "login": _cmd_login,

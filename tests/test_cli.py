@@ -99,3 +99,13 @@ def test_login_commands_are_wired(capsys: pytest.CaptureFixture[str]) -> None:
         main(["login", "--help"])
     assert exc.value.code == 0
     assert "--no-browser" in capsys.readouterr().out
+
+
+def test_changes_commands_are_wired(capsys: pytest.CaptureFixture[str]) -> None:
+    """`snapdesk changes list|post` run through the console script (behaviour: tests/changes)."""
+    assert main(["changes", "list"]) == 0
+    assert "No pending changes" in capsys.readouterr().out
+    assert main(["changes", "post"]) == 0
+    with pytest.raises(SystemExit) as exc:
+        main(["changes"])
+    assert exc.value.code == 2

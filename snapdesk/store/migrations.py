@@ -73,7 +73,80 @@ CREATE TABLE sync_meta (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1_ENTITIES, _V2_SYNC_META)
+# Version 3: the write gateway — pending changes, the undo/redo history, the audit log.
+# JSON columns hold compact JSON text. The audit log refuses UPDATE and DELETE.
+_V3_CHANGES = """
+CREATE TABLE pending_changes (
+    id              TEXT PRIMARY KEY,
+    seq             INTEGER NOT NULL UNIQUE,
+    group_id        TEXT NOT NULL,
+    ad_account_id   TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    entity_id       TEXT NOT NULL,
+    action          TEXT NOT NULL,
+    label           TEXT,
+    before          TEXT,
+    after           TEXT,
+    base            TEXT,
+    request         TEXT NOT NULL,
+    sent_request    TEXT,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    depends_on      TEXT NOT NULL DEFAULT '[]',
+    resolutions     TEXT NOT NULL DEFAULT '{}',
+    issues          TEXT NOT NULL DEFAULT '[]',
+    state           TEXT NOT NULL
+                    CHECK (state IN ('pending', 'sending', 'posted', 'failed', 'reverted')),
+    result          TEXT,
+    error           TEXT,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    posted_at       TEXT
+);
+CREATE INDEX pending_changes_state ON pending_changes(state);
+CREATE INDEX pending_changes_account ON pending_changes(ad_account_id);
+CREATE INDEX pending_changes_entity ON pending_changes(kind, entity_id);
+CREATE INDEX pending_changes_group ON pending_changes(group_id);
+
+CREATE TABLE change_history (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    stack      TEXT NOT NULL CHECK (stack IN ('undo', 'redo')),
+    group_id   TEXT NOT NULL,
+    label      TEXT NOT NULL,
+    items      TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX change_history_stack ON change_history(stack, seq);
+
+CREATE TABLE audit_log (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    at               TEXT NOT NULL,
+    profile          TEXT,
+    mode             TEXT NOT NULL CHECK (mode IN ('live', 'dry-run')),
+    ad_account_id    TEXT,
+    change_id        TEXT,
+    kind             TEXT,
+    entity_id        TEXT,
+    action           TEXT,
+    method           TEXT NOT NULL,
+    path             TEXT NOT NULL,
+    request_body     TEXT,
+    idempotency_key  TEXT,
+    response_status  INTEGER,
+    response_excerpt TEXT,
+    result           TEXT NOT NULL
+                     CHECK (result IN ('ok', 'failed', 'dry-run', 'conflict', 'blocked', 'skipped'))
+);
+CREATE INDEX audit_log_at ON audit_log(at);
+CREATE INDEX audit_log_account ON audit_log(ad_account_id);
+CREATE INDEX audit_log_change ON audit_log(change_id);
+CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1_ENTITIES, _V2_SYNC_META, _V3_CHANGES)
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

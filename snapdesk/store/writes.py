@@ -25,6 +25,7 @@ from snapdesk.core.kinds import (
     AD,
     AD_ACCOUNT,
     AD_SQUAD,
+    CAMPAIGN,
     CREATIVE,
     MEDIA,
     ORGANIZATION,
@@ -345,3 +346,53 @@ def set_sync_meta(
             duration_s,
         ),
     )
+
+
+def upsert_entity(
+    conn: sqlite3.Connection, kind: str, obj: Mapping[str, Any], *, ad_account_id: str
+) -> None:
+    """Insert or replace one account-level entity from a server response (a write's answer).
+
+    The row is built exactly as a sync builds it, so a posted change and the next sync agree.
+    """
+    kind = normalize_kind(kind)
+    clean = scrub(obj)
+    oid = str(clean["id"])
+    parent_field = _PARENT_FIELD.get(kind)
+    parent = clean.get(parent_field) if parent_field else None
+    conn.execute(
+        f"INSERT INTO {PLURAL[kind]} (id, ad_account_id, parent_id, name, status, data) "
+        "VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(id) DO UPDATE SET ad_account_id = excluded.ad_account_id, "
+        "parent_id = excluded.parent_id, name = excluded.name, status = excluded.status, "
+        "data = excluded.data",
+        (
+            oid,
+            ad_account_id,
+            str(parent) if parent is not None else ad_account_id,
+            _text(clean.get("name")),
+            _status(kind, clean),
+            encode(clean),
+        ),
+    )
+
+
+def remove_entity(conn: sqlite3.Connection, kind: str, entity_id: str) -> int:
+    """Drop one entity (and, for campaigns and ad squads, what Snap deletes with it)."""
+    kind = normalize_kind(kind)
+    removed = 0
+    if kind == CAMPAIGN:
+        squads = [
+            r[0]
+            for r in conn.execute(
+                f"SELECT id FROM {PLURAL[AD_SQUAD]} WHERE parent_id = ?", (entity_id,)
+            )
+        ]
+        for squad in squads:
+            removed += remove_entity(conn, AD_SQUAD, squad)
+    elif kind == AD_SQUAD:
+        removed += conn.execute(
+            f"DELETE FROM {PLURAL[AD]} WHERE parent_id = ?", (entity_id,)
+        ).rowcount
+    removed += conn.execute(f"DELETE FROM {PLURAL[kind]} WHERE id = ?", (entity_id,)).rowcount
+    return removed

@@ -1,0 +1,198 @@
+"""Snap's local rules: messages a user can act on, errors vs warnings, review resets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from snapdesk.core.kinds import AD, AD_SQUAD, CAMPAIGN, CREATIVE
+from snapdesk.core.validation import (
+    Issue,
+    creative_type_for_ad,
+    errors,
+    validate,
+    warnings,
+)
+
+
+def campaign(**kw: Any) -> dict[str, Any]:
+    return {
+        "name": "Spring",
+        "ad_account_id": "acc",
+        "status": "ACTIVE",
+        "start_time": "2026-01-01T00:00:00.000Z",
+        **kw,
+    }
+
+
+def squad(**kw: Any) -> dict[str, Any]:
+    return {
+        "name": "Squad",
+        "campaign_id": "c1",
+        "billing_event": "IMPRESSION",
+        "optimization_goal": "IMPRESSIONS",
+        "placement_v2": {"config": "AUTOMATIC"},
+        "bid_strategy": "LOWEST_COST_WITH_MAX_BID",
+        "bid_micro": 1_000_000,
+        "daily_budget_micro": 20_000_000,
+        "targeting": {"geos": [{"country_code": "us"}]},
+        **kw,
+    }
+
+
+def creative(**kw: Any) -> dict[str, Any]:
+    return {
+        "name": "Creative",
+        "type": "SNAP_AD",
+        "headline": "Hello",
+        "brand_name": "Brand",
+        "top_snap_media_id": "m1",
+        **kw,
+    }
+
+
+def messages(issues: list[Issue]) -> list[str]:
+    return [f"{i.field}: {i.message}" for i in issues]
+
+
+def test_valid_objects_have_no_issues() -> None:
+    assert validate(CAMPAIGN, campaign()) == []
+    assert validate(AD_SQUAD, squad()) == []
+    assert validate(CREATIVE, creative()) == []
+
+
+def test_required_fields_and_name_length() -> None:
+    issues = validate(CAMPAIGN, {"name": "x" * 376})
+    text = messages(issues)
+    assert "name: Name is 376 characters; Snap allows at most 375" in text
+    assert "status: Status is required" in text
+    assert "start_time: Start time is required" in text
+
+
+def test_campaign_must_start_before_it_ends() -> None:
+    issues = validate(CAMPAIGN, campaign(end_time="2025-12-31T00:00:00.000Z"))
+    assert messages(issues) == ["end_time: The campaign must start before it ends"]
+    assert issues[0].code == "start_after_end"
+
+
+def test_enums_of_campaigns() -> None:
+    issues = validate(CAMPAIGN, campaign(objective="FAME", buy_model="BARTER"))
+    assert {i.field for i in errors(issues)} == {"objective", "buy_model"}
+    assert "'FAME' is not one of BRAND_AWARENESS" in issues[0].message
+
+
+def test_ad_squad_budget_rules() -> None:
+    assert messages(validate(AD_SQUAD, squad(daily_budget_micro=None))) == [
+        "daily_budget_micro: Set a daily or a lifetime budget"
+    ]
+    low = validate(AD_SQUAD, squad(daily_budget_micro=4_999_999))
+    assert [i.code for i in low] == ["budget_minimum"]
+    assert "at least 5 (5,000,000 micro)" in low[0].message
+    both = validate(
+        AD_SQUAD, squad(lifetime_budget_micro=50_000_000, end_time="2027-01-01T00:00:00Z")
+    )
+    assert "Set a daily or a lifetime budget, not both" in messages(both)[0]
+    lifetime = validate(AD_SQUAD, squad(daily_budget_micro=None, lifetime_budget_micro=50_000_000))
+    assert messages(lifetime) == ["end_time: A lifetime budget needs an end time"]
+
+
+def test_bid_rules_follow_the_bid_strategy() -> None:
+    missing = validate(AD_SQUAD, squad(bid_micro=None))
+    assert messages(missing) == ["bid_micro: A bid is required with LOWEST_COST_WITH_MAX_BID"]
+    target = validate(AD_SQUAD, squad(bid_strategy="TARGET_COST", bid_micro=None))
+    assert [i.code for i in target] == ["bid_required"]
+    auto = validate(AD_SQUAD, squad(bid_strategy="AUTO_BID"))
+    assert messages(auto) == ["bid_micro: Remove the bid: AUTO_BID lets Snap set it"]
+    assert validate(AD_SQUAD, squad(bid_strategy="AUTO_BID", bid_micro=None)) == []
+
+
+def test_targeting_ages_countries_languages() -> None:
+    targeting = {
+        "geos": [{"country_code": "US"}],
+        "demographics": [{"min_age": 18, "max_age": "12", "languages": ["EN"]}],
+    }
+    issues = validate(AD_SQUAD, squad(targeting=targeting))
+    text = " | ".join(i.message for i in issues)
+    assert "Country code 'US' must be two lowercase letters" in text
+    assert "min_age 18 must be an age from '13' to '49' or '50+' (as text)" in text
+    assert "max_age '12'" in text
+    assert "Language 'EN'" in text
+    ok = {"demographics": [{"min_age": "21", "max_age": "50+"}], "geos": [{"country_code": "gb"}]}
+    assert validate(AD_SQUAD, squad(targeting=ok)) == []
+
+
+def test_creative_lengths_brand_or_profile() -> None:
+    issues = validate(CREATIVE, creative(headline="h" * 35, brand_name="b" * 33))
+    assert messages(issues) == [
+        "headline: Headline is 35 characters; Snap allows at most 34",
+        "brand_name: Brand name is 33 characters; Snap allows at most 32",
+    ]
+    no_brand = validate(CREATIVE, creative(brand_name=None))
+    assert messages(no_brand) == ["brand_name: Enter a brand name or choose a public profile"]
+    profile = creative(brand_name=None, profile_properties={"profile_id": "p1"})
+    assert validate(CREATIVE, profile) == []
+
+
+def test_web_view_needs_an_https_url() -> None:
+    base = creative(type="WEB_VIEW")
+    assert messages(validate(CREATIVE, base)) == [
+        "web_view_properties: A web view creative needs a URL"
+    ]
+    http = validate(CREATIVE, {**base, "web_view_properties": {"url": "http://shop.example"}})
+    assert http[0].code == "url"
+    good = {**base, "web_view_properties": {"url": "https://shop.example/spring"}}
+    assert validate(CREATIVE, good) == []
+
+
+@pytest.mark.parametrize(
+    ("ad_type", "creative_type"),
+    [
+        ("SNAP_AD", "SNAP_AD"),
+        ("REMOTE_WEBPAGE", "WEB_VIEW"),
+        ("STORY", "COMPOSITE"),
+        ("APP_INSTALL", "APP_INSTALL"),
+        ("DEEP_LINK", "DEEP_LINK"),
+    ],
+)
+def test_ad_type_matches_creative_type(ad_type: str, creative_type: str) -> None:
+    assert creative_type_for_ad(ad_type) == creative_type
+    creatives = {
+        "good": {"type": creative_type, "name": "Good"},
+        "bad": {"type": "LENS", "name": "Lens"},
+    }
+    ad = {"name": "Ad", "ad_squad_id": "s", "status": "PAUSED", "type": ad_type}
+    assert validate(AD, {**ad, "creative_id": "good"}, creative_lookup=creatives.get) == []
+    bad = validate(AD, {**ad, "creative_id": "bad"}, creative_lookup=creatives.get)
+    assert bad[0].code == "creative_type"
+    assert f"A {ad_type} ad needs a {creative_type} creative; Lens is LENS" == bad[0].message
+
+
+def test_review_reset_is_a_warning_for_ads_and_creatives() -> None:
+    ad = {
+        "name": "Ad",
+        "ad_squad_id": "s",
+        "status": "ACTIVE",
+        "type": "SNAP_AD",
+        "creative_id": "c1",
+    }
+    issues = validate(AD, {**ad, "creative_id": "c2"}, base=ad)
+    assert [(i.code, i.severity, i.field) for i in issues] == [
+        ("review_reset", "warning", "creative_id")
+    ]
+    assert "back to Snap's review" in issues[0].message
+    renamed = validate(AD, {**ad, "name": "Ad 2"}, base=ad)
+    assert renamed == []
+    c = creative()
+    headline = validate(CREATIVE, {**c, "headline": "New"}, base=c)
+    assert [i.code for i in headline] == ["review_reset"]
+
+
+def test_problems_in_untouched_fields_are_warnings_on_update() -> None:
+    old = squad(daily_budget_micro=1_000_000)  # below the minimum already on Snap
+    renamed = validate(AD_SQUAD, {**old, "name": "New name"}, base=old)
+    assert errors(renamed) == []
+    assert [i.code for i in warnings(renamed)] == ["budget_minimum"]
+    assert "not changed by this edit" in renamed[0].message
+    lowered = validate(AD_SQUAD, {**old, "daily_budget_micro": 2_000_000}, base=old)
+    assert [i.code for i in errors(lowered)] == ["budget_minimum"]
