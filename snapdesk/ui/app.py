@@ -16,17 +16,29 @@ from PySide6.QtWidgets import QApplication
 
 from snapdesk import __version__, config
 from snapdesk.api import SnapApi, StaticTokenProvider
+from snapdesk.auth import KeyringTokenStore, KeyringUnavailable, MemoryTokenStore
 from snapdesk.store import Store
 from snapdesk.ui import theme
 from snapdesk.ui._gc import MainThreadCollector
 from snapdesk.ui._preload import preload_network_stack
 from snapdesk.ui.main_window import MainWindow
 from snapdesk.ui.ops._op import cancel_all
-from snapdesk.ui.session import Session
+from snapdesk.ui.session import ENV_PROFILE, Session
 
 log = logging.getLogger(__name__)
 
 SANDBOX_DATABASE = "sandbox.sqlite3"
+SANDBOX_CONFIG = "sandbox"
+
+
+def sandbox_paths(paths: config.Paths) -> config.Paths:
+    """The sandbox keeps its logins (profiles.json) apart from the user's real ones."""
+    return config.Paths(
+        data_dir=paths.data_dir,
+        config_dir=paths.data_dir / SANDBOX_CONFIG,
+        cache_dir=paths.cache_dir,
+        log_dir=paths.log_dir,
+    ).ensure()
 
 
 def database_path(paths: config.Paths, *, sandbox: bool) -> Path:
@@ -69,7 +81,7 @@ async def _main(*, paths: config.Paths, sandbox: bool, quit_after_sync: bool) ->
     loop.set_exception_handler(_loop_exception_handler)
     store = Store(database_path(paths, sandbox=sandbox))
     server: Any = None
-    api: SnapApi | None = None
+    session: Session | None = None
     window: MainWindow | None = None
     outcome: dict[str, bool] = {"failed": False}
     try:
@@ -79,18 +91,38 @@ async def _main(*, paths: config.Paths, sandbox: bool, quit_after_sync: bool) ->
             server = SandboxServer(host="127.0.0.1", port=0, seed=42, scale="demo")
             await loop.run_in_executor(None, server.start)
             log.info("sandbox listening on %s", server.base_url)
-            api = SnapApi(
-                base_url=server.api_base, token_provider=StaticTokenProvider(server.token)
+            # Signed in through the sandbox's OAuth flow once the window shows; tokens stay in
+            # memory (never in the user's keyring).
+            session = Session(
+                store=store,
+                loop=loop,
+                sandbox=server,
+                settings_path=paths.config_dir / "window.ini",
+                paths=sandbox_paths(paths),
+                keyring=None,
+                memory=MemoryTokenStore(),
             )
         elif token := config.env_access_token():
             api = SnapApi(base_url=config.api_base(), token_provider=StaticTokenProvider(token))
-        session = Session(
-            store=store,
-            loop=loop,
-            api=api,
-            sandbox=server,
-            settings_path=paths.config_dir / "window.ini",
-        )
+            session = Session(
+                store=store,
+                loop=loop,
+                apis={ENV_PROFILE: api},
+                profile=ENV_PROFILE,
+                settings_path=paths.config_dir / "window.ini",
+                paths=paths,
+            )
+        else:
+            keyring, keyring_error = _open_keyring()
+            session = Session(
+                store=store,
+                loop=loop,
+                settings_path=paths.config_dir / "window.ini",
+                paths=paths,
+                keyring=keyring,
+                keyring_error=keyring_error,
+            )
+            session.connect_signed_in()
         window = MainWindow(session)
         closed = asyncio.Event()
         window.closed.connect(closed.set)
@@ -109,8 +141,8 @@ async def _main(*, paths: config.Paths, sandbox: bool, quit_after_sync: bool) ->
         await closed.wait()
     finally:
         await cancel_all()
-        if api is not None:
-            await api.aclose()
+        if session is not None:
+            await session.aclose()
         if server is not None:
             await loop.run_in_executor(None, server.stop)
         if window is not None:
@@ -119,7 +151,18 @@ async def _main(*, paths: config.Paths, sandbox: bool, quit_after_sync: bool) ->
     return 1 if quit_after_sync and outcome["failed"] else 0
 
 
+def _open_keyring() -> tuple[KeyringTokenStore | None, str | None]:
+    try:
+        return KeyringTokenStore(), None
+    except KeyringUnavailable as exc:
+        log.warning("no usable keyring: sign-ins will be offered for this session only")
+        return None, exc.message
+
+
 def _configure_logging(log_dir: Path) -> None:
+    # httpx logs every request URL at INFO; a sign-in redirect's URL carries the one-time code.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     root = logging.getLogger()
     if root.handlers:
         return

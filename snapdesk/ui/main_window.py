@@ -1,13 +1,23 @@
 """The main window: account tree (with filter) on the left, details on the right, a toolbar
-to sync and cancel, and a status bar with the last sync time, the request rate and the
-rate-limit state (plus a SANDBOX badge on the emulator)."""
+to sync and cancel and to manage logins, and a status bar with the login of the selected
+account, the last sync time, the request rate and the rate-limit state (plus a SANDBOX badge on
+the emulator).
+
+The tree shows every login's organizations. Syncing everything syncs each signed-in login with
+its own client; syncing one account uses the account's login. When Snap refuses a login's
+refresh token, that login's work stops, the cache keeps every row, and a banner asks the user to
+sign in again."""
 
 from __future__ import annotations
 
 import asyncio
+import html
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeGuard
 
+import shiboken6
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
@@ -17,6 +27,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QProgressBar,
+    QPushButton,
     QSizePolicy,
     QSplitter,
     QStackedWidget,
@@ -26,17 +37,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from snapdesk.api import SnapApi
+from snapdesk.api import SnapApi, SnapError
+from snapdesk.auth import OAuthAppNotConfigured
 from snapdesk.core.kinds import AD_ACCOUNT
 from snapdesk.store import Store
 from snapdesk.sync import ACCOUNT_DONE, SyncProgress, SyncResult
 from snapdesk.ui import theme
 from snapdesk.ui._signals import emit
+from snapdesk.ui.dialogs._widgets import Banner
+from snapdesk.ui.dialogs.logins import LoginsDialog
+from snapdesk.ui.dialogs.oauth_app import OAuthAppDialog
+from snapdesk.ui.dialogs.sign_in import SignInDialog
 from snapdesk.ui.formatting import humanize_ago
 from snapdesk.ui.models.account_tree import AccountTreeModel
 from snapdesk.ui.models.tree_nodes import TreeNode
 from snapdesk.ui.ops._op import AsyncOp, error_message
-from snapdesk.ui.ops.sync import sync_accounts
+from snapdesk.ui.ops.sign_in import SignInResult, sign_in_to_sandbox
+from snapdesk.ui.ops.sync import SyncOutcome, plan_sync, sync_accounts
 from snapdesk.ui.session import Session
 from snapdesk.ui.views.account_tree import AccountTreeView
 from snapdesk.ui.views.details import DetailsPanel
@@ -49,12 +66,14 @@ RATE_LIMIT_HOLD_S = 5.0
 
 _CODE = "<span style=\"font-family: 'DejaVu Sans Mono', monospace; white-space: nowrap;\">{}</span>"
 NO_LOGIN_TEXT = (
-    "snapdesk is not connected to a Snap Ads account yet; signing in from the app comes in a "
-    "later version.<br><br>"
+    "snapdesk is not connected to a Snap Ads account yet. Sign in with your Snap Business "
+    "account to sync your organizations and ad accounts.<br><br>"
     f"To explore with demo data, start {_CODE.format('snapdesk --sandbox')}.<br><br>"
-    f"To use your own account, set {_CODE.format('SNAPDESK_ACCESS_TOKEN')} to a Marketing API "
+    f"For headless use, set {_CODE.format('SNAPDESK_ACCESS_TOKEN')} to a Marketing API "
     f"access token and start {_CODE.format('snapdesk')} again."
 )
+SIGN_IN_TEXT = "Sign in to Snap…"
+SANDBOX_SIGN_IN_TITLE = "Signing in to the sandbox…"
 
 
 class MainWindow(QMainWindow):
@@ -72,14 +91,24 @@ class MainWindow(QMainWindow):
         self._sync_error: str | None = None
         self._last_sync: datetime | None = session.store.last_sync_at()
         self._account_errors = self._errors_from_store()
-        self._seen_rate_limited = session.api.stats.rate_limited if session.api else 0
+        self._seen_rate_limited = self._rate_limited_total()
         self._rate_limited_until = 0.0
+        self._signing_in = False
+        self._sandbox_op: AsyncOp | None = None
+        self.sign_in_dialog: SignInDialog | None = None
+        self.logins_dialog: LoginsDialog | None = None
+        self.oauth_dialog: OAuthAppDialog | None = None
+        #: How sign-in dialogs open Snap's page (None: the system browser; tests use HTTP).
+        self.open_url: Callable[[str], object] | None = None
         self._model = AccountTreeModel(session.store, profile=None, parent=self)
         self._model.set_account_errors(self._account_errors)
+        self._model.set_login_labels(self._login_labels())
         self._setup_ui()
         self._restore_settings()
         self._update_tree_page()
         self._update_actions()
+        self._update_reauth_banners()
+        self._update_login_label()
         self._on_status_timer_timeout()
 
     # -- SyncHost ----------------------------------------------------------------------------
@@ -118,9 +147,16 @@ class MainWindow(QMainWindow):
     def account_errors(self) -> dict[str, str]:
         return dict(self._account_errors)
 
+    @property
+    def signing_in(self) -> bool:
+        return self._signing_in
+
     def start_initial_sync(self) -> bool:
         """Sync everything once at start-up when that is what a user expects: always on the
-        sandbox, and on a real account when nothing is cached yet. Returns whether it started."""
+        sandbox (after signing in to it), and on a real account when nothing is cached yet.
+        Returns whether it started."""
+        if self._session.is_sandbox and not self._session.apis:
+            return self.sign_in_to_sandbox()
         if self.api is None or self.sync_running:
             return False
         if self._session.is_sandbox or not self._model.has_content():
@@ -128,12 +164,32 @@ class MainWindow(QMainWindow):
             return True
         return False
 
-    def start_sync(self, ad_account_ids: list[str] | None) -> None:
-        """Sync these ad accounts (None: discover, then all) unless a sync is running."""
+    def sign_in_to_sandbox(self) -> bool:
+        """`snapdesk --sandbox`: sign in through the sandbox's real OAuth flow, then sync."""
+        if self._signing_in or not self._session.is_sandbox:
+            return False
+        self._signing_in = True
+        op = AsyncOp(loop=self.loop, name="sandbox-sign-in", parent=self)
+        op.succeeded.connect(self._on_sandbox_op_succeeded)
+        op.failed.connect(self._on_sandbox_op_failed)
+        op.cancelled.connect(self._on_sandbox_op_cancelled)
+        self._sandbox_op = op
+        self._show_message("Signing in to the sandbox…")
+        self._update_tree_page()
+        op.start(sign_in_to_sandbox(self._session))
+        return True
+
+    def start_sync(
+        self, ad_account_ids: list[str] | None, *, profiles: list[str] | None = None
+    ) -> None:
+        """Sync these ad accounts (None: discover, then all, for every signed-in login or just
+        `profiles`) unless a sync is running."""
         if self.api is None or self.sync_running:
             return
+        if not plan_sync(self._session, ad_account_ids, profiles=profiles):
+            return
         self._sync_ids = ad_account_ids
-        op = sync_accounts(window=self, ad_account_ids=ad_account_ids)
+        op = sync_accounts(window=self, ad_account_ids=ad_account_ids, profiles=profiles)
         op.progressed.connect(self._on_sync_op_progressed)
         op.succeeded.connect(self._on_sync_op_succeeded)
         op.failed.connect(self._on_sync_op_failed)
@@ -154,6 +210,57 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self._update_tree_page()
         self._on_status_timer_timeout()
+
+    def open_sign_in(self, profile: str | None = None) -> None:
+        """Open the sign-in dialog (for a new login, or to sign `profile` in again); the OAuth
+        app settings come first when the app isn't set up yet."""
+        if _alive(self.sign_in_dialog) and self.sign_in_dialog.isVisible():
+            self.sign_in_dialog.raise_()
+            self.sign_in_dialog.activateWindow()
+            return
+        if self._session.is_sandbox and self._session.oauth_app is None:
+            self.sign_in_to_sandbox()  # the sandbox's own app, approved automatically
+            return
+        try:
+            app = self._session.resolve_app()
+        except OAuthAppNotConfigured:
+            self.open_oauth_settings(then_sign_in=profile or "")
+            return
+        except SnapError as exc:
+            self._show_message(exc.message, error=True)
+            return
+        dialog = SignInDialog(
+            session=self._session, app=app, profile=profile, open_url=self.open_url, parent=self
+        )
+        dialog.signed_in.connect(self._on_sign_in_dialog_signed_in)
+        dialog.finished.connect(dialog.deleteLater)
+        self.sign_in_dialog = dialog
+        dialog.open()
+
+    def open_oauth_settings(self, *, then_sign_in: str | None = None) -> None:
+        """Open the OAuth app settings; with `then_sign_in` ("" for a new login) the sign-in
+        dialog follows once they are saved."""
+        dialog = OAuthAppDialog(session=self._session, parent=self)
+        dialog.saved.connect(self._on_oauth_dialog_saved)
+        if then_sign_in is not None:
+            profile = then_sign_in or None
+            dialog.saved.connect(lambda _settings: self.open_sign_in(profile))
+        dialog.finished.connect(dialog.deleteLater)
+        self.oauth_dialog = dialog
+        dialog.open()
+
+    def open_logins(self) -> None:
+        """Open the dialog that lists and manages logins."""
+        if _alive(self.logins_dialog) and self.logins_dialog.isVisible():
+            self.logins_dialog.raise_()
+            return
+        dialog = LoginsDialog(session=self._session, parent=self)
+        dialog.add_requested.connect(self._on_logins_dialog_add_requested)
+        dialog.sign_in_requested.connect(self._on_logins_dialog_sign_in_requested)
+        dialog.logins_changed.connect(self._on_logins_changed)
+        dialog.finished.connect(dialog.deleteLater)
+        self.logins_dialog = dialog
+        dialog.open()
 
     def cancel_sync(self) -> None:
         if self._sync_op is not None:
@@ -211,6 +318,12 @@ class MainWindow(QMainWindow):
         self.match_label.hide()
         filter_row.addWidget(self.match_label)
         left_layout.addLayout(filter_row)
+        self.reauth_box = QWidget()
+        self.reauth_layout = QVBoxLayout(self.reauth_box)
+        self.reauth_layout.setContentsMargins(0, 0, 0, 0)
+        self.reauth_layout.setSpacing(6)
+        self.reauth_banners: dict[str, Banner] = {}
+        left_layout.addWidget(self.reauth_box)
 
         self.tree_stack = QStackedWidget()
         self.tree = AccountTreeView()
@@ -226,6 +339,9 @@ class MainWindow(QMainWindow):
         self.tree_stack.addWidget(self.error_page)
         self.no_login_page = StatePage(
             icon="ad_account", title="No Snap login configured", text=NO_LOGIN_TEXT
+        )
+        self.sign_in_button = self.no_login_page.add_button(
+            SIGN_IN_TEXT, self._on_sign_in_button_clicked, primary=True
         )
         self.tree_stack.addWidget(self.no_login_page)
         self.no_match_page = StatePage(icon="search", title="No matches")
@@ -278,6 +394,13 @@ class MainWindow(QMainWindow):
             "Stop the running sync; accounts not yet saved keep their cache"
         )
         self.cancel_action.triggered.connect(self.cancel_sync)
+        self.add_login_action = QAction(theme.icon("login"), "Add login…", self)
+        self.add_login_action.triggered.connect(self._on_add_login_action_triggered)
+        self.manage_logins_action = QAction("Manage logins…", self)
+        self.manage_logins_action.triggered.connect(self.open_logins)
+        self.oauth_settings_action = QAction(theme.icon("key"), "Snap OAuth app…", self)
+        self.oauth_settings_action.setToolTip("Client ID, secret and redirect URI of your Snap app")
+        self.oauth_settings_action.triggered.connect(self._on_oauth_settings_action_triggered)
         self.find_action = QAction("Find", self)
         self.find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
         self.find_action.triggered.connect(self._on_find_action_triggered)
@@ -328,6 +451,17 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
+        self.logins_button = QToolButton()
+        self.logins_button.setObjectName("loginsButton")
+        self.logins_button.setIcon(theme.icon("login"))
+        self.logins_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.logins_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.logins_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.logins_menu = QMenu("Logins", self.logins_button)
+        self.logins_menu.aboutToShow.connect(self._rebuild_logins_menu)
+        self.logins_button.setMenu(self.logins_menu)
+        self.logins_button_action = toolbar.addWidget(self.logins_button)
+        self._rebuild_logins_menu()
 
     def _setup_status_bar(self) -> None:
         bar = self.statusBar()
@@ -337,6 +471,9 @@ class MainWindow(QMainWindow):
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         bar.addWidget(self.message_icon)
         bar.addWidget(self.message_label, 1)
+        self.login_label = QLabel()
+        self.login_label.setObjectName("muted")
+        bar.addPermanentWidget(self.login_label)
         self.sync_label = QLabel()
         self.rate_label = QLabel()
         self.rate_label.setVisible(self.api is not None)
@@ -416,7 +553,7 @@ class MainWindow(QMainWindow):
                 )
         elif has_content:
             page = self.tree
-        elif self.sync_running:
+        elif self.sync_running or self._signing_in:
             page = self.loading_page
         elif self.api is None:
             page = self.no_login_page
@@ -428,6 +565,10 @@ class MainWindow(QMainWindow):
             self.loading_page.set_title("Nothing synced yet")
             self.loading_page.set_text("Press Sync to fetch your organizations and ad accounts.")
             self.loading_page.hide_progress()
+        elif page is self.loading_page and self._signing_in and not self.sync_running:
+            self.loading_page.set_title(SANDBOX_SIGN_IN_TITLE)
+            self.loading_page.set_text("Signing in through the sandbox's OAuth flow.")
+            self.loading_page.set_progress(None, None)
         elif page is self.loading_page:
             self.loading_page.set_title(LOADING_TITLE)
         self.tree_stack.setCurrentWidget(page)
@@ -467,6 +608,13 @@ class MainWindow(QMainWindow):
         self.sync_button_action.setVisible(not no_api)
         self.cancel_action.setVisible(not no_api)
         self.offline_label_action.setVisible(no_api)
+        if self._signing_in:
+            self.offline_label.setText("Signing in…")
+        elif self._session.sign_in_required and no_api:
+            self.offline_label.setText("Offline · sign in again to sync")
+        else:
+            self.offline_label.setText("Offline · no Snap login configured")
+        self._update_logins_button()
 
     def _describe_accounts(self, ids: list[str]) -> str:
         if len(ids) == 1:
@@ -509,6 +657,9 @@ class MainWindow(QMainWindow):
         self.start_sync(None)
 
     def _on_retry_clicked(self) -> None:
+        if self._session.is_sandbox and not self._session.apis:
+            self.sign_in_to_sandbox()
+            return
         self.start_sync(self._sync_ids)
 
     def _on_find_action_triggered(self) -> None:
@@ -543,6 +694,7 @@ class MainWindow(QMainWindow):
     def _on_tree_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self._show_current_details()
         self._update_actions()
+        self._update_login_label()
 
     def _on_details_id_copied(self, text: str) -> None:
         self._show_message(f"Copied {text}", timeout_ms=3000)
@@ -563,9 +715,28 @@ class MainWindow(QMainWindow):
             # Show each account as soon as it is saved (coalesced: many finish together).
             self._reload_timer.start()
 
-    def _on_sync_op_succeeded(self, result: object) -> None:
-        if not isinstance(result, SyncResult):
+    def _on_sync_op_succeeded(self, outcome: object) -> None:
+        if not isinstance(outcome, SyncOutcome):
             return
+        for profile, message in outcome.sign_in_required.items():
+            self._session.mark_sign_in_required(profile, message)
+        if outcome.sign_in_required:
+            self._update_reauth_banners()
+            self._update_actions()
+        result = outcome.result
+        if result is None:
+            self._last_sync = self.store.last_sync_at() or self._last_sync
+            self.reload_tree()
+            first = next(iter(outcome.sign_in_required.values()), None)
+            message = first or next(iter(outcome.failed.values()), "Sync failed")
+            self._sync_error = message
+            self.error_page.set_text(message)
+            self._show_message(message, error=True)
+            emit(self.sync_finished, None)
+            return
+        self._apply_sync_result(result, outcome)
+
+    def _apply_sync_result(self, result: SyncResult, outcome: SyncOutcome) -> None:
         for account_id in result.ad_account_ids:
             if account_id in result.errors:
                 self._account_errors[account_id] = result.errors[account_id]
@@ -583,7 +754,18 @@ class MainWindow(QMainWindow):
             f"Synced {synced} ad account{'s' if synced != 1 else ''} · {entities:,} entities "
             f"in {result.elapsed_s:.1f} s"
         )
-        if result.errors:
+        stopped = {**outcome.sign_in_required, **outcome.failed}
+        if stopped:
+            who = ", ".join(self._session.login_label(p) for p in stopped)
+            why = "sign in again" if outcome.sign_in_required else "failed"
+            self._show_message(
+                f"{summary} · {who}: {why}",
+                error=True,
+                tooltip="\n".join(
+                    f"{self._session.login_label(p)}: {m}" for p, m in stopped.items()
+                ),
+            )
+        elif result.errors:
             names = ", ".join(self._account_name(a) for a in result.errors)
             self._show_message(
                 f"{summary} · {len(result.errors)} failed: {names} — select it to see why",
@@ -634,19 +816,25 @@ class MainWindow(QMainWindow):
             self.sync_label.setToolTip(
                 f"Last successful sync: {self._last_sync:%Y-%m-%d %H:%M:%S %Z}"
             )
+        apis = list(self._session.apis.values())
+        self.rate_label.setVisible(bool(apis))
         api = self.api
         if api is None:
             return
         stats = api.stats
         now = time.monotonic()
-        if stats.rate_limited > self._seen_rate_limited:
-            self._seen_rate_limited = stats.rate_limited
+        rate_limited = self._rate_limited_total()
+        if rate_limited > self._seen_rate_limited:
             self._rate_limited_until = now + RATE_LIMIT_HOLD_S
-        exhausted = (
-            stats.remaining == 0 and stats.reset_at is not None and stats.reset_at > time.time()
+        self._seen_rate_limited = rate_limited
+        exhausted = any(
+            a.stats.remaining == 0
+            and a.stats.reset_at is not None
+            and a.stats.reset_at > time.time()
+            for a in apis
         )
         limited = now < self._rate_limited_until or exhausted
-        rate = stats.recent_rate()
+        rate = sum(a.stats.recent_rate() for a in apis)
         c = theme.colors()
         if limited:
             self.rate_label.setText("Rate limited — waiting")
@@ -660,7 +848,201 @@ class MainWindow(QMainWindow):
             else ""
         )
         self.rate_label.setToolTip(
-            f"{stats.requests:,} requests · {stats.retries:,} retries · "
-            f"{stats.rate_limited:,} rate-limited (HTTP 429) · "
-            f"{stats.waiting_seconds:.1f} s spent waiting{quota}"
+            f"{sum(a.stats.requests for a in apis):,} requests · "
+            f"{sum(a.stats.retries for a in apis):,} retries · "
+            f"{rate_limited:,} rate-limited (HTTP 429) · "
+            f"{sum(a.stats.waiting_seconds for a in apis):.1f} s spent waiting{quota}"
         )
+
+    def _rate_limited_total(self) -> int:
+        return sum(a.stats.rate_limited for a in self._session.apis.values())
+
+    # -- logins ------------------------------------------------------------------------------------
+
+    def _login_labels(self) -> dict[str, str]:
+        session = self._session
+        names = set(session.known_logins())
+        names.update(o.profile for o in session.store.organizations())
+        return {name: session.login_label(name) for name in names}
+
+    def _refresh_logins(self) -> None:
+        """Labels, menus, banners and the tree after a login was added, renamed or signed out."""
+        self._model.set_login_labels(self._login_labels())
+        self._rebuild_logins_menu()
+        self._update_reauth_banners()
+        self._update_actions()
+        self._update_login_label()
+        self.reload_tree()
+        if _alive(self.logins_dialog) and self.logins_dialog.isVisible():
+            self.logins_dialog.reload()
+
+    def _update_logins_button(self) -> None:
+        session = self._session
+        if session.is_env:
+            text = "SNAPDESK_ACCESS_TOKEN"
+        elif session.known_logins():
+            text = session.login_who(session.profile)
+        else:
+            text = "Logins"
+        self.logins_button.setText(text)
+        self.logins_button.setToolTip(
+            f"Active login: {session.login_label(session.profile)} — switch, add or manage logins"
+            if session.known_logins()
+            else "Sign in to Snap, or manage logins"
+        )
+
+    def _rebuild_logins_menu(self) -> None:
+        menu = self.logins_menu
+        menu.clear()
+        session = self._session
+        names = session.known_logins()
+        if names:
+            header = menu.addAction("Active login")
+            header.setEnabled(False)
+        for name in names:
+            label = session.login_label(name)
+            if name in session.sign_in_required:
+                label += " — sign in again"
+            elif name not in session.apis:
+                label += " — signed out"
+            action = menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(name == session.profile)
+            action.triggered.connect(lambda _checked=False, n=name: self._on_login_chosen(n))
+        if names:
+            menu.addSeparator()
+        self.add_login_action.setEnabled(not session.is_env)
+        menu.addAction(self.add_login_action)
+        menu.addAction(self.manage_logins_action)
+        if not session.is_sandbox:
+            menu.addSeparator()
+            menu.addAction(self.oauth_settings_action)
+        self._update_logins_button()
+
+    def _update_login_label(self) -> None:
+        node = self.tree.current_node()
+        profile = node.login if node is not None else None
+        session = self._session
+        if profile is None:
+            if not session.known_logins():
+                self.login_label.hide()
+                return
+            profile = session.profile
+        self.login_label.setText(f"Login: {session.login_label(profile)}")
+        self.login_label.setToolTip(
+            "The Snap login this account belongs to"
+            if node is not None
+            else "The active Snap login"
+        )
+        self.login_label.show()
+
+    def _update_reauth_banners(self) -> None:
+        wanted = dict(self._session.sign_in_required)
+        for name in list(self.reauth_banners):
+            if name not in wanted:
+                banner = self.reauth_banners.pop(name)
+                banner.hide()
+                banner.deleteLater()
+        for name, message in wanted.items():
+            banner = self.reauth_banners.get(name)
+            if banner is None:
+                banner = Banner("warning")
+                button = QPushButton("Sign in again")
+                button.setObjectName("primaryButton")
+                button.setCursor(Qt.CursorShape.PointingHandCursor)
+                button.clicked.connect(lambda _checked=False, n=name: self.open_sign_in(n))
+                banner.add_widget(button)
+                banner.sign_in_button = button  # type: ignore[attr-defined]
+                self.reauth_layout.addWidget(banner)
+                self.reauth_banners[name] = banner
+            who = html.escape(self._session.login_label(name))
+            banner.set_text(
+                f"<b>Your Snap sign-in for {who} has expired or was revoked.</b> Sign in again "
+                "to sync it; its cached data stays as it is."
+            )
+            banner.setToolTip(message)
+        self.reauth_box.setVisible(bool(wanted))
+
+    # -- login slots -------------------------------------------------------------------------------
+
+    def _on_login_chosen(self, name: str) -> None:
+        session = self._session
+        if name in session.profiles.names():
+            session.profiles.switch(name)
+        session.profile = name
+        if name in session.sign_in_required or (
+            name not in session.apis and name in session.profiles.names()
+        ):
+            self.open_sign_in(name)
+        self._refresh_logins()
+
+    def _on_add_login_action_triggered(self) -> None:
+        self.open_sign_in(None)
+
+    def _on_oauth_settings_action_triggered(self) -> None:
+        self.open_oauth_settings()
+
+    def _on_sign_in_button_clicked(self) -> None:
+        self.open_sign_in(None)
+
+    def _on_oauth_dialog_saved(self, _settings: object) -> None:
+        dialog = self.oauth_dialog
+        if _alive(dialog) and dialog.secret_kept_in_memory:
+            self._show_message(dialog.status_label.text(), error=True)
+        else:
+            self._show_message("Saved the Snap OAuth app settings", timeout_ms=8000)
+
+    def _on_logins_dialog_add_requested(self) -> None:
+        self.open_sign_in(None)
+
+    def _on_logins_dialog_sign_in_requested(self, name: str) -> None:
+        self.open_sign_in(name)
+
+    def _on_logins_changed(self) -> None:
+        self._refresh_logins()
+
+    def _on_sign_in_dialog_signed_in(self, result: object) -> None:
+        if not isinstance(result, SignInResult):
+            return
+        self._account_errors = {
+            k: v
+            for k, v in self._account_errors.items()
+            if self._session.profile_of_account(k) != result.profile
+        }
+        self._model.set_account_errors(self._account_errors)
+        self._refresh_logins()
+        self._show_message(f"Signed in as {result.who} (login {result.profile})", timeout_ms=15000)
+        if self.sync_running:
+            return
+        self.start_sync(None, profiles=[result.profile])
+
+    def _on_sandbox_op_succeeded(self, result: object) -> None:
+        self._signing_in = False
+        self._sandbox_op = None
+        if isinstance(result, SignInResult):
+            self._seen_rate_limited = self._rate_limited_total()
+            self._refresh_logins()
+            self._show_message(f"Signed in to the sandbox as {result.who}", timeout_ms=20000)
+        self.start_sync(None)
+
+    def _on_sandbox_op_failed(self, exc: object) -> None:
+        self._signing_in = False
+        self._sandbox_op = None
+        message = error_message(exc) if isinstance(exc, BaseException) else str(exc)
+        self._sync_error = f"Could not sign in to the sandbox: {message}"
+        self.error_page.set_text(self._sync_error)
+        self._show_message(self._sync_error, error=True)
+        self._update_actions()
+        self._update_tree_page()
+        emit(self.sync_finished, None)
+
+    def _on_sandbox_op_cancelled(self) -> None:
+        self._signing_in = False
+        self._sandbox_op = None
+        self._update_actions()
+        self._update_tree_page()
+
+
+def _alive(widget: QWidget | None) -> TypeGuard[QWidget]:
+    """True for a dialog that exists and has not been deleted (dialogs delete themselves)."""
+    return widget is not None and shiboken6.isValid(widget)

@@ -212,6 +212,33 @@ QFrame#errorBanner {{
     border-radius: 8px;
 }}
 QLabel#errorText {{ color: {c.danger}; }}
+QFrame#warningBanner {{
+    background: {_mix(c.warning, c.base, 0.10)}; border: 1px solid {_mix(c.warning, c.base, 0.45)};
+    border-radius: 8px;
+}}
+QFrame#infoBanner {{
+    background: {_mix(c.accent, c.base, 0.07)}; border: 1px solid {_mix(c.accent, c.base, 0.30)};
+    border-radius: 8px;
+}}
+QFrame#okBanner {{
+    background: {_mix(c.success, c.base, 0.09)}; border: 1px solid {_mix(c.success, c.base, 0.40)};
+    border-radius: 8px;
+}}
+QLabel#bannerText {{ color: {c.text}; }}
+QFrame#helpPanel {{
+    background: {c.alt_base}; border: 1px solid {c.border}; border-radius: 8px;
+}}
+QLabel#dialogTitle {{ font-size: 13pt; font-weight: 600; }}
+QLabel#bigNumber {{ font-size: 20pt; font-weight: 600; font-family: "DejaVu Sans Mono", monospace; }}
+QLabel#hint {{ color: {c.muted}; font-size: 9pt; }}
+QDialog {{ background: {c.window}; }}
+QCheckBox {{ spacing: 8px; }}
+QTreeWidget#loginList {{ padding: 4px; }}
+QTreeWidget#loginList::item {{ padding: 5px 4px; }}
+QToolButton#loginsButton {{
+    padding: 5px 10px; border-radius: 6px; border: 1px solid {c.border}; background: {c.base};
+}}
+QToolButton#loginsButton::menu-indicator {{ subcontrol-position: right center; right: 6px; }}
 QLabel#sandboxBadge {{
     background: {c.sandbox_bg}; color: {c.sandbox_text}; font-weight: 700;
     border-radius: 4px; padding: 1px 8px; letter-spacing: 1px; margin-right: 8px;
@@ -226,6 +253,12 @@ QPushButton:hover {{ background: {c.chip_bg}; }}
 QPushButton#primaryButton {{
     background: {c.accent}; color: {c.accent_text}; border-color: {c.accent}; font-weight: 600;
 }}
+QPushButton#primaryButton:hover {{ background: {_mix(c.accent, "#000000", 0.88)}; }}
+QPushButton#primaryButton:disabled {{
+    background: {c.chip_bg}; color: {c.muted}; border-color: {c.border};
+}}
+QPushButton#dangerButton {{ color: {c.danger}; }}
+QPushButton:disabled {{ color: {c.muted}; }}
 QPushButton#flatButton {{ border: none; background: transparent; padding: 2px 6px; color: {c.accent}; }}
 QPushButton#flatButton:hover {{ background: {c.chip_bg}; }}
 QPlainTextEdit#rawJson {{
@@ -511,6 +544,41 @@ def _draw_search(p: QPainter, c: Colors) -> None:
     p.drawLine(QPointF(10.2, 10.2), QPointF(13.8, 13.8))
 
 
+def _draw_login(p: QPainter, c: Colors) -> None:
+    _stroke(p, c.accent, 1.4)
+    p.drawEllipse(QPointF(8, 5.6), 2.9, 2.9)
+    p.drawArc(QRectF(2.8, 9.6, 10.4, 9), 0, 180 * 16)
+
+
+def _draw_info(p: QPainter, c: Colors) -> None:
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor(c.accent))
+    p.drawEllipse(QPointF(8, 8), 7, 7)
+    p.setPen(QPen(QColor("#ffffff"), 1.8, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+    p.drawLine(QPointF(8, 7.2), QPointF(8, 11.8))
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor("#ffffff"))
+    p.drawEllipse(QPointF(8, 4.6), 1.0, 1.0)
+
+
+def _draw_key(p: QPainter, c: Colors) -> None:
+    _stroke(p, c.warning, 1.5)
+    p.drawEllipse(QPointF(5.2, 10.8), 3.0, 3.0)
+    p.drawLine(QPointF(7.4, 8.6), QPointF(13.5, 2.5))
+    p.drawLine(QPointF(11.2, 4.8), QPointF(13.2, 6.8))
+    p.drawLine(QPointF(9.6, 6.4), QPointF(11.0, 7.8))
+
+
+def _draw_browser(p: QPainter, c: Colors) -> None:
+    _stroke(p, c.accent, 1.4)
+    p.drawRoundedRect(QRectF(1.8, 2.8, 12.4, 10.4), 1.8, 1.8)
+    p.drawLine(QPointF(1.8, 5.9), QPointF(14.2, 5.9))
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor(c.accent))
+    for x in (3.6, 5.4, 7.2):
+        p.drawEllipse(QPointF(x, 4.35), 0.6, 0.6)
+
+
 def _draw_app(p: QPainter, c: Colors) -> None:
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(QColor("#fffc00"))
@@ -522,6 +590,10 @@ def _draw_app(p: QPainter, c: Colors) -> None:
 
 _DRAW = {
     "app": _draw_app,
+    "login": _draw_login,
+    "info": _draw_info,
+    "key": _draw_key,
+    "browser": _draw_browser,
     "active": _draw_active,
     "paused": _draw_paused,
     "neutral": _draw_neutral,

@@ -8,10 +8,12 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio
+import gc
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
@@ -19,11 +21,42 @@ from PySide6.QtWidgets import QApplication
 from snapdesk.store import Store
 from snapdesk.ui import theme
 from tests.ui import data
+from tests.ui.auth_helpers import MemoryKeyring
 
 
 @pytest.fixture(autouse=True)
 def _themed(qapp: QApplication) -> None:
     theme.apply_theme(qapp, dark=False)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _gc_on_gui_thread() -> Iterator[None]:
+    """As in the app (`snapdesk/ui/_gc.py`): the cyclic collector never runs on a worker thread
+    (sandbox server, store writer, test "browsers"), where it could free Qt objects of the GUI
+    thread; it runs here, between tests."""
+    enabled = gc.isenabled()
+    gc.disable()
+    yield
+    if enabled:
+        gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_test(_gc_on_gui_thread: None) -> Iterator[None]:
+    yield
+    gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """No UI test touches the user's keyring: every test gets an empty in-memory one."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -71,6 +71,7 @@ class AccountTreeModel(QAbstractItemModel):
         self._match_count = 0
         self._truncated = False
         self._account_errors: dict[str, str] = {}
+        self._login_labels: dict[str, str] = {}
 
     # -- public API ------------------------------------------------------------------------
 
@@ -115,6 +116,15 @@ class AccountTreeModel(QAbstractItemModel):
             if node.kind == AD_ACCOUNT:
                 index = self.index_for_node(node, STATUS_COLUMN)
                 emit(self.dataChanged, index.siblingAtColumn(0), index.siblingAtColumn(2))
+
+    def set_login_labels(self, labels: dict[str, str]) -> None:
+        """How to name each login in tooltips (`agency@example.com (default)`)."""
+        self._login_labels = dict(labels)
+
+    def login_label(self, profile: str | None) -> str | None:
+        if profile is None:
+            return None
+        return self._login_labels.get(profile, profile)
 
     def account_error(self, ad_account_id: str | None) -> str | None:
         return self._account_errors.get(ad_account_id or "")
@@ -458,6 +468,9 @@ class AccountTreeModel(QAbstractItemModel):
         if node.is_group:
             return f"{node.display_name} in this ad account"
         lines = [f"{node.label} · {node.display_name}", f"ID {node.id}"]
+        login = self.login_label(node.login)
+        if login is not None:
+            lines.append(f"Login: {login}")
         if node.kind == AD_ACCOUNT and node.id in self._account_errors:
             lines.append(f"Last sync failed: {self._account_errors[node.id]}")
         problems = delivery_problems(node.data.get("delivery_status"), status=node.status)
@@ -524,12 +537,17 @@ def _org_node(org: OrganizationRow) -> TreeNode:
         name=org.name,
         status=str(state) if state else None,
         data=org.data,
+        profile=org.profile,
     )
 
 
 def _account_context(account: AccountRow) -> AccountContext:
     return AccountContext(
-        id=account.id, name=account.name, currency=account.currency, timezone=account.timezone
+        id=account.id,
+        name=account.name,
+        currency=account.currency,
+        timezone=account.timezone,
+        profile=account.profile,
     )
 
 

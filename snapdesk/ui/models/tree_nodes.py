@@ -46,6 +46,7 @@ class AccountContext:
     name: str | None
     currency: str | None
     timezone: str | None
+    profile: str | None = None  # the login that sees this ad account
 
 
 @dataclass(eq=False)
@@ -71,6 +72,19 @@ class TreeNode:
     child_total: int | None = None
     matched: bool = False
     row: int = 0
+    profile: str | None = None  # organizations: the login that sees it
+
+    @property
+    def login(self) -> str | None:
+        """The login this node belongs to (its organization's or ad account's)."""
+        if self.account is not None and self.account.profile is not None:
+            return self.account.profile
+        node: TreeNode | None = self
+        while node is not None:
+            if node.profile is not None:
+                return node.profile
+            node = node.parent
+        return None
 
     @property
     def key(self) -> NodeKey:
