@@ -66,6 +66,44 @@ def _build_parser() -> argparse.ArgumentParser:
     p_logout.add_argument("--profile", default=None, help="login name (default: the active one)")
     sub.add_parser("profiles", help="list the logins on this machine")
 
+    p_stats = sub.add_parser("stats", help="performance statistics")
+    stats_sub = p_stats.add_subparsers(dest="stats_command", metavar="ACTION", required=True)
+    p_export = stats_sub.add_parser(
+        "export", help="write daily stats of an ad account's entities to a CSV file"
+    )
+    p_export.add_argument("--ad-account", required=True, metavar="ID", dest="ad_account")
+    p_export.add_argument(
+        "--level",
+        choices=["campaign", "adsquad", "ad"],
+        default="campaign",
+        help="default: campaign",
+    )
+    p_export.add_argument(
+        "--from", required=True, dest="from_date", metavar="DATE", help="first day, YYYY-MM-DD"
+    )
+    p_export.add_argument(
+        "--to", required=True, dest="to_date", metavar="DATE", help="last day (inclusive)"
+    )
+    p_export.add_argument("-o", "--output", required=True, metavar="OUT.csv")
+
+    p_conv = sub.add_parser("conversions", help="Conversions API: send offline, web or app events")
+    conv_sub = p_conv.add_subparsers(dest="conversions_command", metavar="ACTION", required=True)
+    p_push = conv_sub.add_parser(
+        "push", help="map, validate and send a CSV of events (dry-run unless --live or --test)"
+    )
+    p_push.add_argument("input", metavar="INPUT", help="CSV file of events")
+    p_push.add_argument("--pixel", required=True, metavar="ID", help="Snap Pixel or Snap App id")
+    p_push.add_argument("--source", choices=["web", "app", "offline"], default="web")
+    p_push.add_argument(
+        "--test", action="store_true", help="send to /events/validate (Snap does not process them)"
+    )
+    p_push.add_argument(
+        "--stop-on-invalid",
+        action="store_true",
+        help="stop at the first invalid row (send nothing)",
+    )
+    p_push.add_argument("--live", action="store_true", help="send for real (default: dry-run)")
+
     p_changes = sub.add_parser("changes", help="pending changes: list them or post them")
     changes_sub = p_changes.add_subparsers(dest="changes_command", metavar="ACTION", required=True)
     p_list = changes_sub.add_parser("list", help="list pending changes")
@@ -114,6 +152,7 @@ def _cmd_app(args: argparse.Namespace) -> int:
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
     from snapdesk.sandbox import SandboxServer
+    from snapdesk.sandbox.capi import SANDBOX_CAPI_TOKEN
 
     try:
         server = SandboxServer(host=args.host, port=args.port, seed=args.seed, scale=args.scale)
@@ -127,6 +166,8 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
     print("Point the CLI at it with:", flush=True)
     print(f"  export SNAPDESK_API_BASE={server.api_base}", flush=True)
     print(f"  export SNAPDESK_ACCESS_TOKEN={server.token}", flush=True)
+    print(f"  export SNAPDESK_CAPI_BASE={server.base_url}/v3", flush=True)
+    print(f"  export SNAPDESK_CAPI_TOKEN={SANDBOX_CAPI_TOKEN}", flush=True)
     print("Press Ctrl+C to stop.", flush=True)
     try:
         while True:
@@ -215,7 +256,21 @@ def _cmd_changes(args: argparse.Namespace) -> int:
     return cmd_changes_post(args)
 
 
+def _cmd_stats(args: argparse.Namespace) -> int:
+    from snapdesk.stats.cli import cmd_stats_export
+
+    return cmd_stats_export(args)
+
+
+def _cmd_conversions(args: argparse.Namespace) -> int:
+    from snapdesk.conversions.cli import cmd_conversions_push
+
+    return cmd_conversions_push(args)
+
+
 _COMMANDS = {
+    "conversions": _cmd_conversions,
+    "stats": _cmd_stats,
     "changes": _cmd_changes,
     "sandbox": _cmd_sandbox,
     "sync": _cmd_sync,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -109,3 +110,32 @@ def test_changes_commands_are_wired(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["changes"])
     assert exc.value.code == 2
+
+
+def test_stats_and_conversions_commands_are_wired(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`snapdesk stats export` and `conversions push` parse and fail cleanly without a login."""
+    events = tmp_path / "events.csv"
+    events.write_text("event_name,event_time,em\nPURCHASE,1700000000,a@b.example\n", "utf-8")
+    code = main(["conversions", "push", str(events), "--pixel", "p-1", "--test"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) >= 1
+    code = main(
+        [
+            "stats",
+            "export",
+            "--ad-account",
+            "a",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-31",
+            "-o",
+            str(tmp_path / "s.csv"),
+        ]
+    )
+    assert code == 1
+    assert "Traceback" not in capsys.readouterr().err
+    assert not (tmp_path / "s.csv").exists()

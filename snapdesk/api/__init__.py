@@ -3,6 +3,16 @@
 from snapdesk.api._auth import StaticTokenProvider, TokenProvider
 from snapdesk.api._client import SnapApi
 from snapdesk.api._envelope import check_envelope, unwrap_items, unwrap_me, unwrap_result
+from snapdesk.api._measurement import (
+    STATS_ENTITY_PATHS,
+    Measurement,
+    StatsPeriod,
+    StatsResult,
+    StatsSeries,
+    format_stats_time,
+    parse_stats_body,
+    parse_stats_time,
+)
 from snapdesk.api._ratelimit import RateLimiter
 from snapdesk.api._retry import RETRYABLE_STATUSES, RetryPolicy
 from snapdesk.api._stats import ClientStats
@@ -40,6 +50,7 @@ from snapdesk.api.models import (
 __all__ = [
     "FUNDING_SOURCE",
     "RETRYABLE_STATUSES",
+    "STATS_ENTITY_PATHS",
     "Ad",
     "AdAccount",
     "AdSquad",
@@ -53,6 +64,7 @@ __all__ = [
     "ForeignHostError",
     "FundingSource",
     "Me",
+    "Measurement",
     "Media",
     "NotFound",
     "Organization",
@@ -66,12 +78,18 @@ __all__ = [
     "SnapError",
     "SnapModel",
     "StaticTokenProvider",
+    "StatsPeriod",
     "StatsQueryError",
+    "StatsResult",
+    "StatsSeries",
     "Timeout",
     "TokenProvider",
     "check_envelope",
     "error_from_response",
+    "format_stats_time",
     "parse_entity",
+    "parse_stats_body",
+    "parse_stats_time",
     "unwrap_items",
     "unwrap_me",
     "unwrap_result",

@@ -18,6 +18,7 @@ import httpx
 from snapdesk import config
 from snapdesk.api._auth import TokenProvider
 from snapdesk.api._envelope import check_envelope, unwrap_items
+from snapdesk.api._measurement import Measurement
 from snapdesk.api._ratelimit import RateLimiter
 from snapdesk.api._resources import (
     AdAccounts,
@@ -126,6 +127,8 @@ class SnapApi:
         self.media = MediaResource(self)
         self.segments = Segments(self)
         self.funding_sources = FundingSources(self)
+        # Stats queries (`api.stats` is taken by the request counters, `ClientStats`).
+        self.measurement = Measurement(self)
 
     # -- lifecycle -------------------------------------------------------------------------
 

@@ -11,6 +11,11 @@ Spend guards (checked by `WriteGateway.post` before anything is sent live):
 - `max_bid`: per currency, the highest bid an ad squad may be posted with, in currency units.
 Amounts are per currency because a yen is not a dollar; a currency without an entry is not
 checked by that guard.
+
+FX rates (`fx_rates`): the user's table of rates to USD, used when stats are converted to USD on
+ingestion. Each entry is (date, currency, rate_to_usd) with `USD amount = amount × rate_to_usd`;
+a rate must be positive (a missing rate stays missing, it is never 0). Edited in the app or
+imported from CSV by `snapdesk.stats.fx`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -104,21 +110,79 @@ class SpendGuards:
         )
 
 
+@dataclass(frozen=True, order=True)
+class FxRate:
+    """One row of the FX table: on `date`, 1 unit of `currency` was `rate_to_usd` USD."""
+
+    date: date
+    currency: str
+    rate_to_usd: Decimal
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "currency", normalize_currency(self.currency))
+        if not isinstance(self.rate_to_usd, Decimal):
+            object.__setattr__(self, "rate_to_usd", _decimal(self.rate_to_usd, "rate_to_usd"))
+        if not self.rate_to_usd.is_finite() or self.rate_to_usd <= 0:
+            raise SettingsError(
+                f"the {self.currency} rate on {self.date} must be a positive number, "
+                f"not {self.rate_to_usd}"
+            )
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "date": self.date.isoformat(),
+            "currency": self.currency,
+            "rate_to_usd": str(self.rate_to_usd),
+        }
+
+    @classmethod
+    def from_json(cls, raw: Any, where: str = "fx_rates") -> FxRate:
+        if not isinstance(raw, dict):
+            raise SettingsError(f"{where} entries must be objects with date, currency, rate_to_usd")
+        try:
+            day = date.fromisoformat(str(raw.get("date")))
+        except ValueError:
+            raise SettingsError(
+                f"{where}: {raw.get('date')!r} is not a date (YYYY-MM-DD)"
+            ) from None
+        try:
+            currency = normalize_currency(str(raw.get("currency")))
+        except ValueError as exc:
+            raise SettingsError(f"{where}: {exc}") from None
+        rate = _decimal(raw.get("rate_to_usd"), f"{where}.{currency}.{day}")
+        return cls(day, currency, rate)
+
+
+def _fx_rates(raw: Any) -> tuple[FxRate, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise SettingsError("fx_rates must be a list of {date, currency, rate_to_usd}")
+    rates = {(r.currency, r.date): r for r in (FxRate.from_json(item) for item in raw)}
+    return tuple(sorted(rates.values()))
+
+
 @dataclass(frozen=True)
 class AppSettings:
     spend_guards: SpendGuards = field(default_factory=SpendGuards)
     # Poll interval and limit while waiting for uploaded media to become READY.
     media_poll_seconds: float = 2.0
     media_poll_timeout_seconds: float = 600.0
+    # The user's FX table (rates to USD), sorted by date then currency.
+    fx_rates: tuple[FxRate, ...] = ()
 
     def with_guards(self, guards: SpendGuards) -> AppSettings:
         return replace(self, spend_guards=guards)
+
+    def with_fx_rates(self, rates: tuple[FxRate, ...]) -> AppSettings:
+        return replace(self, fx_rates=tuple(sorted(rates)))
 
     def to_json(self) -> dict[str, Any]:
         return {
             "spend_guards": self.spend_guards.to_json(),
             "media_poll_seconds": self.media_poll_seconds,
             "media_poll_timeout_seconds": self.media_poll_timeout_seconds,
+            "fx_rates": [rate.to_json() for rate in self.fx_rates],
         }
 
     @classmethod
@@ -137,6 +201,7 @@ class AppSettings:
                     "media_poll_timeout_seconds",
                 )
             ),
+            fx_rates=_fx_rates(raw.get("fx_rates")),
         )
 
 

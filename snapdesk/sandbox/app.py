@@ -9,12 +9,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from snapdesk.sandbox._middleware import SandboxMiddleware
+from snapdesk.sandbox.capi import capi_routes
 from snapdesk.sandbox.control import ControlPlane
 from snapdesk.sandbox.envelopes import error_response
 from snapdesk.sandbox.errors import SnapApiError
 from snapdesk.sandbox.oauth import oauth_routes
 from snapdesk.sandbox.routes import Api, request_id_of
 from snapdesk.sandbox.state import SandboxState
+from snapdesk.sandbox.stats import stats_routes
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -36,10 +38,16 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def create_app(state: SandboxState) -> Starlette:
     """The emulator as an ASGI app over `state` (for uvicorn or httpx.ASGITransport).
 
-    Serves /v1 (and /us/v1), the /__sandbox__/ control plane and the OAuth endpoints
-    (/login/oauth2/authorize and /login/oauth2/access_token, from `oauth.py`).
+    Serves /v1 (and /us/v1) including stats (`stats.py`), the /__sandbox__/ control plane and
+    the OAuth endpoints (/login/oauth2/authorize and /login/oauth2/access_token, from `oauth.py`).
     """
-    routes = [*Api(state).routes(), *ControlPlane(state).routes(), *oauth_routes(state)]
+    routes = [
+        *Api(state).routes(),
+        *stats_routes(state),
+        *ControlPlane(state).routes(),
+        *oauth_routes(state),
+        *capi_routes(state),  # Conversions API v3 under /v3 (`capi.py`)
+    ]
     app = Starlette(
         routes=routes,
         middleware=[Middleware(SandboxMiddleware, state=state)],

@@ -238,6 +238,10 @@ class SandboxState:
         self.segment_processing_seconds = segment_processing_seconds
         self.requests: collections.deque[JsonObj] = collections.deque(maxlen=10_000)
         self.seed_info: JsonObj = {"seed": None, "scale": None}
+        # Stats knobs (snapdesk/sandbox/stats.py): per-ad-squad "true effects" multiplying the
+        # swipe and conversion rates, and a fixed clock for the stats (None = the real time).
+        self.stats_effects: dict[str, JsonObj] = {}
+        self.stats_now: datetime | None = None
         self._random = random.Random()
         self._defaults = (rate_limit, burst, segment_processing_seconds)
 
@@ -280,6 +284,7 @@ class SandboxState:
             self.media_files.clear()
             self.uploads.clear()
             self.idempotency.clear()
+            self.stats_effects.clear()
 
     def reseed(self, *, seed: int = 42, scale: str = "demo") -> None:
         """Replace all data with a fresh seed; tokens, faults and knobs are kept."""
@@ -296,6 +301,7 @@ class SandboxState:
             self.faults.clear()
             self.latency_ms = 0
             self.segment_processing_seconds = processing
+            self.stats_now = None
             self.requests.clear()
         self.reseed(seed=seed, scale=scale)
 

@@ -146,7 +146,112 @@ CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1_ENTITIES, _V2_SYNC_META, _V3_CHANGES)
+# Stats (snapdesk/stats): cached DAY/HOUR rows per entity with the USD conversion made on
+# ingestion (native currency and amount, rate used and its date; NULL rate = no rate known), which
+# query windows were fetched and whether they were final, the children a breakdown query returned,
+# and the last seen state of entities for change notices. IF NOT EXISTS keeps the script valid
+# whatever order it lands in relative to other features' migrations.
+_STATS_CACHE = """
+CREATE TABLE IF NOT EXISTS stats_rows (
+    entity_id     TEXT NOT NULL,
+    granularity   TEXT NOT NULL CHECK (granularity IN ('DAY', 'HOUR')),
+    period        TEXT NOT NULL,
+    ad_account_id TEXT NOT NULL,
+    level         TEXT NOT NULL,
+    day           TEXT NOT NULL,
+    currency      TEXT NOT NULL,
+    stats         TEXT NOT NULL,
+    spend_micro   INTEGER,
+    fx_rate       TEXT,
+    fx_rate_date  TEXT,
+    spend_usd     TEXT,
+    value_usd     TEXT,
+    finalized     INTEGER NOT NULL,
+    fetched_at    TEXT NOT NULL,
+    PRIMARY KEY (entity_id, granularity, period)
+);
+CREATE INDEX IF NOT EXISTS stats_rows_account ON stats_rows(ad_account_id, granularity, day);
+
+CREATE TABLE IF NOT EXISTS stats_coverage (
+    query_key     TEXT NOT NULL,
+    granularity   TEXT NOT NULL,
+    day           TEXT NOT NULL,
+    ad_account_id TEXT NOT NULL,
+    fields        TEXT NOT NULL,
+    finalized     INTEGER NOT NULL,
+    fetched_at    TEXT NOT NULL,
+    PRIMARY KEY (query_key, granularity, day)
+);
+CREATE INDEX IF NOT EXISTS stats_coverage_account ON stats_coverage(ad_account_id, finalized);
+
+CREATE TABLE IF NOT EXISTS stats_members (
+    query_key TEXT NOT NULL,
+    child_id  TEXT NOT NULL,
+    PRIMARY KEY (query_key, child_id)
+);
+
+CREATE TABLE IF NOT EXISTS stats_watch (
+    entity_id     TEXT PRIMARY KEY,
+    ad_account_id TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS stats_watch_account ON stats_watch(ad_account_id);
+"""
+
+# Customer-list uploads (snapdesk/changes/segment_uploads.py): one row per upload and one per
+# batch; each batch's Idempotency-Key is minted and stored here before anything is sent.
+# `digests` holds only SHA-256 hashes (32 bytes each), never a raw identifier, and is cleared once
+# the batch is sent. IF NOT EXISTS keeps the script valid whatever order it lands in.
+_SEGMENT_UPLOADS = """
+CREATE TABLE IF NOT EXISTS segment_uploads (
+    id            TEXT PRIMARY KEY,
+    ad_account_id TEXT NOT NULL,
+    segment_id    TEXT NOT NULL,
+    segment_name  TEXT,
+    create_change TEXT,
+    mode          TEXT NOT NULL CHECK (mode IN ('add', 'remove', 'replace')),
+    source        TEXT,
+    fingerprint   TEXT NOT NULL,
+    identifiers   INTEGER NOT NULL,
+    state         TEXT NOT NULL
+                  CHECK (state IN ('pending', 'sending', 'sent', 'complete', 'failed', 'cancelled')),
+    error         TEXT,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    finished_at   TEXT
+);
+CREATE INDEX IF NOT EXISTS segment_uploads_state ON segment_uploads(state);
+CREATE INDEX IF NOT EXISTS segment_uploads_fingerprint ON segment_uploads(fingerprint);
+CREATE INDEX IF NOT EXISTS segment_uploads_account ON segment_uploads(ad_account_id);
+
+CREATE TABLE IF NOT EXISTS segment_upload_batches (
+    upload_id       TEXT NOT NULL REFERENCES segment_uploads(id) ON DELETE CASCADE,
+    seq             INTEGER NOT NULL,
+    method          TEXT NOT NULL CHECK (method IN ('POST', 'DELETE')),
+    path            TEXT NOT NULL,
+    schema          TEXT,
+    identifiers     INTEGER NOT NULL,
+    digests         BLOB,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    state           TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    response_status INTEGER,
+    accepted        INTEGER,
+    error           TEXT,
+    sent_at         TEXT,
+    PRIMARY KEY (upload_id, seq)
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    _V1_ENTITIES,
+    _V2_SYNC_META,
+    _V3_CHANGES,
+    _STATS_CACHE,
+    _SEGMENT_UPLOADS,
+)
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
