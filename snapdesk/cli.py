@@ -44,6 +44,43 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p_sandbox.add_argument("--scale", choices=["demo", "large"], default="demo")
 
+    p_hash = sub.add_parser(
+        "hash", help="normalize and SHA-256 a customer list offline (no login, nothing sent)"
+    )
+    p_hash.add_argument("input", metavar="INPUT", help="CSV/TSV/TXT file")
+    p_hash.add_argument("-o", "--output", metavar="OUT", help="output CSV (default: stdout)")
+    p_hash.add_argument("--type", choices=["auto", "email", "phone", "maid"], default="auto")
+    p_hash.add_argument(
+        "--column", metavar="NAME", help="the column to use (name or 1-based number)"
+    )
+    p_hash.add_argument(
+        "--default-country",
+        metavar="CC",
+        help="ISO country for phone numbers written without a country code (e.g. GB)",
+    )
+    p_hash.add_argument(
+        "--rejects", metavar="PATH", help="write rejected rows (row, column, reason)"
+    )
+    p_hash.add_argument("--keep-duplicates", action="store_true", help="do not de-duplicate")
+    p_hash.add_argument("--json", action="store_true", help="print a JSON summary")
+
+    p_aud = sub.add_parser("audience", help="customer-list segments")
+    aud_sub = p_aud.add_subparsers(dest="audience_command", metavar="ACTION", required=True)
+    p_apush = aud_sub.add_parser(
+        "push", help="hash a customer list and upload it to a segment (dry-run unless --live)"
+    )
+    p_apush.add_argument("input", metavar="INPUT")
+    p_apush.add_argument("--ad-account", required=True, metavar="ID", dest="ad_account")
+    target = p_apush.add_mutually_exclusive_group(required=True)
+    target.add_argument("--segment", metavar="ID", help="an existing segment")
+    target.add_argument("--new-segment", metavar="NAME", help="create a segment with this name")
+    p_apush.add_argument("--type", choices=["auto", "email", "phone", "maid"], default="auto")
+    p_apush.add_argument("--column", metavar="NAME")
+    p_apush.add_argument("--default-country", metavar="CC")
+    p_apush.add_argument("--mode", choices=["add", "remove", "replace"], default="add")
+    p_apush.add_argument("--retention-days", type=int, metavar="N", help="new segment retention")
+    p_apush.add_argument("--live", action="store_true", help="upload for real (default: dry-run)")
+
     p_sync = sub.add_parser("sync", help="download ad accounts into the local cache")
     p_sync.add_argument(
         "--ad-account",
@@ -268,7 +305,21 @@ def _cmd_conversions(args: argparse.Namespace) -> int:
     return cmd_conversions_push(args)
 
 
+def _cmd_hash(args: argparse.Namespace) -> int:
+    from snapdesk.audience.cli import cmd_hash
+
+    return cmd_hash(args)
+
+
+def _cmd_audience(args: argparse.Namespace) -> int:
+    from snapdesk.audience.cli import cmd_audience_push
+
+    return cmd_audience_push(args)
+
+
 _COMMANDS = {
+    "hash": _cmd_hash,
+    "audience": _cmd_audience,
     "conversions": _cmd_conversions,
     "stats": _cmd_stats,
     "changes": _cmd_changes,

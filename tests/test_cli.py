@@ -139,3 +139,18 @@ def test_stats_and_conversions_commands_are_wired(
     assert code == 1
     assert "Traceback" not in capsys.readouterr().err
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_hash_is_wired_and_offline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`snapdesk hash` works with no login and writes the DESIGN.md format."""
+    src = tmp_path / "list.csv"
+    src.write_text("email\nPerson@Example.com\nnot-an-email\n", "utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["hash", str(src), "-o", str(out), "--json"]) == 0
+    assert out.read_text("utf-8").splitlines() == [
+        "EMAIL_SHA256",
+        "542d240129883c019e106e3b1b2d3f3cb3537c43c425364de8e951d5a3083345",
+    ]
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (summary["rows"], summary["valid"], summary["rejected"]) == (2, 1, 1)
+    assert summary["schema"] == "EMAIL_SHA256"

@@ -5,6 +5,8 @@ Services the UI and the CLI call:
 - `WriteGateway` (gateway.py): `await post()` rehearses (dry-run) or posts (live) them.
 - `ChangeRepository` (repository.py): reading changes and the audit log.
 - `export_changes` / `export_audit` (export.py): JSON and CSV.
+- `SegmentUploads` (segment_uploads.py): customer-list uploads as a journal of batches, each
+  with its own stored Idempotency-Key; dry-run rehearsal, live sending, resume, status polling.
 Nothing outside this package may call `SnapApi.send`.
 """
 
@@ -40,12 +42,22 @@ from snapdesk.changes.model import (
     is_temp_id,
 )
 from snapdesk.changes.repository import ChangeRepository
+from snapdesk.changes.segment_uploads import (
+    MAX_BATCH,
+    SegmentUpload,
+    SegmentUploads,
+    UploadBatch,
+    UploadOutcome,
+    UploadProgress,
+    UploadRehearsal,
+)
 
 __all__ = [
     "CHUNK_SIZE",
     "CREATE",
     "DELETE",
     "FAILED",
+    "MAX_BATCH",
     "OPEN_STATES",
     "PAUSE",
     "PENDING",
@@ -72,6 +84,12 @@ __all__ = [
     "PostReport",
     "RenamePreview",
     "RequestSpec",
+    "SegmentUpload",
+    "SegmentUploads",
+    "UploadBatch",
+    "UploadOutcome",
+    "UploadProgress",
+    "UploadRehearsal",
     "ValidationFailed",
     "WriteGateway",
     "ad_type_for_creative",

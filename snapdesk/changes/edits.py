@@ -712,6 +712,20 @@ class EditService:
             lambda act: self._create_in(act, kind=CREATIVE, ad_account_id=ad_account_id, obj=obj),
         )
 
+    def create_segment(self, *, ad_account_id: str, fields: Mapping[str, Any]) -> ChangeGroup:
+        """Queue a new customer-list segment (FIRST_PARTY, retention 180 days unless given).
+        The account need not be cached: a customer list can be pushed before a sync."""
+        obj = {
+            "source_type": "FIRST_PARTY",
+            "retention_in_days": 180,
+            **fields,
+            "ad_account_id": ad_account_id,
+        }
+        return self._run(
+            "New audience segment",
+            lambda act: self._create_in(act, kind=SEGMENT, ad_account_id=ad_account_id, obj=obj),
+        )
+
     def create_ad(self, *, ad_squad_id: str, fields: Mapping[str, Any]) -> ChangeGroup:
         """Queue a new ad; its type defaults to the one its creative needs."""
 

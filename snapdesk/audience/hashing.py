@@ -1,0 +1,587 @@
+"""The hashing pipeline: a customer-list file in, one hashed CSV per schema out, and a report.
+
+    info = inspect_file(path)                              # preview + detected columns
+    report = hash_file(path, output="out.csv", progress=cb, cancel=event)
+
+Runs in the calling thread (the UI calls it from a worker thread); CPU work is spread over a
+process pool (spawn). Single-column UTF-8 files are cut into byte ranges on newlines and each
+worker normalizes and hashes its range with the vectorized checks of `_fast`; other files are
+parsed with `csv` in this thread and hashed by the pool in batches of rows. Results are consumed
+in file order, so de-duplication keeps the first occurrence. Outputs and the rejects file are
+written to temporary files beside their targets and renamed at the end: a failure or a cancel
+leaves no half-written file.
+
+Output naming: one schema → exactly `output`. Several schemas → `output` with the schema name
+before the suffix, e.g. `out.csv` → `out.EMAIL_SHA256.csv`, `out.PHONE_SHA256.csv`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import csv
+import io
+import multiprocessing
+import os
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Final, Protocol
+
+from snapdesk.audience import _fast
+from snapdesk.audience import normalize as nz
+from snapdesk.audience._dedupe import DigestSink
+from snapdesk.audience.files import FileInfo, InputError, inspect_file, iter_rows
+
+CHUNK_BYTES: Final = 4 << 20
+INLINE_BYTES: Final = 2 << 20  # smaller inputs are hashed in this thread (no pool start-up)
+REJECT_SAMPLES: Final = 200
+AUTO: Final = "auto"
+TYPE_CHOICES: Final = ("auto", "email", "phone", "maid")
+
+
+class CancelFlag(Protocol):
+    def is_set(self) -> bool: ...
+
+
+class HashCancelled(Exception):
+    """The user cancelled; nothing was written."""
+
+
+@dataclass(frozen=True)
+class SelectedColumn:
+    index: int
+    name: str
+    id_type: str
+    schema: str
+
+
+@dataclass(frozen=True)
+class Reject:
+    row: int
+    column: str
+    reason: str
+    value: str
+
+    @property
+    def message(self) -> str:
+        return nz.describe_reason(self.reason)
+
+
+@dataclass(frozen=True)
+class HashProgress:
+    phase: str  # "hashing" | "writing"
+    bytes_done: int
+    bytes_total: int
+    rows: int
+    fraction: float  # 0..1 over the whole run
+
+
+@dataclass(frozen=True)
+class ListReport:
+    schema: str
+    valid: int  # identifiers that normalized (incl. duplicates and pre-hashed)
+    prehashed: int
+    duplicates: int  # dropped as repeats (0 with keep_duplicates)
+    written: int
+    output: Path | None
+
+
+@dataclass(frozen=True)
+class HashReport:
+    source: Path
+    encoding: str
+    encoding_note: str | None
+    delimiter: str | None
+    has_header: bool
+    columns: tuple[SelectedColumn, ...]
+    rows: int  # data rows read (header and blank lines not counted)
+    blank: int
+    empty: int  # empty identifier cells (not rejected)
+    lists: tuple[ListReport, ...]
+    rejected: int
+    reasons: dict[str, int]
+    reject_samples: tuple[Reject, ...]
+    rejects_path: Path | None
+    keep_duplicates: bool
+    engine: str  # "bytes" (single-column fast path) | "rows" (csv)
+    workers: int
+    elapsed_s: float
+
+    @property
+    def valid(self) -> int:
+        return sum(item.valid for item in self.lists)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(item.duplicates for item in self.lists)
+
+    @property
+    def written(self) -> int:
+        return sum(item.written for item in self.lists)
+
+    @property
+    def prehashed(self) -> int:
+        return sum(item.prehashed for item in self.lists)
+
+    @property
+    def schemas(self) -> tuple[str, ...]:
+        return tuple(item.schema for item in self.lists)
+
+    def to_json(self) -> dict[str, Any]:
+        schemas = list(self.schemas)
+        return {
+            "rows": self.rows,
+            "valid": self.valid,
+            "rejected": self.rejected,
+            "duplicates": self.duplicates,
+            "schema": schemas[0] if len(schemas) == 1 else schemas,
+            "written": self.written,
+            "prehashed": self.prehashed,
+            "blank_lines": self.blank,
+            "empty_cells": self.empty,
+            "rejected_by_reason": dict(sorted(self.reasons.items())),
+            "lists": {
+                item.schema: {
+                    "valid": item.valid,
+                    "prehashed": item.prehashed,
+                    "duplicates": item.duplicates,
+                    "written": item.written,
+                    "output": str(item.output) if item.output else None,
+                }
+                for item in self.lists
+            },
+            "columns": [
+                {"name": c.name, "index": c.index + 1, "type": c.id_type, "schema": c.schema}
+                for c in self.columns
+            ],
+            "encoding": self.encoding,
+            "encoding_note": self.encoding_note,
+            "rejects_file": str(self.rejects_path) if self.rejects_path else None,
+            "elapsed_s": round(self.elapsed_s, 3),
+        }
+
+
+def output_path_for(output: str | os.PathLike[str], schema: str, *, several: bool) -> Path:
+    """`out.csv` for one schema; `out.EMAIL_SHA256.csv` for each of several."""
+    path = Path(output)
+    if not several:
+        return path
+    suffix = path.suffix or ".csv"
+    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+    return path.with_name(f"{stem}.{schema}{suffix}")
+
+
+# ---------------------------------------------------------------------------- selection
+
+
+def _find_column(info: FileInfo, column: str) -> int:
+    wanted = column.strip()
+    for c in info.columns:
+        if c.name == wanted:
+            return c.index
+    for c in info.columns:
+        if c.name.casefold() == wanted.casefold():
+            return c.index
+    if wanted.isdigit() and 1 <= int(wanted) <= len(info.columns):
+        return int(wanted) - 1
+    names = ", ".join(repr(c.name) for c in info.columns)
+    raise InputError(f"{info.path.name} has no column {column!r}; its columns are {names}")
+
+
+def select_columns(
+    info: FileInfo, *, id_type: str = AUTO, column: str | None = None
+) -> tuple[SelectedColumn, ...]:
+    """The identifier columns to hash: the user's `column`/`id_type`, else what was detected.
+
+    Raises `InputError` when nothing usable is found (the message says which option to pass)."""
+    if id_type not in TYPE_CHOICES:
+        raise ValueError(f"--type must be one of {', '.join(TYPE_CHOICES)}")
+    name = info.path.name
+    if column is not None:
+        col = info.columns[_find_column(info, column)]
+        kind = col.detected if id_type == AUTO else id_type
+        if kind is None:
+            hint = " (its values are already SHA-256 hashes)" if col.prehashed else ""
+            raise InputError(
+                f"{name}: cannot tell what column {col.name!r} holds{hint}; "
+                "pass --type email, phone or maid"
+            )
+        return (SelectedColumn(col.index, col.name, kind, nz.SCHEMA_FOR_TYPE[kind]),)
+    if id_type != AUTO:
+        matching = [c for c in info.columns if c.detected == id_type]
+        if not matching and len(info.columns) == 1:
+            matching = list(info.columns)
+        if not matching:
+            prehashed = [c for c in info.columns if c.prehashed]
+            if len(prehashed) == 1:
+                matching = prehashed
+        if not matching:
+            raise InputError(
+                f"{name}: no {id_type} column found; pass --column NAME to choose one "
+                f"(columns: {', '.join(c.name for c in info.columns)})"
+            )
+        return tuple(
+            SelectedColumn(c.index, c.name, id_type, nz.SCHEMA_FOR_TYPE[id_type]) for c in matching
+        )
+    found = [c for c in info.columns if c.detected]
+    if not found:
+        prehashed = [c for c in info.columns if c.prehashed]
+        if prehashed:
+            raise InputError(
+                f"{name}: column {prehashed[0].name!r} holds SHA-256 hashes; pass --type "
+                "email, phone or maid to say what was hashed"
+            )
+        raise InputError(
+            f"{name}: no email, phone or mobile ad id column found; pass --column NAME and "
+            f"--type (columns: {', '.join(c.name for c in info.columns)})"
+        )
+    return tuple(
+        SelectedColumn(c.index, c.name, str(c.detected), nz.SCHEMA_FOR_TYPE[str(c.detected)])
+        for c in found
+    )
+
+
+# ---------------------------------------------------------------------------- work
+
+
+def _run_bytes(
+    path: str, start: int, end: int, id_type: str, country: str | None, schema: str
+) -> _fast.ChunkOut:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        data = os.pread(fd, end - start, start)
+    finally:
+        os.close(fd)
+    return _fast.process_single_column(
+        data, id_type=id_type, default_country=country, schema=schema
+    )
+
+
+def _run_rows(
+    rows: list[tuple[int, list[str]]], columns: list[tuple[int, str, str]], country: str | None
+) -> _fast.ChunkOut:
+    return _fast.process_rows(rows, columns=columns, default_country=country)
+
+
+def _byte_ranges(path: Path, start: int, size: int, chunk: int) -> Iterator[tuple[int, int]]:
+    """[start, end) ranges of whole lines, about `chunk` bytes each."""
+    with path.open("rb") as fh:
+        pos = start
+        while pos < size:
+            end = pos + chunk
+            if end >= size:
+                yield pos, size
+                return
+            fh.seek(end)
+            while True:
+                piece = fh.read(65536)
+                if not piece:
+                    end = size
+                    break
+                nl = piece.find(b"\n")
+                if nl >= 0:
+                    end += nl + 1
+                    break
+                end += len(piece)
+            yield pos, end
+            pos = end
+
+
+def _data_start(info: FileInfo) -> tuple[int, int]:
+    """(byte offset of the first data line, lines before it) for the single-column fast path."""
+    with info.path.open("rb") as fh:
+        fh.seek(info.bom)
+        offset, lines = info.bom, 0
+        if not info.has_header:
+            return offset, 0
+        for line in fh:
+            offset += len(line)
+            lines += 1
+            if line.strip():  # the header is the first non-blank line
+                return offset, lines
+    return offset, lines
+
+
+class _Executor:
+    """A process pool (spawn) or, for small inputs, this thread."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: cf.ProcessPoolExecutor | None = None
+        if workers > 1:
+            self._pool = cf.ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+            )
+
+    def submit(self, fn: Callable[..., _fast.ChunkOut], *args: Any) -> cf.Future[_fast.ChunkOut]:
+        if self._pool is not None:
+            return self._pool.submit(fn, *args)
+        future: cf.Future[_fast.ChunkOut] = cf.Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+    def close(self, *, cancel: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=cancel)
+
+
+@dataclass
+class _Totals:
+    rows: int = 0
+    blank: int = 0
+    empty: int = 0
+    valid: Counter[str] = field(default_factory=Counter)
+    prehashed: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    rejected: int = 0
+    samples: list[Reject] = field(default_factory=list)
+
+
+class _Outputs:
+    """Temporary files beside the targets, renamed into place by `commit()`."""
+
+    def __init__(self) -> None:
+        self._files: list[tuple[IO[bytes], Path, Path]] = []
+
+    def open(self, target: Path) -> IO[bytes]:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        fh = os.fdopen(fd, "wb", buffering=1 << 20)
+        self._files.append((fh, Path(tmp), target))
+        return fh
+
+    def commit(self) -> None:
+        for fh, _, _ in self._files:
+            fh.flush()
+            os.fsync(fh.fileno())
+            fh.close()
+        for _, tmp, target in self._files:
+            os.replace(tmp, target)
+        self._files.clear()
+
+    def discard(self) -> None:
+        for fh, tmp, _ in self._files:
+            fh.close()
+            tmp.unlink(missing_ok=True)
+        self._files.clear()
+
+
+def _default_workers() -> int:
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+def hash_file(
+    path: str | os.PathLike[str],
+    *,
+    output: str | os.PathLike[str],
+    id_type: str = AUTO,
+    column: str | None = None,
+    default_country: str | None = None,
+    keep_duplicates: bool = False,
+    rejects: str | os.PathLike[str] | None = None,
+    info: FileInfo | None = None,
+    progress: Callable[[HashProgress], object] | None = None,
+    cancel: CancelFlag | None = None,
+    workers: int | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+    batch_rows: int = 20_000,
+) -> HashReport:
+    """Normalize, hash and de-duplicate the identifiers of `path` into `output` (see module doc).
+
+    Raises `InputError` for an unusable file (nothing written), `HashCancelled` when `cancel`
+    is set (nothing written), ValueError for a bad `default_country`."""
+    started = time.perf_counter()
+    country = nz.check_country(default_country)
+    info = info or inspect_file(path)
+    columns = select_columns(info, id_type=id_type, column=column)
+    schemas = list(dict.fromkeys(c.schema for c in columns))
+    several = len(schemas) > 1
+    fast = (
+        info.single_column
+        and info.encoding in ("utf-8", "utf-8-sig")
+        and not info.quoted
+        and len(columns) == 1
+    )
+    n_workers = workers if workers is not None else _default_workers()
+    if workers is None and info.size < INLINE_BYTES:
+        n_workers = 1
+    outputs = _Outputs()
+    sinks: dict[str, DigestSink] = {}
+    rejects_fh: io.TextIOWrapper | None = None
+    rejects_target = Path(rejects) if rejects is not None else None
+    totals = _Totals()
+    executor: _Executor | None = None
+    total_bytes = max(1, info.size)
+
+    def report(phase: str, done: int, fraction: float) -> None:
+        if progress is not None:
+            progress(HashProgress(phase, done, info.size, totals.rows, min(1.0, fraction)))
+
+    def cancelled() -> bool:
+        return cancel is not None and cancel.is_set()
+
+    try:
+        for schema in schemas:
+            target = output_path_for(output, schema, several=several)
+            sinks[schema] = DigestSink(
+                outputs.open(target),
+                header=schema,
+                keep_duplicates=keep_duplicates,
+                tmp_dir=None,
+            )
+        rejects_writer = None
+        if rejects_target is not None:
+            rejects_fh = io.TextIOWrapper(
+                outputs.open(rejects_target), encoding="utf-8", newline=""
+            )
+            rejects_writer = csv.writer(rejects_fh)
+            rejects_writer.writerow(["row", "column", "reason", "value"])
+        names = {c.index: c.name for c in columns}
+
+        def absorb(out: _fast.ChunkOut, row_base: int | None) -> None:
+            totals.rows += out.lines - out.blank if row_base is not None else out.lines
+            totals.blank += out.blank
+            totals.empty += out.empty
+            for schema, digests in out.digests.items():
+                sinks[schema].add(digests)
+            totals.valid.update(out.valid)
+            totals.prehashed.update(out.prehashed)
+            for row, col, reason, value in out.rejects:
+                number = row_base + row + 1 if row_base is not None else row
+                totals.rejected += 1
+                totals.reasons[reason] += 1
+                rejected = Reject(number, names.get(col, str(col + 1)), reason, value)
+                if len(totals.samples) < REJECT_SAMPLES:
+                    totals.samples.append(rejected)
+                if rejects_writer is not None:
+                    rejects_writer.writerow([number, rejected.column, reason, value])
+
+        executor = _Executor(n_workers)
+        window = max(2, 2 * n_workers)
+        pending: list[tuple[cf.Future[_fast.ChunkOut], int, int]] = []
+        if fast:
+            col = columns[0]
+            start, lines_before = _data_start(info)
+            line_base = lines_before
+            source = str(info.path)
+            # at least a few chunks per worker, so small files use the whole pool too
+            step = max(64 * 1024, min(chunk_bytes, (info.size - start) // (4 * n_workers) + 1))
+            for lo, hi in _byte_ranges(info.path, start, info.size, step):
+                if cancelled():
+                    raise HashCancelled()
+                future = executor.submit(
+                    _run_bytes, source, lo, hi, col.id_type, country, col.schema
+                )
+                pending.append((future, hi, 0))
+                while len(pending) >= window or (pending and pending[0][0].done()):
+                    done_future, reached, _ = pending.pop(0)
+                    line_base = _take_bytes(done_future, absorb, line_base, info)
+                    report("hashing", reached, 0.9 * reached / total_bytes)
+            while pending:
+                if cancelled():
+                    raise HashCancelled()
+                done_future, reached, _ = pending.pop(0)
+                line_base = _take_bytes(done_future, absorb, line_base, info)
+                report("hashing", reached, 0.9 * reached / total_bytes)
+        else:
+            specs = [(c.index, c.id_type, c.schema) for c in columns]
+            for batch, reached, blank in iter_rows(info, batch_rows=batch_rows):
+                if cancelled():
+                    raise HashCancelled()
+                totals.blank += blank
+                pending.append((executor.submit(_run_rows, batch, specs, country), reached, 0))
+                while len(pending) >= window or (pending and pending[0][0].done()):
+                    done_future, done_at, _ = pending.pop(0)
+                    absorb(done_future.result(), None)
+                    report("hashing", done_at, 0.9 * done_at / total_bytes)
+            while pending:
+                if cancelled():
+                    raise HashCancelled()
+                done_future, done_at, _ = pending.pop(0)
+                absorb(done_future.result(), None)
+                report("hashing", done_at, 0.9 * done_at / total_bytes)
+        executor.close()
+        executor = None
+        if totals.rows == 0:
+            raise InputError(f"{info.path.name} has no data rows: export the list again")
+        for i, schema in enumerate(schemas):
+            if cancelled():
+                raise HashCancelled()
+            share = 0.1 / len(schemas)
+
+            def written(f: float, i: int = i, share: float = share) -> None:
+                report("writing", info.size, 0.9 + share * (i + f))
+
+            sinks[schema].finish(written)
+        if rejects_fh is not None:
+            rejects_fh.flush()
+            rejects_fh.detach()
+            rejects_fh = None
+        if cancelled():
+            raise HashCancelled()
+        outputs.commit()
+        report("writing", info.size, 1.0)
+    except BaseException:
+        if executor is not None:
+            executor.close(cancel=True)
+        if rejects_fh is not None:
+            rejects_fh.detach()
+        outputs.discard()
+        raise
+    finally:
+        for sink in sinks.values():
+            sink.close()
+    lists = tuple(
+        ListReport(
+            schema=schema,
+            valid=totals.valid[schema],
+            prehashed=totals.prehashed[schema],
+            duplicates=sinks[schema].duplicates,
+            written=sinks[schema].written,
+            output=output_path_for(output, schema, several=several),
+        )
+        for schema in schemas
+    )
+    return HashReport(
+        source=info.path,
+        encoding=info.encoding,
+        encoding_note=info.encoding_note,
+        delimiter=info.delimiter,
+        has_header=info.has_header,
+        columns=columns,
+        rows=totals.rows,
+        blank=totals.blank,
+        empty=totals.empty,
+        lists=lists,
+        rejected=totals.rejected,
+        reasons=dict(totals.reasons),
+        reject_samples=tuple(totals.samples),
+        rejects_path=rejects_target,
+        keep_duplicates=keep_duplicates,
+        engine="bytes" if fast else "rows",
+        workers=n_workers,
+        elapsed_s=time.perf_counter() - started,
+    )
+
+
+def _take_bytes(
+    future: cf.Future[_fast.ChunkOut],
+    absorb: Callable[[_fast.ChunkOut, int | None], None],
+    line_base: int,
+    info: FileInfo,
+) -> int:
+    try:
+        out = future.result()
+    except _fast.BadEncoding as exc:
+        raise InputError(
+            f"{info.path.name}: row {line_base + exc.line + 1} is not valid UTF-8 (the start of "
+            "the file was): save the whole file as CSV (UTF-8) and try again"
+        ) from None
+    absorb(out, line_base)
+    return line_base + out.lines
