@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -48,8 +49,10 @@ from snapdesk.ui.dialogs._widgets import Banner
 from snapdesk.ui.dialogs.logins import LoginsDialog
 from snapdesk.ui.dialogs.oauth_app import OAuthAppDialog
 from snapdesk.ui.dialogs.sign_in import SignInDialog
+from snapdesk.ui.editing import EditingController, LiveSwitch
 from snapdesk.ui.formatting import humanize_ago
 from snapdesk.ui.models.account_tree import AccountTreeModel
+from snapdesk.ui.models.changes import change_marks, pending_entities, pending_values
 from snapdesk.ui.models.tree_nodes import TreeNode
 from snapdesk.ui.ops._op import AsyncOp, error_message
 from snapdesk.ui.ops.sign_in import SignInResult, sign_in_to_sandbox
@@ -104,6 +107,8 @@ class MainWindow(QMainWindow):
         self._model.set_account_errors(self._account_errors)
         self._model.set_login_labels(self._login_labels())
         self._setup_ui()
+        self._apply_pending_to_tree()
+        self._model.reload()
         self._restore_settings()
         self._update_tree_page()
         self._update_actions()
@@ -272,6 +277,7 @@ class MainWindow(QMainWindow):
         expanded = self.tree.expanded_paths()
         current = self.tree.current_node()
         selected = current.path() if current else None
+        self._apply_pending_to_tree()
         self._model.reload()
         if self._model.is_filtered:
             for index in self._model.filter_expansion():
@@ -286,13 +292,25 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(WINDOW_TITLE)
         self.resize(1280, 800)
         self.setMinimumSize(760, 480)
+        self.editing = EditingController(self)
+        self.editing.message_posted.connect(self._on_editing_message_posted)
+        self.editing.changes_applied.connect(self._on_editing_changes_applied)
+        self.editing.edit_requested.connect(self.show_editor)
+        self.editing.live_changed.connect(self._on_editing_live_changed)
         self._setup_actions()
         self._setup_toolbar()
+        self._setup_menus()
 
         central = QWidget()
         central.setObjectName("centralArea")
-        outer = QVBoxLayout(central)
+        top = QVBoxLayout(central)
+        top.setContentsMargins(0, 0, 0, 0)
+        top.setSpacing(0)
+        top.addWidget(self.editing.live_banner)
+        body = QWidget()
+        outer = QVBoxLayout(body)
         outer.setContentsMargins(10, 10, 10, 0)
+        top.addWidget(body, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setHandleWidth(10)
@@ -329,6 +347,9 @@ class MainWindow(QMainWindow):
         self.tree = AccountTreeView()
         self.tree.setModel(self._model)
         self.tree.selectionModel().currentChanged.connect(self._on_tree_current_changed)
+        self.tree.selectionModel().selectionChanged.connect(self._on_tree_selection_changed)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self.editing.tree_context_menu)
         self.tree_stack.addWidget(self.tree)
         self.loading_page = StatePage(icon="sync_accent", title=LOADING_TITLE)
         self.tree_stack.addWidget(self.loading_page)
@@ -362,8 +383,15 @@ class MainWindow(QMainWindow):
         right_layout.setContentsMargins(0, 0, 0, 10)
         self.details = DetailsPanel(self._session.store)
         self.details.id_copied.connect(self._on_details_id_copied)
-        right_layout.addWidget(self.details)
+        self.right_tabs = QTabWidget()
+        self.right_tabs.setObjectName("rightTabs")
+        self.right_tabs.setDocumentMode(True)
+        self.right_tabs.addTab(self.details, "Details")
+        self.right_tabs.addTab(self.editing.editor_pane, "Edit")
+        right_layout.addWidget(self.right_tabs)
         self.splitter.addWidget(right)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.editing.dock)
+        self.resizeDocks([self.editing.dock], [280], Qt.Orientation.Vertical)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([700, 520])
@@ -448,9 +476,40 @@ class MainWindow(QMainWindow):
         progress_layout.addWidget(self.progress_bar)
         progress_layout.addWidget(self.progress_label)
         self.progress_action = toolbar.addWidget(progress_box)
+        toolbar.addSeparator()
+        self.new_button = QToolButton()
+        self.new_button.setText("New")
+        self.new_button.setToolTip("Create a campaign, ad squad, ad, creative or upload media")
+        self.new_button.setMenu(self.editing.new_menu)
+        self.new_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.new_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addWidget(self.new_button)
+        self.selected_button = QToolButton()
+        self.selected_button.setText("Selected")
+        self.selected_button.setToolTip("Bulk actions on the items selected in the tree")
+        self.selected_button.setMenu(self.editing.bulk_menu)
+        self.selected_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.selected_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addWidget(self.selected_button)
+        self.undo_button = QToolButton()
+        self.undo_button.setDefaultAction(self.editing.undo_action)
+        self.undo_button.setMaximumWidth(220)
+        toolbar.addWidget(self.undo_button)
+        self.redo_button = QToolButton()
+        self.redo_button.setDefaultAction(self.editing.redo_action)
+        self.redo_button.setMaximumWidth(220)
+        toolbar.addWidget(self.redo_button)
+        self.post_button = QToolButton()
+        self.post_button.setObjectName("postAction")
+        self.post_button.setDefaultAction(self.editing.post_action)
+        self.post_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.post_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        toolbar.addWidget(self.post_button)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
+        self.live_switch = LiveSwitch(self.editing.live_action)
+        toolbar.addWidget(self.live_switch)
         self.logins_button = QToolButton()
         self.logins_button.setObjectName("loginsButton")
         self.logins_button.setIcon(theme.icon("login"))
@@ -462,6 +521,25 @@ class MainWindow(QMainWindow):
         self.logins_button.setMenu(self.logins_menu)
         self.logins_button_action = toolbar.addWidget(self.logins_button)
         self._rebuild_logins_menu()
+
+    def _setup_menus(self) -> None:
+        bar = self.menuBar()
+        edit_menu = bar.addMenu("&Edit")
+        self.editing.fill_edit_menu(edit_menu)
+        view_menu = bar.addMenu("&View")
+        self.editing.fill_view_menu(view_menu)
+        self.edit_menu = edit_menu
+        self.view_menu = view_menu
+
+    def show_editor(self) -> None:
+        """Bring the editor to the front of the right-hand pane."""
+        self.right_tabs.setCurrentWidget(self.editing.editor_pane)
+
+    def _apply_pending_to_tree(self) -> None:
+        pending = self.editing.edits.pending()
+        self._model.set_pending(
+            change_marks(pending), pending_entities(pending), pending_values(pending)
+        )
 
     def _setup_status_bar(self) -> None:
         bar = self.statusBar()
@@ -509,6 +587,9 @@ class MainWindow(QMainWindow):
         geometry = settings.value("window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+        window_state = settings.value("window/state")
+        if isinstance(window_state, QByteArray):
+            self.restoreState(window_state)
         state = settings.value("window/splitter")
         if isinstance(state, QByteArray):
             self.splitter.restoreState(state)
@@ -521,6 +602,7 @@ class MainWindow(QMainWindow):
         if settings is None:
             return
         settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
         if self.details_pane.isVisible():  # a hidden pane would be restored collapsed
             settings.setValue("window/splitter", self.splitter.saveState())
         settings.setValue("tree/header", self.tree.header().saveState())
@@ -646,6 +728,7 @@ class MainWindow(QMainWindow):
         if node is not None and node.kind == AD_ACCOUNT:
             error = self._account_errors.get(node.id)
         self.details.show_node(node, sync_error=error)
+        self.editing.show_node(node)
 
     # -- slots -------------------------------------------------------------------------------------
 
@@ -695,6 +778,21 @@ class MainWindow(QMainWindow):
         self._show_current_details()
         self._update_actions()
         self._update_login_label()
+
+    def _on_tree_selection_changed(self, *_args: object) -> None:
+        self.editing.on_tree_selection_changed()
+
+    def _on_editing_message_posted(self, text: str, error: bool) -> None:
+        self._show_message(text, error=error, timeout_ms=0 if error else 15000)
+
+    def _on_editing_changes_applied(self) -> None:
+        self.reload_tree()
+
+    def _on_editing_live_changed(self, live: bool) -> None:
+        self.setWindowTitle(f"{WINDOW_TITLE} — LIVE" if live else WINDOW_TITLE)
+        self.post_button.setObjectName("postActionLive" if live else "postAction")
+        self.post_button.style().unpolish(self.post_button)
+        self.post_button.style().polish(self.post_button)
 
     def _on_details_id_copied(self, text: str) -> None:
         self._show_message(f"Copied {text}", timeout_ms=3000)

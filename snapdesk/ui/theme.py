@@ -155,6 +155,18 @@ QToolButton#primaryAction {{
 }}
 QToolButton#primaryAction:hover {{ background: {c.accent}; border-color: {c.accent}; }}
 QToolButton#primaryAction:disabled {{ background: {c.chip_bg}; color: {c.muted}; }}
+QToolButton#postAction {{
+    background: {c.accent}; color: {c.accent_text}; font-weight: 600;
+    padding: 5px 14px; border-radius: 6px;
+}}
+QToolButton#postAction:hover {{ background: {c.accent}; border-color: {c.accent}; }}
+QToolButton#postAction:disabled {{ background: {c.chip_bg}; color: {c.muted}; }}
+QToolButton#postActionLive {{
+    background: {c.danger}; color: #ffffff; font-weight: 700;
+    padding: 5px 14px; border-radius: 6px;
+}}
+QToolButton#postActionLive:hover {{ background: {c.danger}; border-color: {c.danger}; }}
+QToolButton#postActionLive:disabled {{ background: {c.chip_bg}; color: {c.muted}; }}
 QToolButton#primaryAction::menu-button {{
     border-left: 1px solid rgba(255, 255, 255, 0.35); width: 18px;
 }}

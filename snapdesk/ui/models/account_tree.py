@@ -9,7 +9,7 @@ Two modes share one model:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -35,6 +35,7 @@ from snapdesk.ui.formatting import (
     humanize_delivery,
     humanize_enum,
 )
+from snapdesk.ui.models.changes import ADDED, DELETED, PendingEntity
 from snapdesk.ui.models.tree_nodes import (
     CHILD_KIND,
     GROUP,
@@ -72,6 +73,9 @@ class AccountTreeModel(QAbstractItemModel):
         self._truncated = False
         self._account_errors: dict[str, str] = {}
         self._login_labels: dict[str, str] = {}
+        self._marks: dict[str, str] = {}
+        self._new_children: dict[NodeKey, list[PendingEntity]] = {}
+        self._values: dict[str, dict[str, Any]] = {}
 
     # -- public API ------------------------------------------------------------------------
 
@@ -116,6 +120,28 @@ class AccountTreeModel(QAbstractItemModel):
             if node.kind == AD_ACCOUNT:
                 index = self.index_for_node(node, STATUS_COLUMN)
                 emit(self.dataChanged, index.siblingAtColumn(0), index.siblingAtColumn(2))
+
+    def set_pending(
+        self,
+        marks: dict[str, str],
+        new: Sequence[PendingEntity] = (),
+        values: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        """Unposted changes: `marks` (+ added, Δ edited, − deleted) by entity id are shown at
+        once; `new` entities appear under their parents, and edited entities show their
+        queued name, status and budget (`values`), from the next `reload()`."""
+        self._marks = dict(marks)
+        self._values = dict(values or {})
+        self._new_children = {}
+        for entity in new:
+            key = (entity.parent_kind, entity.parent_id)
+            self._new_children.setdefault(key, []).append(entity)
+        for node in self.iter_loaded():
+            index = self.index_for_node(node)
+            emit(self.dataChanged, index, index.siblingAtColumn(len(HEADERS) - 1))
+
+    def mark(self, entity_id: str) -> str | None:
+        return self._marks.get(entity_id)
 
     def set_login_labels(self, labels: dict[str, str]) -> None:
         """How to name each login in tooltips (`agency@example.com (default)`)."""
@@ -314,6 +340,9 @@ class AccountTreeModel(QAbstractItemModel):
         return node.child_total
 
     def _count_children(self, node: TreeNode) -> int:
+        return self._count_cached_children(node) + len(self._new_children.get(node.key, ()))
+
+    def _count_cached_children(self, node: TreeNode) -> int:
         store = self._store
         if node.kind == ROOT:
             return len(self._store.organizations(self._profile))
@@ -364,8 +393,20 @@ class AccountTreeModel(QAbstractItemModel):
         else:
             return []
         for child in children:
+            queued = self._values.get(child.id)
+            if queued is not None:
+                child.name = str(queued.get("name") or child.name or "") or None
+                child.status = str(queued.get("status") or child.status or "") or None
+            extra = len(self._new_children.get(child.key, ()))
             if child.id in counts:
-                child.child_total = counts[child.id]
+                child.child_total = counts[child.id] + extra
+            elif extra:
+                child.child_total = extra
+        new = [_new_node(e, node.account) for e in self._new_children.get(node.key, ())]
+        if new:
+            # new campaigns go before the library folders, like the cached ones
+            at = sum(1 for c in children if not c.is_group)
+            children[at:at] = new
         return children
 
     def _account_child_totals(self, ids: list[str]) -> dict[str, int]:
@@ -396,7 +437,8 @@ class AccountTreeModel(QAbstractItemModel):
     def _name_text(self, node: TreeNode) -> str:
         if node.is_group:
             return f"{node.display_name} ({format_count(self._child_total(node))})"
-        return node.display_name
+        mark = self._marks.get(node.id)
+        return f"{mark} {node.display_name}" if mark else node.display_name
 
     def _status_text(self, node: TreeNode) -> str:
         if node.is_group:
@@ -448,7 +490,8 @@ class AccountTreeModel(QAbstractItemModel):
             parts = [node.account.currency, node.account.timezone] if node.account else []
             return " · ".join(p for p in parts if p)
         if node.kind in (CAMPAIGN, AD_SQUAD):
-            return _budget_text(data, currency)
+            queued = self._values.get(node.id)
+            return _budget_text({**data, **queued} if queued else data, currency)
         if node.kind == AD:
             review = data.get("review_status")
             ad_type = humanize_enum(data.get("type")) if data.get("type") else None
@@ -483,6 +526,11 @@ class AccountTreeModel(QAbstractItemModel):
 
     def _foreground(self, node: TreeNode, column: int) -> QColor | None:
         c = theme.colors()
+        mark = self._marks.get(node.id)
+        if column == NAME_COLUMN and mark == ADDED:
+            return QColor(c.success)
+        if column == NAME_COLUMN and mark == DELETED:
+            return QColor(c.danger)
         if column == STATUS_COLUMN and node.kind == AD_ACCOUNT and node.id in self._account_errors:
             return QColor(c.danger)
         if node.is_group or column == DETAILS_COLUMN:
@@ -494,6 +542,12 @@ class AccountTreeModel(QAbstractItemModel):
     def _font(self, node: TreeNode, column: int) -> QFont | None:
         if column != NAME_COLUMN:
             return None
+        mark = self._marks.get(node.id)
+        if mark is not None and not node.is_group:
+            font = QFont()
+            font.setBold(True)  # bold = not posted yet (Google Ads Editor's convention)
+            font.setStrikeOut(mark == DELETED)
+            return font
         if self._filter and node.matched:
             font = QFont()
             font.setBold(True)
@@ -565,6 +619,19 @@ def _account_node(account: AccountRow) -> TreeNode:
 def _entity_node(row: EntityRow, account: AccountContext | None) -> TreeNode:
     return TreeNode(
         kind=row.kind, id=row.id, name=row.name, status=row.status, data=row.data, account=account
+    )
+
+
+def _new_node(entity: PendingEntity, account: AccountContext | None) -> TreeNode:
+    """A node for an entity queued for creation (its id is a temporary `new-…` id)."""
+    return TreeNode(
+        kind=entity.kind,
+        id=entity.entity_id,
+        name=entity.name,
+        status=entity.status,
+        data=entity.data,
+        account=account,
+        loaded=entity.kind == AD,
     )
 
 

@@ -1,0 +1,423 @@
+"""The Pending Changes panel: every unposted change grouped by ad account and entity, its
+per-field diff, the exact request Snap will receive, and the commands that act on the set —
+Post, Revert selected, Undo/Redo (persisted), Export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from snapdesk.changes import Change, ChangeError, ChangeGroup, EditService, export_changes
+from snapdesk.core.kinds import LABEL
+from snapdesk.ui import theme
+from snapdesk.ui._signals import emit
+from snapdesk.ui.models.changes import (
+    ACTION_LABEL,
+    STATE_LABEL,
+    PendingChangesModel,
+    change_mark,
+    change_state,
+    field_label,
+    format_value,
+    request_preview,
+)
+from snapdesk.ui.views import _changes_style
+from snapdesk.ui.views.states import StatePage
+
+EMPTY_TEXT = (
+    "Edits you apply in the editors and bulk actions are queued here. Nothing is sent to Snap "
+    "until you post; in dry-run (the default) posting only rehearses."
+)
+
+
+class PendingChangesPanel(QWidget):
+    """Signals: `post_requested(object)` with the change ids to post (None: all);
+    `changes_modified(object)` with the `ChangeGroup` of a revert/undo/redo (None: unknown);
+    `message_posted(str, bool)` text for the status bar and whether it is an error."""
+
+    post_requested = Signal(object)
+    changes_modified = Signal(object)
+    message_posted = Signal(str, bool)
+
+    def __init__(self, edits: EditService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._edits = edits
+        self._live = False
+        self._busy = False
+        self._export_dialog: QFileDialog | None = None
+        self._model = PendingChangesModel(edits.store, self)
+        self._setup_ui()
+        _changes_style.apply(self)
+        self.refresh()
+
+    # -- construction ----------------------------------------------------------------------
+
+    def _setup_ui(self) -> None:
+        self.undo_action = QAction("Undo", self)
+        self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
+        self.undo_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.undo_action.triggered.connect(self.undo)
+        self.redo_action = QAction("Redo", self)
+        self.redo_action.setShortcut(QKeySequence("Ctrl+Shift+Z"))
+        self.redo_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.redo_action.triggered.connect(self.redo)
+        self.revert_action = QAction("Revert selected", self)
+        self.revert_action.setShortcut(QKeySequence(Qt.Key.Key_Delete))
+        self.revert_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.revert_action.triggered.connect(self.revert_selected)
+        self.post_selected_action = QAction("Post selected", self)
+        self.post_selected_action.triggered.connect(self._on_post_selected_triggered)
+        self.export_action = QAction("Export change set…", self)
+        self.export_action.triggered.connect(self.choose_export_file)
+        self.addAction(self.undo_action)
+        self.addAction(self.redo_action)
+        self.addAction(self.revert_action)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 8)
+        layout.setSpacing(6)
+        bar = QHBoxLayout()
+        bar.setSpacing(6)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("sectionTitle")
+        bar.addWidget(self.count_label)
+        bar.addStretch(1)
+        self.revert_button = _tool_button(self.revert_action)
+        self.undo_button = _tool_button(self.undo_action)
+        self.redo_button = _tool_button(self.redo_action)
+        self.export_button = _tool_button(self.export_action)
+        self.export_button.setText("Export…")
+        for button in (self.revert_button, self.undo_button, self.redo_button, self.export_button):
+            bar.addWidget(button)
+        self.post_button = QPushButton("Post (dry-run)")
+        self.post_button.setObjectName("primaryButton")
+        self.post_button.clicked.connect(self._on_post_button_clicked)
+        bar.addWidget(self.post_button)
+        layout.addLayout(bar)
+
+        self.stack = QStackedWidget()
+        self.empty_page = StatePage(icon="ok", title="No pending changes", text=EMPTY_TEXT)
+        self.stack.addWidget(self.empty_page)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        self.tree = QTreeView()
+        self.tree.setObjectName("changesTree")
+        self.tree.setModel(self._model)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAllColumnsShowFocus(True)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._on_tree_context_menu_requested)
+        header = self.tree.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(0, 340)
+        header.resizeSection(1, 80)
+        self.tree.selectionModel().selectionChanged.connect(self._on_tree_selection_changed)
+        splitter.addWidget(self.tree)
+
+        detail = QWidget()
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(4, 0, 0, 0)
+        detail_layout.setSpacing(6)
+        head = QHBoxLayout()
+        self.detail_title = QLabel()
+        self.detail_title.setObjectName("sectionTitle")
+        self.detail_title.setWordWrap(True)
+        self.state_chip = QLabel()
+        self.state_chip.setObjectName("stateChip")
+        head.addWidget(self.detail_title, 1)
+        head.addWidget(self.state_chip)
+        detail_layout.addLayout(head)
+        self.detail_note = QLabel()
+        self.detail_note.setWordWrap(True)
+        self.detail_note.setObjectName("muted")
+        detail_layout.addWidget(self.detail_note)
+        self.diff_table = QTableWidget(0, 3)
+        self.diff_table.setHorizontalHeaderLabels(["Field", "Before", "After"])
+        self.diff_table.verticalHeader().hide()
+        self.diff_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.diff_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.diff_table.setWordWrap(True)
+        diff_header = self.diff_table.horizontalHeader()
+        diff_header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        diff_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        diff_header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        detail_layout.addWidget(self.diff_table, 2)
+        request_caption = QLabel("Request Snap will receive")
+        request_caption.setObjectName("formLabel")
+        detail_layout.addWidget(request_caption)
+        self.request_view = QPlainTextEdit()
+        self.request_view.setObjectName("requestPreview")
+        self.request_view.setReadOnly(True)
+        self.request_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        detail_layout.addWidget(self.request_view, 3)
+        splitter.addWidget(detail)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([560, 520])
+        self.stack.addWidget(splitter)
+        self.content_page = splitter
+        layout.addWidget(self.stack, 1)
+
+    # -- public API ------------------------------------------------------------------------
+
+    @property
+    def model(self) -> PendingChangesModel:
+        return self._model
+
+    @property
+    def changes(self) -> list[Change]:
+        return self._model.changes
+
+    def set_live(self, live: bool) -> None:
+        self._live = live
+        self._update_actions()
+
+    def set_busy(self, busy: bool) -> None:
+        """While a post runs, nothing in the set may change."""
+        self._busy = busy
+        self._update_actions()
+
+    def refresh(self) -> None:
+        """Re-read the pending set, keeping the selection where possible."""
+        selected = {c.id for c in self.selected_changes()}
+        self._model.set_changes(self._edits.pending())
+        self.tree.expandAll()
+        if selected:
+            selection = self.tree.selectionModel()
+            for change_id in selected:
+                index = self._model.index_of_change(change_id)
+                if index.isValid():
+                    selection.select(
+                        index,
+                        selection.SelectionFlag.Select | selection.SelectionFlag.Rows,
+                    )
+        n = len(self._model.changes)
+        self.count_label.setText(f"Pending changes ({n})" if n else "Pending changes")
+        self.stack.setCurrentWidget(self.content_page if n else self.empty_page)
+        self._show_detail()
+        self._update_actions()
+
+    def selected_changes(self) -> list[Change]:
+        seen: dict[str, Change] = {}
+        for index in self.tree.selectionModel().selectedRows(0):
+            for change in self._model.changes_at(index):
+                seen.setdefault(change.id, change)
+        return list(seen.values())
+
+    def select_change(self, change_id: str) -> None:
+        index = self._model.index_of_change(change_id)
+        if index.isValid():
+            self.tree.setCurrentIndex(index)
+
+    def revert_selected(self) -> ChangeGroup | None:
+        changes = self.selected_changes()
+        if not changes or self._busy:
+            return None
+        return self._run(lambda: self._edits.revert([c.id for c in changes]))
+
+    def undo(self) -> ChangeGroup | None:
+        if self._busy:
+            return None
+        return self._run(self._edits.undo)
+
+    def redo(self) -> ChangeGroup | None:
+        if self._busy:
+            return None
+        return self._run(self._edits.redo)
+
+    def export_to(self, path: str | Path) -> Path:
+        target = export_changes(self._edits.pending(), path)
+        emit(self.message_posted, f"Exported {len(self.changes)} changes to {target}", False)
+        return target
+
+    def choose_export_file(self) -> None:
+        dialog = QFileDialog(self, "Export pending changes")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilters(["JSON (*.json)", "CSV (*.csv)"])
+        dialog.setDefaultSuffix("json")
+        dialog.selectFile("snapdesk-changes.json")
+        dialog.filterSelected.connect(
+            lambda name: dialog.setDefaultSuffix("csv" if "csv" in name else "json")
+        )
+        dialog.fileSelected.connect(self._on_export_file_selected)
+        self._export_dialog = dialog
+        dialog.open()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _run(self, action: object) -> ChangeGroup | None:
+        assert callable(action)
+        try:
+            group = action()
+        except ChangeError as exc:
+            emit(self.message_posted, exc.message, True)
+            self.refresh()
+            return None
+        if group is None:
+            emit(self.message_posted, "Nothing to undo or redo", False)
+            return None
+        self.refresh()
+        emit(self.message_posted, group.label, False)
+        emit(self.changes_modified, group)
+        return group
+
+    def _update_actions(self) -> None:
+        repo = self._edits.repository
+        undo, redo = repo.undo_label(), repo.redo_label()
+        idle = not self._busy
+        self.undo_action.setEnabled(undo is not None and idle)
+        self.undo_action.setText(f"Undo {undo}" if undo else "Undo")
+        self.undo_action.setToolTip(f"Undo “{undo}” (Ctrl+Z)" if undo else "Nothing to undo")
+        self.redo_action.setEnabled(redo is not None and idle)
+        self.redo_action.setText(f"Redo {redo}" if redo else "Redo")
+        self.redo_action.setToolTip(f"Redo “{redo}” (Ctrl+Shift+Z)" if redo else "Nothing to redo")
+        has_changes = bool(self._model.changes)
+        selected = bool(self.tree.selectionModel().selectedRows(0))
+        self.revert_action.setEnabled(selected and idle)
+        self.post_selected_action.setEnabled(selected and idle)
+        self.export_action.setEnabled(has_changes)
+        self.post_button.setEnabled(has_changes and idle)
+        self.post_button.setText("Post live" if self._live else "Post (dry-run)")
+        self.post_button.setObjectName("dangerButton" if self._live else "primaryButton")
+        self.post_button.style().unpolish(self.post_button)
+        self.post_button.style().polish(self.post_button)
+        self.post_button.setToolTip(
+            "Send every pending change to Snap now (live mode is on)"
+            if self._live
+            else "Rehearse every pending change: shows the exact requests, sends nothing"
+        )
+
+    def _show_detail(self) -> None:
+        changes = self.selected_changes()
+        current = self._model.changes_at(self.tree.currentIndex())
+        shown = current or changes
+        self.diff_table.setRowCount(0)
+        if not shown:
+            self.detail_title.setText("Select a change to see its diff and request")
+            self.detail_note.clear()
+            self.state_chip.hide()
+            self.request_view.clear()
+            return
+        change = shown[0]
+        account = self._edits.store.ad_account(change.ad_account_id)
+        currency = account.currency if account else None
+        timezone = account.timezone if account else None
+        noun = LABEL.get(change.kind, change.kind)
+        action = ACTION_LABEL.get(change.action, change.action)
+        self.detail_title.setText(
+            f"{change_mark(change.action)}  {action} {noun.lower()} · {change.label or change.entity_id}"
+        )
+        state = change_state(change)
+        background, text = _changes_style.state_colors(state)
+        self.state_chip.setText(STATE_LABEL.get(state, state))
+        self.state_chip.setStyleSheet(f"background: {background}; color: {text};")
+        self.state_chip.show()
+        notes = []
+        if change.error:
+            notes.append(f"Last attempt: {change.error}")
+        for conflict in change.conflicts:
+            notes.append(
+                f"Conflict on {conflict.field}: Snap now has "
+                f"{format_value(conflict.field, conflict.theirs, currency=currency, timezone=timezone)}"
+            )
+        for issue in change.issues:
+            notes.append(f"{'Error' if issue.is_error else 'Warning'}: {issue.message}")
+        if len(shown) > 1:
+            notes.append(f"{len(shown)} changes selected; showing the first")
+        self.detail_note.setText("\n".join(notes))
+        self.detail_note.setVisible(bool(notes))
+        for name, raw_before, raw_after in _rows(change):
+            row = self.diff_table.rowCount()
+            self.diff_table.insertRow(row)
+            key = name.rsplit(".", 1)[-1]
+            before = format_value(key, raw_before, currency=currency, timezone=timezone)
+            after = format_value(key, raw_after, currency=currency, timezone=timezone)
+            if change.action == "delete":
+                before, after = "exists", "deleted"
+            label = " › ".join(field_label(part) for part in name.split("."))
+            items = [QTableWidgetItem(label), QTableWidgetItem(before), QTableWidgetItem(after)]
+            items[1].setForeground(theme_color("muted"))
+            for column, item in enumerate(items):
+                item.setToolTip(f"{name}: {before} → {after}")
+                self.diff_table.setItem(row, column, item)
+        self.diff_table.resizeRowsToContents()
+        self.request_view.setPlainText(request_preview(change))
+
+    def _on_tree_selection_changed(self, _new: QItemSelection, _old: QItemSelection) -> None:
+        self._show_detail()
+        self._update_actions()
+
+    def _on_tree_context_menu_requested(self, pos: object) -> None:
+        menu = QMenu(self)
+        menu.addAction(self.post_selected_action)
+        menu.addAction(self.revert_action)
+        menu.addSeparator()
+        menu.addAction(self.undo_action)
+        menu.addAction(self.redo_action)
+        menu.popup(self.tree.viewport().mapToGlobal(pos))  # type: ignore[arg-type]
+
+    def _on_post_button_clicked(self) -> None:
+        emit(self.post_requested, None)
+
+    def _on_post_selected_triggered(self) -> None:
+        changes = self.selected_changes()
+        if changes:
+            emit(self.post_requested, [c.id for c in changes])
+
+    def _on_export_file_selected(self, path: str) -> None:
+        try:
+            self.export_to(path)
+        except (OSError, ValueError) as exc:
+            emit(self.message_posted, f"Export failed: {exc}", True)
+
+
+def _rows(change: Change) -> list[tuple[str, object, object]]:
+    """The diff, with changed objects (targeting, placement) split into their changed keys."""
+    rows: list[tuple[str, object, object]] = []
+    for diff in change.diff:
+        if isinstance(diff.before, dict) and isinstance(diff.after, dict):
+            keys = list(dict.fromkeys([*diff.before, *diff.after]))
+            for key in keys:
+                old, new = diff.before.get(key), diff.after.get(key)
+                if old != new:
+                    rows.append((f"{diff.field}.{key}", old, new))
+        else:
+            rows.append((diff.field, diff.before, diff.after))
+    return rows
+
+
+def theme_color(name: str) -> object:
+    from PySide6.QtGui import QColor
+
+    return QColor(getattr(theme.colors(), name))
+
+
+def _tool_button(action: QAction) -> QToolButton:
+    button = QToolButton()
+    button.setDefaultAction(action)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+    button.setAutoRaise(False)
+    return button
