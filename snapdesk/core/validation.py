@@ -438,6 +438,21 @@ def _review_warnings(kind: str, obj: Mapping[str, Any], base: Mapping[str, Any])
     ]
 
 
+# Rules that span several fields: the error sits on the first field, but an edit of any of them
+# makes it this edit's error (switching the bid strategy without a bid is an error, not a
+# pre-existing condition on Snap).
+_RELATED_FIELDS: dict[str, tuple[str, ...]] = {
+    "bid_required": ("bid_micro", "bid_strategy"),
+    "bid_not_allowed": ("bid_micro", "bid_strategy"),
+    "start_after_end": ("start_time", "end_time"),
+    "budget_required": ("daily_budget_micro", "lifetime_budget_micro"),
+}
+
+
+def _caused_by_edit(issue: Issue, changed: set[str]) -> bool:
+    return issue.field in changed or any(f in changed for f in _RELATED_FIELDS.get(issue.code, ()))
+
+
 def validate(
     kind: str,
     obj: Mapping[str, Any],
@@ -472,7 +487,7 @@ def validate(
     changed = {f for f in set(obj) | set(base) if obj.get(f) != base.get(f)}
     out: list[Issue] = []
     for issue in issues:
-        if issue.is_error and issue.field not in changed:
+        if issue.is_error and not _caused_by_edit(issue, changed):
             issue = Issue(
                 issue.field,
                 f"{issue.message} (already so on Snap; not changed by this edit)",

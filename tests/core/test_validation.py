@@ -196,3 +196,32 @@ def test_problems_in_untouched_fields_are_warnings_on_update() -> None:
     assert "not changed by this edit" in renamed[0].message
     lowered = validate(AD_SQUAD, {**old, "daily_budget_micro": 2_000_000}, base=old)
     assert [i.code for i in errors(lowered)] == ["budget_minimum"]
+
+
+def test_switching_to_a_max_bid_strategy_without_a_bid_stays_an_error() -> None:
+    """Regression: the bid rule spans two fields. The edit changes only bid_strategy, the error
+    sits on bid_micro; it must not be downgraded to 'already so on Snap'."""
+    from snapdesk.core.kinds import AD_SQUAD
+    from snapdesk.core.validation import validate
+
+    base = {
+        "name": "Squad",
+        "campaign_id": "c1",
+        "status": "PAUSED",
+        "type": "SNAP_ADS",
+        "billing_event": "IMPRESSION",
+        "optimization_goal": "IMPRESSIONS",
+        "placement_v2": {"config": "AUTOMATIC"},
+        "daily_budget_micro": 20_000_000,
+        "bid_strategy": "AUTO_BID",
+        "targeting": {"geos": [{"country_code": "us"}]},
+        "start_time": "2026-01-01T00:00:00.000Z",
+    }
+    edited = {**base, "bid_strategy": "LOWEST_COST_WITH_MAX_BID"}
+    issues = validate(AD_SQUAD, edited, base=base)
+    assert any(i.is_error and i.code == "bid_required" for i in issues), issues
+    # the other way round: moving an end time before the (unchanged) start is an error too
+    moved = {**base, "end_time": "2025-12-01T00:00:00.000Z"}
+    assert any(
+        i.is_error and i.code == "start_after_end" for i in validate(AD_SQUAD, moved, base=base)
+    )
