@@ -15,9 +15,15 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from snapdesk.audience import normalize as nz
+
+_native: Any
+try:  # the optional C accelerator (built at install time when a C compiler is present)
+    from snapdesk.audience import _sha256batch as _native
+except ImportError:  # pragma: no cover - depends on the installation
+    _native = None
 
 _sha = hashlib.sha256
 _DIGITS: Final = b"0123456789"
@@ -30,6 +36,11 @@ _UUID_B: Final = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[
 _ZERO_UUID_B: Final = nz.ZERO_UUID.encode()
 _PHONE_SEPS_B: Final = b" \t-()./"
 _HEX_NL: Final = b"0123456789abcdef\n"
+
+
+def native() -> Any:
+    """The C accelerator module, or None (then hashlib + numpy do the work)."""
+    return _native
 
 
 class BadEncoding(ValueError):
@@ -238,6 +249,9 @@ def process_single_column(
     """Normalize and hash every line of `data` (complete lines of a one-column file)."""
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n")
+    c = _native
+    if c is not None and id_type == "email":
+        return _email_native(c, data, default_country, schema)
     raw_lines = data.split(b"\n")
     if raw_lines and raw_lines[-1] == b"":
         raw_lines.pop()
@@ -248,6 +262,9 @@ def process_single_column(
     fast = data.isascii() and not data.translate(None, bytes(range(0x20, 0x80)) + b"\t\n\r")
     results: list[bytes | None]
     flags: set[int]
+    too_long: set[int] = set()  # the scalar rules reject these even when it is all padding
+    if fast and len(data) > nz.MAX_CELL and max(map(len, raw_lines)) > nz.MAX_CELL:
+        too_long = {i for i, x in enumerate(raw_lines) if len(x) > nz.MAX_CELL}
     if not fast:
         results = [None] * n
         flags = set(range(n))
@@ -258,7 +275,17 @@ def process_single_column(
         else:
             lines = raw_lines
         digits, flags = _phone_digits(lines)
-        results = [None if d is None else _sha(d).digest() for d in digits]
+        if c is not None:
+            blob = c.hash_lines(b"\n".join(d for d in digits if d is not None))
+            if not flags:
+                out.digests[schema] = blob
+                out.valid[schema] = n
+                out.prehashed[schema] = 0
+                return out
+            pieces = iter([blob[k : k + 32] for k in range(0, len(blob), 32)])
+            results = [None if d is None else next(pieces) for d in digits]
+        else:
+            results = [None if d is None else _sha(d).digest() for d in digits]
     else:
         low = data.lower()
         lines = low.split(b"\n")[:n]
@@ -269,7 +296,8 @@ def process_single_column(
             body = low if low.endswith(b"\n") else low + b"\n"
         flags = set(i for i, x in enumerate(lines) if not x) if b"" in lines else set()
         hex_lines = (
-            len(body) == 65 * n
+            not too_long
+            and len(body) == 65 * n
             and not body.translate(None, _HEX_NL)
             and set(map(len, lines)) == {64}
         )
@@ -285,6 +313,7 @@ def process_single_column(
         else:
             raise ValueError(f"unknown identifier type {id_type!r}")
         results = [_sha(x).digest() for x in lines]
+    flags |= too_long
     prehashed = 0
     for i in sorted(flags):
         norm, reason, cell = _scalar(raw_lines[i], id_type, default_country, i)
@@ -300,6 +329,36 @@ def process_single_column(
     digests = b"".join(filter(None, results))
     out.digests[schema] = digests
     out.valid[schema] = len(digests) // 32
+    out.prehashed[schema] = prehashed
+    return out
+
+
+def _email_native(c: Any, data: bytes, default_country: str | None, schema: str) -> ChunkOut:
+    """`process_single_column` for emails with the C accelerator: it trims, lowercases, checks
+    and hashes every plain-ASCII line exactly as `normalize` would (pre-hashed and blank lines
+    too) and flags the rest, which the scalar rules decide here, in line order."""
+    digests, status, flagged = c.email_chunk(data)
+    n = len(status)
+    out = ChunkOut(lines=n)
+    if n == 0:
+        return out
+    prehashed = status.count(c.PREHASHED)
+    out.blank = status.count(c.BLANK)
+    for i, lo, hi in flagged:
+        norm, reason, cell = _scalar(data[lo:hi], "email", default_country, i)
+        if norm is not None:
+            digests[32 * i : 32 * i + 32] = _digest_of(norm)
+            status[i] = c.PREHASHED if norm.prehashed else c.HASHED
+            prehashed += norm.prehashed
+        else:
+            status[i] = c.DROPPED
+            if reason is None:
+                out.blank += 1
+            else:
+                out.rejects.append((i, 0, reason, cell))
+    blob = c.compact(digests, status)
+    out.digests[schema] = blob
+    out.valid[schema] = len(blob) // 32
     out.prehashed[schema] = prehashed
     return out
 

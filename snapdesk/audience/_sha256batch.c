@@ -1,0 +1,575 @@
+/* Batch SHA-256 and whole-chunk email normalization for snapdesk.audience (optional extension).
+ *
+ * Self-contained: SHA-256 is implemented here (FIPS 180-4), with a portable C compression
+ * function and, on x86-64 CPUs that have them, the SHA extensions (chosen at import time).
+ * Every function releases the GIL while it works. The Python code falls back to hashlib and
+ * numpy when this module is missing (no C compiler at install time).
+ *
+ * The email check accepts exactly what `normalize.normalize` accepts for a plain ASCII line and
+ * computes the same normalized value (trimmed, lowercased); every other line (non-ASCII, a
+ * quote, an invalid address, an over-long cell, ...) is flagged and decided by the Python rules.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HAVE_SHANI_CODE 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+
+/* ------------------------------------------------------------------------------- SHA-256 */
+
+static const uint32_t K256[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+    0xc67178f2};
+
+static const uint32_t H256[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+
+#define ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static inline uint32_t load_be32(const uint8_t *p) {
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static inline void store_be32(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static void blocks_portable(uint32_t st[8], const uint8_t *data, size_t nblocks) {
+    uint32_t w[64];
+    while (nblocks--) {
+        for (int t = 0; t < 16; t++) w[t] = load_be32(data + 4 * t);
+        for (int t = 16; t < 64; t++) {
+            uint32_t s0 = ROTR(w[t - 15], 7) ^ ROTR(w[t - 15], 18) ^ (w[t - 15] >> 3);
+            uint32_t s1 = ROTR(w[t - 2], 17) ^ ROTR(w[t - 2], 19) ^ (w[t - 2] >> 10);
+            w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+        }
+        uint32_t a = st[0], b = st[1], c = st[2], d = st[3];
+        uint32_t e = st[4], f = st[5], g = st[6], h = st[7];
+        for (int t = 0; t < 64; t++) {
+            uint32_t S1 = ROTR(e, 6) ^ ROTR(e, 11) ^ ROTR(e, 25);
+            uint32_t ch = (e & f) ^ (~e & g);
+            uint32_t t1 = h + S1 + ch + K256[t] + w[t];
+            uint32_t S0 = ROTR(a, 2) ^ ROTR(a, 13) ^ ROTR(a, 22);
+            uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
+            uint32_t t2 = S0 + maj;
+            h = g;
+            g = f;
+            f = e;
+            e = d + t1;
+            d = c;
+            c = b;
+            b = a;
+            a = t1 + t2;
+        }
+        st[0] += a;
+        st[1] += b;
+        st[2] += c;
+        st[3] += d;
+        st[4] += e;
+        st[5] += f;
+        st[6] += g;
+        st[7] += h;
+        data += 64;
+    }
+}
+
+#ifdef HAVE_SHANI_CODE
+__attribute__((target("sha,sse4.1,ssse3"))) static void blocks_shani(uint32_t st[8],
+                                                                     const uint8_t *data,
+                                                                     size_t nblocks) {
+    const __m128i MASK = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+    __m128i tmp = _mm_loadu_si128((const __m128i *)&st[0]);
+    __m128i state1 = _mm_loadu_si128((const __m128i *)&st[4]);
+    tmp = _mm_shuffle_epi32(tmp, 0xB1);                /* CDAB */
+    state1 = _mm_shuffle_epi32(state1, 0x1B);          /* EFGH */
+    __m128i state0 = _mm_alignr_epi8(tmp, state1, 8);  /* ABEF */
+    state1 = _mm_blend_epi16(state1, tmp, 0xF0);       /* CDGH */
+    while (nblocks--) {
+        __m128i abef = state0, cdgh = state1, msg, w[4];
+        for (int i = 0; i < 4; i++)
+            w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 16 * i)), MASK);
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 16
+#endif
+        for (int g = 0; g < 16; g++) {
+            if (g >= 4) {
+                __m128i x = _mm_sha256msg1_epu32(w[g & 3], w[(g + 1) & 3]);
+                x = _mm_add_epi32(x, _mm_alignr_epi8(w[(g + 3) & 3], w[(g + 2) & 3], 4));
+                w[g & 3] = _mm_sha256msg2_epu32(x, w[(g + 3) & 3]);
+            }
+            msg = _mm_add_epi32(w[g & 3], _mm_loadu_si128((const __m128i *)&K256[4 * g]));
+            state1 = _mm_sha256rnds2_epu32(state1, state0, msg);
+            msg = _mm_shuffle_epi32(msg, 0x0E);
+            state0 = _mm_sha256rnds2_epu32(state0, state1, msg);
+        }
+        state0 = _mm_add_epi32(state0, abef);
+        state1 = _mm_add_epi32(state1, cdgh);
+        data += 64;
+    }
+    tmp = _mm_shuffle_epi32(state0, 0x1B);        /* FEBA */
+    state1 = _mm_shuffle_epi32(state1, 0xB1);     /* DCHG */
+    state0 = _mm_blend_epi16(tmp, state1, 0xF0);  /* DCBA */
+    state1 = _mm_alignr_epi8(state1, tmp, 8);     /* ABEF */
+    _mm_storeu_si128((__m128i *)&st[0], state0);
+    _mm_storeu_si128((__m128i *)&st[4], state1);
+}
+
+static int cpu_has_shani(void) {
+    unsigned int a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    if (!(c & (1u << 19)) || !(c & (1u << 9))) return 0; /* SSE4.1, SSSE3 */
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (b & (1u << 29)) != 0; /* SHA */
+}
+#endif
+
+typedef void (*blocks_fn)(uint32_t[8], const uint8_t *, size_t);
+static blocks_fn sha_blocks = blocks_portable;
+static const char *sha_backend = "portable";
+
+/* SHA-256 of p[0..n) into out[32]. */
+static void sha256(const uint8_t *p, size_t n, uint8_t *out) {
+    uint32_t st[8];
+    uint8_t tail[128];
+    memcpy(st, H256, sizeof st);
+    size_t full = n / 64;
+    if (full) sha_blocks(st, p, full);
+    size_t rest = n - full * 64;
+    memcpy(tail, p + full * 64, rest);
+    tail[rest] = 0x80;
+    size_t tail_len = rest < 56 ? 64 : 128;
+    memset(tail + rest + 1, 0, tail_len - rest - 1 - 8);
+    uint64_t bits = (uint64_t)n * 8;
+    for (int i = 0; i < 8; i++) tail[tail_len - 1 - i] = (uint8_t)(bits >> (8 * i));
+    sha_blocks(st, tail, tail_len / 64);
+    for (int i = 0; i < 8; i++) store_be32(out + 4 * i, st[i]);
+}
+
+/* --------------------------------------------------------------------------- email rules */
+
+enum { C_OTHER = 0, C_LETTER, C_DIGIT, C_DASH, C_DOT, C_AT, C_SPECIAL, C_SPACE };
+enum { ST_HASHED = 0, ST_PREHASHED = 1, ST_BLANK = 2, ST_FLAGGED = 3, ST_DROPPED = 4 };
+
+#define MAX_CELL 1024
+#define MAX_EMAIL 254
+
+static uint8_t cls[256];
+static uint8_t lower[256];
+static int8_t hexval[256];
+
+static void init_tables(void) {
+    for (int i = 0; i < 256; i++) {
+        cls[i] = C_OTHER;
+        lower[i] = (uint8_t)i;
+        hexval[i] = -1;
+    }
+    for (int c = 'a'; c <= 'z'; c++) cls[c] = C_LETTER;
+    for (int c = 'A'; c <= 'Z'; c++) {
+        cls[c] = C_LETTER;
+        lower[c] = (uint8_t)(c + 32);
+    }
+    for (int c = '0'; c <= '9'; c++) {
+        cls[c] = C_DIGIT;
+        hexval[c] = (int8_t)(c - '0');
+    }
+    for (int c = 0; c < 6; c++) {
+        hexval['a' + c] = hexval['A' + c] = (int8_t)(10 + c);
+    }
+    for (const char *s = "!#$%&'*+/=?^_`{|}~"; *s; s++) cls[(uint8_t)*s] = C_SPECIAL;
+    cls['-'] = C_DASH;
+    cls['.'] = C_DOT;
+    cls['@'] = C_AT;
+    /* str.strip() whitespace among the ASCII bytes ("\n" never occurs inside a line) */
+    for (const char *s = " \t\r\x0b\x0c\x1c\x1d\x1e\x1f"; *s; s++) cls[(uint8_t)*s] = C_SPACE;
+}
+
+/* Trimmed, lowercased address of [s, e) into buf (returns its length), or -1: not vouched for.
+   Accepts exactly the ASCII branch of normalize_email (EMAIL_ASCII_RE + the length rules). */
+static Py_ssize_t email_value(const uint8_t *s, const uint8_t *e, uint8_t *buf) {
+    Py_ssize_t n = e - s;
+    if (n > MAX_EMAIL) return -1;
+    const uint8_t *p = s;
+    /* local part: atext runs separated by single dots, 1..64 characters */
+    Py_ssize_t i = 0;
+    int prev_dot = 1; /* no leading dot */
+    for (;; p++) {
+        if (p == e) return -1;
+        uint8_t c = *p, k = cls[c];
+        if (k == C_AT) break;
+        if (k == C_DOT) {
+            if (prev_dot) return -1;
+            prev_dot = 1;
+        } else if (k == C_LETTER || k == C_DIGIT || k == C_DASH || k == C_SPECIAL) {
+            prev_dot = 0;
+        } else {
+            return -1;
+        }
+        buf[i++] = lower[c];
+    }
+    if (i == 0 || prev_dot || i > 64) return -1;
+    buf[i++] = '@';
+    p++;
+    /* domain: >= 2 labels of [a-z0-9-], 1..63 characters, no hyphen at either end */
+    int labels = 0;
+    for (;;) {
+        const uint8_t *start = p;
+        int all_digits = 1;
+        while (p < e) {
+            uint8_t k = cls[*p];
+            if (k == C_LETTER || k == C_DASH) {
+                all_digits = 0;
+            } else if (k != C_DIGIT) {
+                break;
+            }
+            buf[i++] = lower[*p];
+            p++;
+        }
+        Py_ssize_t len = p - start;
+        if (len < 1 || len > 63 || *start == '-' || p[-1] == '-') return -1;
+        labels++;
+        if (p == e) {
+            if (labels < 2 || len < 2 || all_digits) return -1;
+            return i;
+        }
+        if (*p != '.') return -1;
+        buf[i++] = '.';
+        p++;
+    }
+}
+
+static int hex64(const uint8_t *s, uint8_t *out) {
+    for (int j = 0; j < 32; j++) {
+        int hi = hexval[s[2 * j]], lo = hexval[s[2 * j + 1]];
+        if (hi < 0 || lo < 0) return 0;
+        out[j] = (uint8_t)(hi << 4 | lo);
+    }
+    return 1;
+}
+
+typedef struct {
+    Py_ssize_t index, start, end;
+} Flag;
+
+/* email_chunk(data) -> (digests: bytearray, status: bytearray, flagged: list) */
+static PyObject *email_chunk(PyObject *self, PyObject *arg) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
+    const uint8_t *data = view.buf, *end = data + view.len;
+    Py_ssize_t n = 0;
+    {
+        const uint8_t *p = data;
+        while (p < end) {
+            const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+            n++;
+            if (nl == NULL) break;
+            p = nl + 1;
+        }
+    }
+    PyObject *digests = PyByteArray_FromStringAndSize(NULL, n * 32);
+    PyObject *status = PyByteArray_FromStringAndSize(NULL, n);
+    Flag *flags = NULL;
+    Py_ssize_t nflags = 0, cap = 0;
+    int failed = 0;
+    if (digests == NULL || status == NULL) goto error;
+    uint8_t *dig = (uint8_t *)PyByteArray_AS_STRING(digests);
+    uint8_t *stat = (uint8_t *)PyByteArray_AS_STRING(status);
+    Py_BEGIN_ALLOW_THREADS
+    uint8_t buf[MAX_EMAIL + 2];
+    const uint8_t *p = data;
+    for (Py_ssize_t li = 0; li < n; li++) {
+        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+        const uint8_t *line_end = nl ? nl : end;
+        const uint8_t *s = p, *e = line_end;
+        uint8_t *slot = dig + 32 * li;
+        uint8_t st = ST_FLAGGED;
+        if (e - s <= MAX_CELL) {
+            while (s < e && cls[*s] == C_SPACE) s++;
+            while (e > s && cls[e[-1]] == C_SPACE) e--;
+            if (s == e) {
+                st = ST_BLANK;
+            } else if (e - s == 64 && hex64(s, slot)) {
+                st = ST_PREHASHED;
+            } else {
+                Py_ssize_t len = email_value(s, e, buf);
+                if (len > 0) {
+                    sha256(buf, (size_t)len, slot);
+                    st = ST_HASHED;
+                }
+            }
+        }
+        if (st == ST_FLAGGED) {
+            memset(slot, 0, 32);
+            if (nflags == cap) {
+                Py_ssize_t ncap = cap ? cap * 2 : 256;
+                Flag *grown = realloc(flags, (size_t)ncap * sizeof(Flag));
+                if (grown == NULL) {
+                    failed = 1;
+                    break;
+                }
+                flags = grown;
+                cap = ncap;
+            }
+            flags[nflags].index = li;
+            flags[nflags].start = p - data;
+            flags[nflags].end = line_end - data;
+            nflags++;
+        } else if (st == ST_BLANK) {
+            memset(slot, 0, 32);
+        }
+        stat[li] = st;
+        p = line_end + 1;
+    }
+    Py_END_ALLOW_THREADS
+    if (failed) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    PyObject *flagged = PyList_New(nflags);
+    if (flagged == NULL) goto error;
+    for (Py_ssize_t j = 0; j < nflags; j++) {
+        PyObject *item = Py_BuildValue("(nnn)", flags[j].index, flags[j].start, flags[j].end);
+        if (item == NULL) {
+            Py_DECREF(flagged);
+            goto error;
+        }
+        PyList_SET_ITEM(flagged, j, item);
+    }
+    free(flags);
+    PyBuffer_Release(&view);
+    PyObject *result = PyTuple_Pack(3, digests, status, flagged);
+    Py_DECREF(digests);
+    Py_DECREF(status);
+    Py_DECREF(flagged);
+    return result;
+error:
+    free(flags);
+    Py_XDECREF(digests);
+    Py_XDECREF(status);
+    PyBuffer_Release(&view);
+    return NULL;
+}
+
+/* compact(digests, status) -> bytes: the 32-byte slots whose status is hashed or pre-hashed */
+static PyObject *compact(PyObject *self, PyObject *args) {
+    Py_buffer dv, sv;
+    if (!PyArg_ParseTuple(args, "y*y*", &dv, &sv)) return NULL;
+    PyObject *out = NULL;
+    if (dv.len != sv.len * 32) {
+        PyErr_SetString(PyExc_ValueError, "digests must hold 32 bytes per status byte");
+        goto done;
+    }
+    const uint8_t *st = sv.buf;
+    Py_ssize_t keep = 0;
+    for (Py_ssize_t i = 0; i < sv.len; i++) keep += st[i] <= ST_PREHASHED;
+    out = PyBytes_FromStringAndSize(NULL, keep * 32);
+    if (out == NULL) goto done;
+    uint8_t *o = (uint8_t *)PyBytes_AS_STRING(out);
+    const uint8_t *d = dv.buf;
+    Py_BEGIN_ALLOW_THREADS
+    if (keep == sv.len) {
+        memcpy(o, d, (size_t)dv.len);
+    } else {
+        for (Py_ssize_t i = 0; i < sv.len; i++) {
+            if (st[i] <= ST_PREHASHED) {
+                memcpy(o, d + 32 * i, 32);
+                o += 32;
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS
+done:
+    PyBuffer_Release(&dv);
+    PyBuffer_Release(&sv);
+    return out;
+}
+
+/* hash_lines(data) -> bytes: SHA-256 of every "\n"-terminated line (a final unterminated line
+   counts too), 32 bytes each, in order. */
+static PyObject *hash_lines(PyObject *self, PyObject *arg) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
+    const uint8_t *data = view.buf, *end = data + view.len;
+    Py_ssize_t n = 0;
+    for (const uint8_t *p = data; p < end;) {
+        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+        n++;
+        if (nl == NULL) break;
+        p = nl + 1;
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n * 32);
+    if (out != NULL) {
+        uint8_t *o = (uint8_t *)PyBytes_AS_STRING(out);
+        Py_BEGIN_ALLOW_THREADS
+        for (const uint8_t *p = data; p < end; o += 32) {
+            const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+            const uint8_t *e = nl ? nl : end;
+            sha256(p, (size_t)(e - p), o);
+            p = e + 1;
+        }
+        Py_END_ALLOW_THREADS
+    }
+    PyBuffer_Release(&view);
+    return out;
+}
+
+/* hash_values(buf, offsets) -> bytes: SHA-256 of buf[offsets[i]:offsets[i+1]] for each i;
+   `offsets` is a buffer of n+1 native int64 (e.g. array('q') or a numpy int64 array). */
+static PyObject *hash_values(PyObject *self, PyObject *args) {
+    Py_buffer bv, ov;
+    if (!PyArg_ParseTuple(args, "y*y*", &bv, &ov)) return NULL;
+    PyObject *out = NULL;
+    if (ov.len % 8 != 0 || ov.len < 8) {
+        PyErr_SetString(PyExc_ValueError, "offsets must be at least one int64");
+        goto done;
+    }
+    Py_ssize_t n = ov.len / 8 - 1;
+    const int64_t *off = ov.buf;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (off[i] < 0 || off[i] > off[i + 1] || off[i + 1] > bv.len) {
+            PyErr_SetString(PyExc_ValueError, "offsets must be ascending and within the buffer");
+            goto done;
+        }
+    }
+    out = PyBytes_FromStringAndSize(NULL, n * 32);
+    if (out == NULL) goto done;
+    uint8_t *o = (uint8_t *)PyBytes_AS_STRING(out);
+    const uint8_t *b = bv.buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++) sha256(b + off[i], (size_t)(off[i + 1] - off[i]), o + 32 * i);
+    Py_END_ALLOW_THREADS
+done:
+    PyBuffer_Release(&bv);
+    PyBuffer_Release(&ov);
+    return out;
+}
+
+/* hex_lines(digests) -> bytes: lowercase hex of each 32-byte digest, one per line ("\n"). */
+static PyObject *hex_lines(PyObject *self, PyObject *arg) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
+    PyObject *out = NULL;
+    if (view.len % 32 != 0) {
+        PyErr_SetString(PyExc_ValueError, "digests must be a multiple of 32 bytes");
+        goto done;
+    }
+    Py_ssize_t n = view.len / 32;
+    out = PyBytes_FromStringAndSize(NULL, n * 65);
+    if (out == NULL) goto done;
+    static const char digits[] = "0123456789abcdef";
+    uint8_t *o = (uint8_t *)PyBytes_AS_STRING(out);
+    const uint8_t *d = view.buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++) {
+        for (int j = 0; j < 32; j++) {
+            o[2 * j] = (uint8_t)digits[d[j] >> 4];
+            o[2 * j + 1] = (uint8_t)digits[d[j] & 15];
+        }
+        o[64] = '\n';
+        o += 65;
+        d += 32;
+    }
+    Py_END_ALLOW_THREADS
+done:
+    PyBuffer_Release(&view);
+    return out;
+}
+
+/* sha256(data) -> bytes: one digest (tests, small values). */
+static PyObject *py_sha256(PyObject *self, PyObject *arg) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
+    uint8_t digest[32];
+    Py_BEGIN_ALLOW_THREADS
+    sha256(view.buf, (size_t)view.len, digest);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&view);
+    return PyBytes_FromStringAndSize((const char *)digest, 32);
+}
+
+/* set_backend(name) -> str: "portable" or "shani" (tests); returns the backend in use. */
+static PyObject *set_backend(PyObject *self, PyObject *arg) {
+    const char *name = PyUnicode_AsUTF8(arg);
+    if (name == NULL) return NULL;
+    if (strcmp(name, "portable") == 0) {
+        sha_blocks = blocks_portable;
+        sha_backend = "portable";
+#ifdef HAVE_SHANI_CODE
+    } else if (strcmp(name, "shani") == 0 && cpu_has_shani()) {
+        sha_blocks = blocks_shani;
+        sha_backend = "shani";
+#endif
+    } else {
+        PyErr_Format(PyExc_ValueError, "SHA-256 backend %R is not available here", arg);
+        return NULL;
+    }
+    return PyUnicode_FromString(sha_backend);
+}
+
+static PyObject *backends(PyObject *self, PyObject *unused) {
+#ifdef HAVE_SHANI_CODE
+    if (cpu_has_shani()) return Py_BuildValue("(ss)", "portable", "shani");
+#endif
+    return Py_BuildValue("(s)", "portable");
+}
+
+static PyObject *backend(PyObject *self, PyObject *unused) {
+    return PyUnicode_FromString(sha_backend);
+}
+
+static PyMethodDef methods[] = {
+    {"email_chunk", email_chunk, METH_O,
+     "email_chunk(data) -> (digests, status, flagged): normalize and hash every line."},
+    {"compact", compact, METH_VARARGS,
+     "compact(digests, status) -> bytes: the digests of hashed and pre-hashed lines."},
+    {"hash_lines", hash_lines, METH_O, "hash_lines(data) -> bytes: SHA-256 of each line."},
+    {"hash_values", hash_values, METH_VARARGS,
+     "hash_values(buf, offsets) -> bytes: SHA-256 of each buf[offsets[i]:offsets[i+1]]."},
+    {"hex_lines", hex_lines, METH_O, "hex_lines(digests) -> bytes: one hex digest per line."},
+    {"sha256", py_sha256, METH_O, "sha256(data) -> bytes: the 32-byte digest."},
+    {"set_backend", set_backend, METH_O, "set_backend(name) -> str (tests)."},
+    {"backends", backends, METH_NOARGS, "backends() -> tuple of available backends."},
+    {"backend", backend, METH_NOARGS, "backend() -> the backend in use."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_sha256batch",
+    "Batch SHA-256 and email normalization (optional C accelerator).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__sha256batch(void) {
+    init_tables();
+#ifdef HAVE_SHANI_CODE
+    if (cpu_has_shani()) {
+        sha_blocks = blocks_shani;
+        sha_backend = "shani";
+    }
+#endif
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) return NULL;
+    if (PyModule_AddIntConstant(m, "HASHED", ST_HASHED) < 0 ||
+        PyModule_AddIntConstant(m, "PREHASHED", ST_PREHASHED) < 0 ||
+        PyModule_AddIntConstant(m, "BLANK", ST_BLANK) < 0 ||
+        PyModule_AddIntConstant(m, "FLAGGED", ST_FLAGGED) < 0 ||
+        PyModule_AddIntConstant(m, "DROPPED", ST_DROPPED) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,286 @@
+"""The optional C accelerator (`_sha256batch`): SHA-256 against hashlib, the email chunk against
+the scalar rules, and the whole pipeline with and without it (its absence is simulated)."""
+
+from __future__ import annotations
+
+import array
+import hashlib
+import os
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from snapdesk.audience import _fast, hash_file
+from snapdesk.audience import normalize as nz
+
+native = pytest.importorskip("snapdesk.audience._sha256batch")
+EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "300"))
+BACKENDS = native.backends()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> object:
+    previous = native.backend()
+    native.set_backend(request.param)
+    yield request.param
+    native.set_backend(previous)
+
+
+GOLDEN = [  # FIPS 180-4 / NIST examples
+    (b"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+    (b"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+    (
+        b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+    ),
+    (b"a" * 1_000_000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"),
+]
+
+
+@pytest.mark.parametrize(("data", "expected"), GOLDEN)
+def test_golden_vectors(backend: object, data: bytes, expected: str) -> None:
+    assert native.sha256(data).hex() == expected
+    if data:
+        assert native.hash_lines(data).hex() == expected
+
+
+def test_block_boundaries(backend: object) -> None:
+    for n in [*range(0, 130), 191, 192, 193, 255, 256, 257, 1000, 4096, 10_007]:
+        data = bytes((i * 31 + n) % 256 for i in range(n))
+        assert native.sha256(data) == hashlib.sha256(data).digest(), n
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(
+        st.one_of(
+            st.binary(max_size=200),
+            st.sampled_from([55, 56, 63, 64, 65, 119, 120, 128]).flatmap(
+                lambda n: st.binary(min_size=n, max_size=n)
+            ),
+            st.binary(min_size=500, max_size=3000),
+        ),
+        max_size=20,
+    )
+)
+def test_batches_equal_hashlib(backend: object, values: list[bytes]) -> None:
+    expected = b"".join(hashlib.sha256(v).digest() for v in values)
+    offsets = array.array("q", [0])
+    for v in values:
+        offsets.append(offsets[-1] + len(v))
+    assert native.hash_values(b"".join(values), offsets) == expected
+    lines = [v.replace(b"\n", b"") for v in values]
+    if lines:
+        joined = b"\n".join(lines) + b"\n"  # every line ends with a newline, empty ones too
+        assert native.hash_lines(joined) == b"".join(hashlib.sha256(v).digest() for v in lines)
+    for v in values:
+        assert native.sha256(v) == hashlib.sha256(v).digest()
+
+
+def test_hash_values_checks_offsets() -> None:
+    with pytest.raises(ValueError):
+        native.hash_values(b"abc", array.array("q", [0, 5]))
+    with pytest.raises(ValueError):
+        native.hash_values(b"abc", array.array("q", [2, 1]))
+    assert native.hash_values(b"abc", array.array("q", [0])) == b""
+
+
+def test_hex_lines() -> None:
+    digests = b"".join(hashlib.sha256(bytes([i])).digest() for i in range(50))
+    assert native.hex_lines(digests) == b"".join(
+        hashlib.sha256(bytes([i])).hexdigest().encode() + b"\n" for i in range(50)
+    )
+    with pytest.raises(ValueError):
+        native.hex_lines(b"x" * 31)
+
+
+# ---------------------------------------------------------------------------- email chunks
+
+_atext = string.ascii_letters + string.digits + "!#$%&'*+/=?^_`{|}~-"
+_label = st.text(alphabet=string.ascii_letters + string.digits + "-", min_size=0, max_size=66)
+_local = st.text(alphabet=_atext + ".", min_size=0, max_size=70)
+_emailish = st.builds(
+    lambda pad1, local, at, labels, pad2: f"{pad1}{local}{at}{'.'.join(labels)}{pad2}",
+    st.sampled_from(["", " ", "\t", "\r", "\x0b", "\x1c", " \xa0", "\u3000"]),
+    _local,
+    st.sampled_from(["@", "@", "@", "", "@@", "@x@"]),
+    st.lists(_label, min_size=0, max_size=4),
+    st.sampled_from(["", " ", "\t ", "\r", "\x0c", "\x1f", "\u2028", "\x85"]),
+)
+_lines = st.one_of(
+    _emailish,
+    st.text(alphabet=string.printable.replace("\n", ""), max_size=40),
+    st.text(max_size=30).map(lambda t: t.replace("\n", "")),
+    st.binary(min_size=32, max_size=32).map(lambda b: b.hex().upper()),
+    st.binary(min_size=32, max_size=32).map(lambda b: f" {b.hex()}\t"),
+    st.just("x" * 1100 + "@example.com"),
+    st.just(" " * 1020 + "a@example.com"),
+    st.just("a" * 64 + "@" + "b" * 63 + ".com"),
+    st.just("a" * 65 + "@example.com"),
+    st.just("a@" + ".".join(["b" * 63] * 3) + ".com"),
+    st.just("a@" + "b" * 64 + ".com"),
+    st.sampled_from(["", " ", '"a@b.com"', "a@b.c", "a@b.12", "a@1.2b", "A.B@C-D.EF"]),
+)
+
+
+def _python_chunk(data: bytes) -> _fast.ChunkOut:
+    """The chunk as the pure-Python/numpy path computes it (the accelerator switched off)."""
+    saved = _fast._native
+    _fast._native = None
+    try:
+        return _fast.process_single_column(data, id_type="email", default_country=None, schema="S")
+    finally:
+        _fast._native = saved
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_lines, min_size=1, max_size=40), st.booleans(), st.booleans())
+def test_email_chunks_equal_the_python_path_and_the_scalar_rules(
+    lines: list[str], crlf: bool, final_newline: bool
+) -> None:
+    text = ("\r\n" if crlf else "\n").join(lines) + ("\n" if final_newline else "")
+    data = text.encode("utf-8")
+    ours = _fast.process_single_column(data, id_type="email", default_country=None, schema="S")
+    assert ours == _python_chunk(data)
+    # and both are the scalar rules, line by line
+    expected: list[bytes] = []
+    rejected: list[int] = []
+    for i, line in enumerate(data.replace(b"\r\n", b"\n").decode().split("\n")):
+        if i == ours.lines:
+            break
+        cell = line[:-1] if line.endswith("\r") else line
+        if len(cell) > 1 and cell[0] == cell[-1] == '"':
+            cell = cell[1:-1].replace('""', '"')  # a quoted cell
+        if not cell.strip():
+            continue
+        try:
+            expected.append(bytes.fromhex(nz.normalize(cell, "email").sha256))
+        except nz.Rejected:
+            rejected.append(i)
+    assert ours.digests.get("S", b"") == b"".join(expected)
+    assert [r[0] for r in ours.rejects] == rejected
+
+
+def test_email_chunk_statuses() -> None:
+    data = b"A@B.CO\n\n  \nnot an email\n" + b"ab" * 32 + b"\n\xc3\xa9@x.com"
+    digests, status, flagged = native.email_chunk(data)
+    assert list(status) == [
+        native.HASHED,
+        native.BLANK,
+        native.BLANK,
+        native.FLAGGED,
+        native.PREHASHED,
+        native.FLAGGED,
+    ]
+    assert digests[:32] == hashlib.sha256(b"a@b.co").digest()
+    assert digests[128:160] == bytes.fromhex("ab" * 32)
+    assert [(i, data[lo:hi]) for i, lo, hi in flagged] == [
+        (3, b"not an email"),
+        (5, "é@x.com".encode()),
+    ]
+
+
+def test_bad_utf8_names_the_same_line() -> None:
+    data = b"a@b.com\n\xff@x.com\nc@d.com\n"
+    with pytest.raises(_fast.BadEncoding) as ours:
+        _fast.process_single_column(data, id_type="email", default_country=None, schema="S")
+    with pytest.raises(_fast.BadEncoding) as python:
+        _python_chunk(data)
+    assert ours.value.line == python.value.line == 1
+
+
+def test_phone_chunks_equal_the_python_path() -> None:
+    data = b"+44 7911 123456\n0044 7911 123457\nn/a\n+1 (201) 555-0100\n+33 (0)6 12345678\n"
+    ours = _fast.process_single_column(data, id_type="phone", default_country=None, schema="P")
+    saved = _fast._native
+    _fast._native = None
+    try:
+        python = _fast.process_single_column(
+            data, id_type="phone", default_country=None, schema="P"
+        )
+        clean = b"+447911123456\n+12015550100\n"
+        python_clean = _fast.process_single_column(
+            clean, id_type="phone", default_country=None, schema="P"
+        )
+    finally:
+        _fast._native = saved
+    assert ours == python and ours.rejects and ours.valid["P"] == 4
+    assert python_clean == _fast.process_single_column(
+        clean, id_type="phone", default_country=None, schema="P"
+    )
+
+
+# ---------------------------------------------------------------------------- the pipeline
+
+
+def _mixed_file(path: Path) -> None:
+    rows = [
+        "Email",
+        *[f"User.{i % 700}@Example.com" for i in range(3000)],
+        "  padded@example.org\t",
+        "not an email",
+        "",
+        hashlib.sha256(b"x").hexdigest().upper(),
+        "ümlaut@exämple.de",
+        "a@b.c",
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("keep", [False, True])
+def test_pipeline_is_identical_without_the_extension(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, keep: bool
+) -> None:
+    src = tmp_path / "list.csv"
+    _mixed_file(src)
+    kwargs = {"workers": workers, "chunk_bytes": 4096, "keep_duplicates": keep}
+    with_c = hash_file(src, output=tmp_path / "c.csv", rejects=tmp_path / "c.rej", **kwargs)
+    monkeypatch.setattr(_fast, "_native", None)
+    assert _fast.native() is None
+    without = hash_file(src, output=tmp_path / "py.csv", rejects=tmp_path / "py.rej", **kwargs)
+    assert (tmp_path / "c.csv").read_bytes() == (tmp_path / "py.csv").read_bytes()
+    assert (tmp_path / "c.rej").read_bytes() == (tmp_path / "py.rej").read_bytes()
+    a, b = with_c.to_json(), without.to_json()
+    for report in (a, b):
+        report.pop("elapsed_s")
+        report.pop("rejects_file")
+        report["lists"]["EMAIL_SHA256"].pop("output")
+    assert a == b
+    assert with_c.written == (3003 if keep else 703) and with_c.rejected == 2
+
+
+def test_without_a_compiler_the_package_falls_back(tmp_path: Path) -> None:
+    """What an installation without the compiled module sees (simulated in a fresh interpreter
+    where importing it fails): `_fast` and `_dedupe` fall back to hashlib/numpy/binascii and
+    `hash_file` writes the same file."""
+    src = tmp_path / "list.csv"
+    _mixed_file(src)
+    hash_file(src, output=tmp_path / "c.csv", workers=1)
+    code = (
+        "import sys; sys.modules['snapdesk.audience._sha256batch'] = None\n"
+        "from snapdesk.audience import _fast, _dedupe, hash_file\n"
+        "assert _fast.native() is None\n"
+        "hash_file(sys.argv[1], output=sys.argv[2], workers=2, chunk_bytes=4096)\n"
+        "assert _dedupe._hex_lines(bytes(32)) == b'0' * 64 + b'\\n'\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    subprocess.run(
+        [sys.executable, "-c", code, str(src), str(tmp_path / "py.csv")], check=True, env=env
+    )
+    assert (tmp_path / "c.csv").read_bytes() == (tmp_path / "py.csv").read_bytes()
+
+
+def test_setup_declares_the_extension_optional() -> None:
+    setup_py = (Path(__file__).resolve().parents[2] / "setup.py").read_text()
+    assert "snapdesk.audience._sha256batch" in setup_py and "optional=True" in setup_py
