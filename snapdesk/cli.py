@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -181,7 +182,9 @@ def _cmd_app(args: argparse.Namespace) -> int:
         from snapdesk.ui.app import run_app
     except ImportError as exc:  # pragma: no cover - broken installation
         raise CliError(f"the desktop UI could not start ({exc}); reinstall snapdesk") from exc
-    return run_app(sandbox=bool(args.sandbox), argv=sys.argv[:1])
+    # Smoke tests of a built bundle: start, sync once, quit (exit 1 if that sync failed).
+    quit_after_sync = os.environ.get("SNAPDESK_SMOKE_QUIT_AFTER_SYNC") == "1"
+    return run_app(sandbox=bool(args.sandbox), argv=sys.argv[:1], quit_after_sync=quit_after_sync)
 
 
 # ---------------------------------------------------------------------------- sandbox
