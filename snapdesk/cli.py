@@ -142,6 +142,17 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p_push.add_argument("--live", action="store_true", help="send for real (default: dry-run)")
 
+    p_exp = sub.add_parser("experiments", help="experiment variant rotator")
+    exp_sub = p_exp.add_subparsers(dest="experiments_command", metavar="ACTION", required=True)
+    p_tick = exp_sub.add_parser(
+        "tick",
+        help="run due rotation steps (for cron); dry-run unless SNAPCHAT_ADS_LIVE_MODE=true",
+    )
+    p_tick.add_argument(
+        "--experiment", action="append", metavar="ID", default=None, help="only this experiment"
+    )
+    p_tick.add_argument("--json", action="store_true", help="print the outcome as JSON")
+
     p_changes = sub.add_parser("changes", help="pending changes: list them or post them")
     changes_sub = p_changes.add_subparsers(dest="changes_command", metavar="ACTION", required=True)
     p_list = changes_sub.add_parser("list", help="list pending changes")
@@ -320,7 +331,14 @@ def _cmd_audience(args: argparse.Namespace) -> int:
     return cmd_audience_push(args)
 
 
+def _cmd_experiments(args: argparse.Namespace) -> int:
+    from snapdesk.experiments.cli import cmd_experiments_tick
+
+    return cmd_experiments_tick(args)
+
+
 _COMMANDS = {
+    "experiments": _cmd_experiments,
     "hash": _cmd_hash,
     "audience": _cmd_audience,
     "conversions": _cmd_conversions,

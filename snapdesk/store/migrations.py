@@ -245,12 +245,39 @@ CREATE TABLE IF NOT EXISTS segment_upload_batches (
 );
 """
 
+# Version 6: experiments (variants are ad squads) and their applied rotation steps.
+_EXPERIMENTS = """
+CREATE TABLE experiments (
+    id            TEXT PRIMARY KEY,
+    ad_account_id TEXT NOT NULL,
+    campaign_id   TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    data          TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
+CREATE INDEX experiments_campaign ON experiments(campaign_id);
+CREATE INDEX experiments_state ON experiments(state);
+
+CREATE TABLE experiment_steps (
+    experiment_id TEXT NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    step          INTEGER NOT NULL,
+    slot_start    TEXT NOT NULL,
+    active        TEXT NOT NULL,
+    recorded_at   TEXT NOT NULL,
+    change_ids    TEXT NOT NULL DEFAULT '[]',
+    applied_at    TEXT,
+    PRIMARY KEY (experiment_id, step)
+);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_ENTITIES,
     _V2_SYNC_META,
     _V3_CHANGES,
     _STATS_CACHE,
     _SEGMENT_UPLOADS,
+    _EXPERIMENTS,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,103 @@
+"""Experiments: variants as ad squads under one campaign, rotated or split, read out honestly.
+
+Qt-free. The UI and `snapdesk experiments tick` build on:
+
+    service = ExperimentService(store=store, edits=EditService(store=store))
+    created = service.create(name=..., hypothesis=..., campaign_id=..., control_squad_id=...,
+                             dimension="targeting", treatments=[{"targeting": {...}}],
+                             primary_metric="swipe_rate", guardrails=("cpa",),
+                             mode="rotation", rotation_hours=24)     # queues gateway changes
+    service.start(created.experiment.id)
+    outcomes = await service.tick(gateway)              # due rotation steps, through the gateway
+    readout = await service.readout(stats, experiment_id)   # verdict, lifts, SRM, method name
+    promotion = service.promote(experiment_id, winner="B", move_budget=True)
+    await gateway.post(promotion.change_ids)
+    planner: stats.plan(baseline=..., relative_mde=..., arms=..., daily_units=..., rotation=...)
+    schedules: schedule.active_variant / due_step, model.due_steps
+"""
+
+from snapdesk.experiments.model import (
+    ARCHIVED,
+    CONTROL,
+    DIMENSIONS,
+    DRAFT,
+    ENDED,
+    METRICS,
+    RUNNING,
+    TREATMENT,
+    Experiment,
+    MetricSpec,
+    Variant,
+    due_steps,
+    metric,
+)
+from snapdesk.experiments.readout import (
+    GUARDRAIL_VIOLATED,
+    INCONCLUSIVE,
+    NO_DIFFERENCE_YET,
+    VERDICTS,
+    WINNER,
+    ArmData,
+    ArmSummary,
+    Comparison,
+    Readout,
+    compute_readout,
+)
+from snapdesk.experiments.repository import ExperimentRepository, StepRecord
+from snapdesk.experiments.schedule import ROTATION, SPLIT, Step, active_variant, due_step
+from snapdesk.experiments.service import Created, ExperimentService, Promotion, TickOutcome
+from snapdesk.experiments.stats import (
+    SEQUENTIAL_METHOD,
+    SEQUENTIAL_METHOD_SHORT,
+    Plan,
+    SrmCheck,
+    holm,
+    plan,
+    sample_size_per_arm,
+    srm_check,
+)
+
+__all__ = [
+    "ARCHIVED",
+    "CONTROL",
+    "DIMENSIONS",
+    "DRAFT",
+    "ENDED",
+    "GUARDRAIL_VIOLATED",
+    "INCONCLUSIVE",
+    "METRICS",
+    "NO_DIFFERENCE_YET",
+    "ROTATION",
+    "RUNNING",
+    "SEQUENTIAL_METHOD",
+    "SEQUENTIAL_METHOD_SHORT",
+    "SPLIT",
+    "TREATMENT",
+    "VERDICTS",
+    "WINNER",
+    "ArmData",
+    "ArmSummary",
+    "Comparison",
+    "Created",
+    "Experiment",
+    "ExperimentRepository",
+    "ExperimentService",
+    "MetricSpec",
+    "Plan",
+    "Promotion",
+    "Readout",
+    "SrmCheck",
+    "Step",
+    "StepRecord",
+    "TickOutcome",
+    "Variant",
+    "active_variant",
+    "compute_readout",
+    "due_step",
+    "due_steps",
+    "holm",
+    "metric",
+    "plan",
+    "sample_size_per_arm",
+    "srm_check",
+]

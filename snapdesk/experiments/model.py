@@ -1,0 +1,262 @@
+"""The records of an experiment: `Experiment`, its `Variant`s and the metrics it can judge by."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Final, Literal
+
+from snapdesk.experiments.schedule import ROTATION, SPLIT, Mode, Step, due_step
+
+DRAFT: Final = "draft"
+RUNNING: Final = "running"
+ENDED: Final = "ended"
+ARCHIVED: Final = "archived"
+STATES: Final = (DRAFT, RUNNING, ENDED, ARCHIVED)
+
+CONTROL: Final = "control"
+TREATMENT: Final = "treatment"
+
+# The one dimension a treatment may differ in, and the ad squad fields that belong to it
+# (creative differs at the ad level: the treatment's ads use other creatives).
+DIMENSIONS: Final[dict[str, tuple[str, ...]]] = {
+    "creative": (),
+    "targeting": ("targeting",),
+    "bid": ("bid_micro", "bid_strategy"),
+    "placement": ("placement_v2",),
+}
+
+MetricKind = Literal["proportion", "cost"]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """`proportion`: successes / trials. `cost`: spend per event, judged through the event
+    rate per unit of spend (Poisson), so lower cost is better."""
+
+    key: str
+    label: str
+    kind: MetricKind
+    events: str  # Snap field counted (successes / conversions)
+    base: str  # trials (proportion) or exposure (`spend` for costs)
+    hourly: bool  # available with HOUR granularity
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.kind == "proportion"
+
+
+METRICS: Final[dict[str, MetricSpec]] = {
+    m.key: m
+    for m in (
+        MetricSpec("swipe_rate", "Swipe rate", "proportion", "swipes", "impressions", True),
+        MetricSpec(
+            "conversion_rate", "Conversion rate", "proportion", "conversion_purchases", "swipes",
+            False,
+        ),
+        MetricSpec(
+            "completion_rate", "Completion rate", "proportion", "view_completion", "impressions",
+            True,
+        ),
+        MetricSpec("cpa", "Cost per conversion (CPA)", "cost", "conversion_purchases", "spend",
+                   False),
+        MetricSpec("cost_per_swipe", "Cost per swipe", "cost", "swipes", "spend", True),
+        MetricSpec("ecpm", "eCPM", "cost", "impressions", "spend", True),
+    )
+}  # fmt: skip
+
+
+def metric(key: str) -> MetricSpec:
+    try:
+        return METRICS[key]
+    except KeyError:
+        raise ValueError(
+            f"unknown metric {key!r}; choose one of {', '.join(sorted(METRICS))}"
+        ) from None
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
+def _parse(value: Any) -> datetime | None:
+    if not value:
+        return None
+    moment = datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One arm: an ad squad (a `new-…` id until its create is posted)."""
+
+    key: str  # "A" (control), "B", "C", ...
+    squad_id: str
+    role: str
+    name: str
+    budget_micro: int | None = None  # split mode: the declared daily budget
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "squad_id": self.squad_id,
+            "role": self.role,
+            "name": self.name,
+            "budget_micro": self.budget_micro,
+        }
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Variant:
+        return cls(
+            key=str(raw["key"]),
+            squad_id=str(raw["squad_id"]),
+            role=str(raw["role"]),
+            name=str(raw.get("name") or raw["squad_id"]),
+            budget_micro=raw.get("budget_micro"),
+        )
+
+
+@dataclass(frozen=True)
+class Experiment:
+    id: str
+    name: str
+    hypothesis: str
+    ad_account_id: str
+    campaign_id: str
+    primary_metric: str
+    guardrails: tuple[str, ...]
+    dimension: str
+    variants: tuple[Variant, ...]
+    mode: Mode = ROTATION
+    rotation_hours: float | None = 24.0
+    confidence: float = 0.95
+    relative_mde: float = 0.1
+    baseline: float | None = None  # planned baseline of the primary metric (sets mSPRT tau)
+    state: str = DRAFT
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    winner: str | None = None
+    created_at: datetime = field(default_factory=now_utc)
+    updated_at: datetime = field(default_factory=now_utc)
+
+    def __post_init__(self) -> None:
+        metric(self.primary_metric)
+        for g in self.guardrails:
+            metric(g)
+        if self.dimension not in DIMENSIONS:
+            raise ValueError(f"dimension must be one of {', '.join(DIMENSIONS)}")
+        if self.mode not in (ROTATION, SPLIT):
+            raise ValueError("mode must be 'rotation' or 'split'")
+        if self.mode == ROTATION and not (self.rotation_hours and self.rotation_hours > 0):
+            raise ValueError("rotation mode needs a positive interval in hours")
+        if not 0.5 < self.confidence < 1:
+            raise ValueError("the confidence level must be between 50% and 100%")
+        if self.state not in STATES:
+            raise ValueError(f"unknown state {self.state!r}")
+        roles = [v.role for v in self.variants]
+        if roles.count(CONTROL) != 1 or not self.variants or self.variants[0].role != CONTROL:
+            raise ValueError("the first variant must be the one control")
+        if len(self.variants) < 2:
+            raise ValueError("an experiment needs at least one treatment")
+
+    @staticmethod
+    def new_id() -> str:
+        return uuid.uuid4().hex
+
+    @property
+    def alpha(self) -> float:
+        return 1 - self.confidence
+
+    @property
+    def control(self) -> Variant:
+        return self.variants[0]
+
+    @property
+    def treatments(self) -> tuple[Variant, ...]:
+        return self.variants[1:]
+
+    @property
+    def squad_ids(self) -> tuple[str, ...]:
+        return tuple(v.squad_id for v in self.variants)
+
+    def variant(self, key_or_squad: str) -> Variant:
+        for v in self.variants:
+            if key_or_squad in (v.key, v.squad_id):
+                return v
+        raise KeyError(key_or_squad)
+
+    def evolve(self, **changes: Any) -> Experiment:
+        return replace(self, updated_at=now_utc(), **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "hypothesis": self.hypothesis,
+            "ad_account_id": self.ad_account_id,
+            "campaign_id": self.campaign_id,
+            "primary_metric": self.primary_metric,
+            "guardrails": list(self.guardrails),
+            "dimension": self.dimension,
+            "variants": [v.to_json() for v in self.variants],
+            "mode": self.mode,
+            "rotation_hours": self.rotation_hours,
+            "confidence": self.confidence,
+            "relative_mde": self.relative_mde,
+            "baseline": self.baseline,
+            "state": self.state,
+            "start_at": _iso(self.start_at),
+            "end_at": _iso(self.end_at),
+            "winner": self.winner,
+            "created_at": _iso(self.created_at),
+            "updated_at": _iso(self.updated_at),
+        }
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Experiment:
+        return cls(
+            id=str(raw["id"]),
+            name=str(raw["name"]),
+            hypothesis=str(raw.get("hypothesis") or ""),
+            ad_account_id=str(raw["ad_account_id"]),
+            campaign_id=str(raw["campaign_id"]),
+            primary_metric=str(raw["primary_metric"]),
+            guardrails=tuple(raw.get("guardrails") or ()),
+            dimension=str(raw["dimension"]),
+            variants=tuple(Variant.from_json(v) for v in raw["variants"]),
+            mode=raw.get("mode", ROTATION),
+            rotation_hours=raw.get("rotation_hours"),
+            confidence=float(raw.get("confidence", 0.95)),
+            relative_mde=float(raw.get("relative_mde", 0.1)),
+            baseline=raw.get("baseline"),
+            state=str(raw.get("state", DRAFT)),
+            start_at=_parse(raw.get("start_at")),
+            end_at=_parse(raw.get("end_at")),
+            winner=raw.get("winner"),
+            created_at=_parse(raw.get("created_at")) or now_utc(),
+            updated_at=_parse(raw.get("updated_at")) or now_utc(),
+        )
+
+
+def due_steps(experiment: Experiment, last_applied_step: int | None, now: datetime) -> list[Step]:
+    """The steps to apply now: none, or exactly one — the current slot's (catch-up jumps
+    straight to it). Only a running experiment with a start has steps."""
+    if experiment.state != RUNNING or experiment.start_at is None:
+        return []
+    if experiment.end_at is not None and now >= experiment.end_at:
+        return []
+    step = due_step(
+        mode=experiment.mode,
+        start=experiment.start_at,
+        every_hours=experiment.rotation_hours,
+        variants=experiment.squad_ids,
+        last_applied_step=last_applied_step,
+        now=now,
+    )
+    return [step] if step is not None else []

@@ -1,0 +1,619 @@
+"""`ExperimentService`: create, start, tick (rotate), read out, promote, end and archive.
+
+Every status or budget change is queued through `EditService` and sent through the
+`WriteGateway` the caller passes in: a dry-run gateway rehearses (nothing reaches Snap and the
+step is not marked applied), a live one posts. A rotation step is recorded before its changes
+are queued; its changes are posted in two phases — pauses first, the activation only once
+every pause posted — so two variants are never active together, and a step is marked applied
+only when both phases posted. Statuses converge to the step's target (an ad squad already in
+the wanted status, on Snap or in a pending change, gets no change), so a tick re-run after a
+crash never toggles twice.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from snapdesk.changes import EditService, WriteGateway
+from snapdesk.changes import repository as change_repo
+from snapdesk.changes.model import CREATE, OPEN_STATES, POSTED, Change, ChangeError, ChangeGroup
+from snapdesk.changes.requests import writable
+from snapdesk.core.kinds import AD, AD_SQUAD
+from snapdesk.core.money import from_micro
+from snapdesk.experiments.model import (
+    ARCHIVED,
+    CONTROL,
+    DIMENSIONS,
+    DRAFT,
+    ENDED,
+    RUNNING,
+    TREATMENT,
+    Experiment,
+    Variant,
+    due_steps,
+    metric,
+    now_utc,
+)
+from snapdesk.experiments.readout import (
+    ArmData,
+    Readout,
+    Window,
+    compute_readout,
+    sum_rows,
+    window_hours,
+)
+from snapdesk.experiments.repository import ExperimentRepository, StepRecord
+from snapdesk.experiments.schedule import ROTATION, SPLIT, Mode, Step
+from snapdesk.experiments.stats import Plan
+from snapdesk.experiments.stats import plan as stats_plan
+from snapdesk.stats import StatsService
+from snapdesk.store import Store
+
+ACTIVE = "ACTIVE"
+PAUSED = "PAUSED"
+_KEYS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@dataclass(frozen=True)
+class Created:
+    experiment: Experiment
+    groups: tuple[ChangeGroup, ...]
+
+    @property
+    def change_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for g in self.groups for c in g.changes)
+
+
+@dataclass(frozen=True)
+class TickOutcome:
+    experiment_id: str
+    name: str
+    step: int | None
+    active: tuple[str, ...] = ()
+    change_ids: tuple[str, ...] = ()
+    applied: bool = False
+    mode: str = "dry-run"
+    message: str = ""
+    reports: tuple[Any, ...] = field(default=(), repr=False)  # PostReports, pauses first
+
+
+@dataclass(frozen=True)
+class Promotion:
+    experiment: Experiment
+    winner: Variant
+    paused: tuple[str, ...]
+    budget_micro: int | None
+    groups: tuple[ChangeGroup, ...]
+
+    @property
+    def change_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.id for g in self.groups for c in g.changes))
+
+
+class ExperimentService:
+    def __init__(self, *, store: Store, edits: EditService | None = None) -> None:
+        self.store = store
+        self.edits = edits or EditService(store=store)
+        self.repository = ExperimentRepository(store)
+
+    # ------------------------------------------------------------------ statuses
+
+    def _open_changes(self, entity_id: str) -> list[Change]:
+        return self.store.write(
+            lambda c: change_repo.load_changes(c, states=OPEN_STATES, entity_id=entity_id)
+        )
+
+    def effective_status(self, squad_id: str) -> str | None:
+        """The status as the user sees it: a pending change's, else the cached server copy's."""
+        for change in self._open_changes(squad_id):
+            if change.after is not None and "status" in change.after:
+                return str(change.after["status"])
+        row = self.store.get(AD_SQUAD, squad_id)
+        if row is None:
+            return None
+        return str(row.data.get("status") or row.status or "")
+
+    def _resolve_ids(self, experiment: Experiment) -> Experiment:
+        """Temporary `new-…` squad ids → the ids Snap gave them once their creates posted."""
+
+        def work(conn: sqlite3.Connection) -> dict[str, str]:
+            found: dict[str, str] = {}
+            for v in experiment.variants:
+                if not v.squad_id.startswith("new-"):
+                    continue
+                for change in change_repo.load_changes(
+                    conn, states=(POSTED,), entity_id=v.squad_id
+                ):
+                    if change.action == CREATE and change.created_id:
+                        found[v.squad_id] = change.created_id
+            return found
+
+        found = self.store.write(work)
+        if not found:
+            return experiment
+        variants = tuple(
+            Variant(v.key, found.get(v.squad_id, v.squad_id), v.role, v.name, v.budget_micro)
+            for v in experiment.variants
+        )
+        return self.repository.save(experiment.evolve(variants=variants))
+
+    def get(self, experiment_id: str) -> Experiment:
+        experiment = self.repository.get(experiment_id)
+        if experiment is None:
+            raise ChangeError(f"No experiment {experiment_id}")
+        return self._resolve_ids(experiment)
+
+    # ------------------------------------------------------------------ create
+
+    def create(
+        self,
+        *,
+        name: str,
+        hypothesis: str,
+        campaign_id: str,
+        control_squad_id: str,
+        dimension: str,
+        treatments: Sequence[Mapping[str, Any]],
+        primary_metric: str,
+        guardrails: Iterable[str] = (),
+        mode: Mode = ROTATION,
+        rotation_hours: float | None = 24.0,
+        confidence: float = 0.95,
+        relative_mde: float = 0.1,
+        baseline: float | None = None,
+        budgets_micro: Sequence[int] | None = None,
+    ) -> Created:
+        """Queue the treatments as copies of the control — the ad squad and its ads —
+        differing only in `dimension` (control ACTIVE, treatments PAUSED); store a draft.
+
+        Each treatment mapping holds the dimension's fields: `targeting`; `bid_micro` (and
+        `bid_strategy`); `placement_v2`; or for `creative` a `creative_id` that replaces the
+        creative of every copied ad. `budgets_micro` (split mode) declares one daily budget per
+        variant, control first; otherwise every copy keeps the control's budget.
+        """
+        if dimension not in DIMENSIONS:
+            raise ChangeError(f"Choose one dimension: {', '.join(DIMENSIONS)}")
+        if not treatments:
+            raise ChangeError("Add at least one treatment")
+        metric(primary_metric)
+        control_row = self.store.get(AD_SQUAD, control_squad_id)
+        if control_row is None or control_row.parent_id != campaign_id:
+            raise ChangeError("The control must be a synced ad squad of the campaign")
+        if budgets_micro is not None and len(budgets_micro) != len(treatments) + 1:
+            raise ChangeError("Declare one budget per variant, control first")
+        allowed = set(DIMENSIONS[dimension]) | (
+            {"creative_id"} if dimension == "creative" else set()
+        )
+        control_data = writable(AD_SQUAD, control_row.data)
+        for overrides in treatments:
+            extra = set(overrides) - allowed
+            if extra or not overrides:
+                raise ChangeError(
+                    f"A {dimension} treatment may only change {', '.join(sorted(allowed))}"
+                    + (f", not {', '.join(sorted(extra))}" if extra else "")
+                )
+            if dimension != "creative" and all(
+                control_data.get(k) == v for k, v in overrides.items()
+            ):
+                raise ChangeError(f"A treatment must differ from the control in its {dimension}")
+        ads = self.store.ads(control_squad_id)
+        if dimension == "creative" and not ads:
+            raise ChangeError("The control has no ads whose creative a treatment could replace")
+
+        groups: list[ChangeGroup] = []
+        if self.effective_status(control_squad_id) != ACTIVE:
+            groups.append(self.edits.resume([(AD_SQUAD, control_squad_id)]))
+        control_name = control_row.name or control_squad_id
+        control_budget = control_data.get("daily_budget_micro")
+        if budgets_micro is not None and budgets_micro[0] != control_budget:
+            groups.append(
+                self.edits.edit(
+                    kind=AD_SQUAD,
+                    entity_id=control_squad_id,
+                    fields={"daily_budget_micro": budgets_micro[0], "lifetime_budget_micro": None},
+                )
+            )
+        variants = [
+            Variant(
+                "A",
+                control_squad_id,
+                CONTROL,
+                control_name,
+                budgets_micro[0] if budgets_micro else control_budget,
+            )
+        ]
+        now_minute = now_utc().replace(second=0, microsecond=0)
+        now_text = now_minute.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        for i, overrides in enumerate(treatments, start=1):
+            key = _KEYS[i]
+            copy = {k: v for k, v in control_data.items() if k not in ("id", "campaign_id")}
+            copy["name"] = f"{control_name} · {key} ({dimension})"[:375]
+            copy["status"] = PAUSED
+            start = copy.get("start_time")
+            if not isinstance(start, str) or start < now_text:
+                copy["start_time"] = now_text
+            if isinstance(copy.get("end_time"), str) and copy["end_time"] <= copy["start_time"]:
+                copy.pop("end_time")
+            budget = control_budget
+            if budgets_micro is not None:
+                budget = budgets_micro[i]
+                copy["daily_budget_micro"] = budget
+                copy.pop("lifetime_budget_micro", None)
+            if dimension != "creative":
+                copy.update(overrides)
+            group = self.edits.create_ad_squad(campaign_id=campaign_id, fields=copy)
+            groups.append(group)
+            squad_id = group.changes[0].entity_id
+            for ad in ads:
+                ad_copy = {
+                    k: v for k, v in writable(AD, ad.data).items() if k not in ("id", "ad_squad_id")
+                }
+                ad_copy["name"] = f"{ad.name or ad.id} · {key}"[:375]
+                if dimension == "creative":
+                    ad_copy["creative_id"] = overrides["creative_id"]
+                groups.append(self.edits.create_ad(ad_squad_id=squad_id, fields=ad_copy))
+            variants.append(Variant(key, squad_id, TREATMENT, copy["name"], budget))
+
+        experiment = Experiment(
+            id=Experiment.new_id(),
+            name=name,
+            hypothesis=hypothesis,
+            ad_account_id=control_row.ad_account_id or "",
+            campaign_id=campaign_id,
+            primary_metric=primary_metric,
+            guardrails=tuple(guardrails),
+            dimension=dimension,
+            variants=tuple(variants),
+            mode=mode,
+            rotation_hours=rotation_hours if mode == ROTATION else None,
+            confidence=confidence,
+            relative_mde=relative_mde,
+            baseline=baseline,
+            state=DRAFT,
+        )
+        self.repository.save(experiment)
+        return Created(experiment, tuple(groups))
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self, experiment_id: str, *, at: datetime | None = None) -> Experiment:
+        experiment = self.get(experiment_id)
+        if experiment.state != DRAFT:
+            raise ChangeError(f"{experiment.name} is {experiment.state}, not a draft")
+        start = (at or now_utc()).astimezone(UTC)
+        return self.repository.save(experiment.evolve(state=RUNNING, start_at=start))
+
+    def end(self, experiment_id: str, *, at: datetime | None = None) -> Experiment:
+        experiment = self.get(experiment_id)
+        if experiment.state not in (DRAFT, RUNNING):
+            return experiment
+        return self.repository.save(
+            experiment.evolve(state=ENDED, end_at=(at or now_utc()).astimezone(UTC))
+        )
+
+    def archive(self, experiment_id: str) -> Experiment:
+        experiment = self.get(experiment_id)
+        end_at = experiment.end_at or (now_utc() if experiment.start_at else None)
+        return self.repository.save(experiment.evolve(state=ARCHIVED, end_at=end_at))
+
+    # ------------------------------------------------------------------ rotation
+
+    def _status_changes(self, squad_ids: Iterable[str], status: str) -> list[str]:
+        ids: list[str] = []
+        for squad_id in squad_ids:
+            for change in self._open_changes(squad_id):
+                if change.after is not None and change.after.get("status") == status:
+                    ids.append(change.id)
+        return ids
+
+    def _converge(self, step: Step) -> tuple[list[str], list[str]]:
+        """Queue what is needed for the step's statuses; return (pause ids, activate ids): every
+        open change that sets them, including ones an earlier (dry-run or crashed) tick queued."""
+        to_pause = [s for s in step.pause if self.effective_status(s) != PAUSED]
+        to_activate = [s for s in step.active if self.effective_status(s) != ACTIVE]
+        if to_pause:
+            self.edits.pause([(AD_SQUAD, s) for s in to_pause])
+        if to_activate:
+            self.edits.resume([(AD_SQUAD, s) for s in to_activate])
+        activate = self._status_changes(step.active, ACTIVE)
+        return self._status_changes(step.pause, PAUSED), activate + self._dependents(activate)
+
+    def _dependents(self, change_ids: Sequence[str]) -> list[str]:
+        """Open changes that need these (the ads of a treatment squad not created yet)."""
+        wanted = set(change_ids)
+        if not wanted:
+            return []
+        open_changes = self.store.write(lambda c: change_repo.load_changes(c, states=OPEN_STATES))
+        found: list[str] = []
+        for change in open_changes:  # in seq order, so a chain resolves in one pass
+            if change.id not in wanted and wanted & set(change.depends_on):
+                wanted.add(change.id)
+                found.append(change.id)
+        return found
+
+    async def tick(
+        self,
+        gateway: WriteGateway,
+        *,
+        now: datetime | None = None,
+        experiment_ids: Iterable[str] | None = None,
+    ) -> list[TickOutcome]:
+        """Apply the due step of every running experiment (or of the given ones)."""
+        moment = (now or now_utc()).astimezone(UTC)
+        if experiment_ids is None:
+            chosen = self.repository.list(states=(RUNNING,))
+        else:
+            chosen = [self.get(i) for i in experiment_ids]
+        outcomes = []
+        for experiment in chosen:
+            outcomes.append(await self._tick_one(gateway, self._resolve_ids(experiment), moment))
+        return outcomes
+
+    async def _tick_one(
+        self, gateway: WriteGateway, experiment: Experiment, now: datetime
+    ) -> TickOutcome:
+        last = self.repository.last_applied_step(experiment.id)
+        steps = due_steps(experiment, last, now)
+        if not steps:
+            return TickOutcome(
+                experiment.id, experiment.name, last, mode=gateway.mode, message="nothing due"
+            )
+        step = steps[0]
+        self.repository.record_step(experiment.id, step, now=now)
+        pause_ids, activate_ids = self._converge(step)
+        self.repository.set_step_changes(experiment.id, step.index, [*pause_ids, *activate_ids])
+        reports = []
+        if pause_ids:
+            first = await gateway.post(pause_ids)
+            reports.append(first)
+            if gateway.live and not _all_posted(first):
+                return TickOutcome(
+                    experiment.id,
+                    experiment.name,
+                    step.index,
+                    step.active,
+                    tuple(pause_ids),
+                    mode=gateway.mode,
+                    message="pausing failed; nothing was activated (run tick again)",
+                    reports=tuple(reports),
+                )
+        if activate_ids:
+            second = await gateway.post(activate_ids)
+            reports.append(second)
+            if gateway.live and not _all_posted(second):
+                return TickOutcome(
+                    experiment.id,
+                    experiment.name,
+                    step.index,
+                    step.active,
+                    (*pause_ids, *activate_ids),
+                    mode=gateway.mode,
+                    message="activation failed (run tick again)",
+                    reports=tuple(reports),
+                )
+        applied = gateway.live
+        if applied:
+            self.repository.mark_applied(experiment.id, step.index, at=now)
+        return TickOutcome(
+            experiment.id,
+            experiment.name,
+            step.index,
+            step.active,
+            (*pause_ids, *activate_ids),
+            applied=applied,
+            mode=gateway.mode,
+            message="applied" if applied else "rehearsed (dry-run): nothing was sent",
+            reports=tuple(reports),
+        )
+
+    # ------------------------------------------------------------------ readout
+
+    def windows(self, experiment: Experiment, *, now: datetime) -> dict[str, list[Window]]:
+        """Per squad id, the windows it was active in: split mode — the whole run; rotation —
+        from each applied step to the next applied step (the real toggle times)."""
+        end = experiment.end_at or now
+        out: dict[str, list[Window]] = {v.squad_id: [] for v in experiment.variants}
+        if experiment.start_at is None:
+            return out
+        if experiment.mode == SPLIT:
+            for v in experiment.variants:
+                out[v.squad_id].append((experiment.start_at, end))
+            return out
+        applied: list[StepRecord] = [
+            s for s in self.repository.steps(experiment.id) if s.applied_at is not None
+        ]
+        for i, record in enumerate(applied):
+            assert record.applied_at is not None
+            stop = applied[i + 1].applied_at if i + 1 < len(applied) else end
+            assert stop is not None
+            for squad_id in record.active:
+                if squad_id in out and stop > record.applied_at:
+                    out[squad_id].append((record.applied_at, min(stop, end)))
+        return out
+
+    async def readout(
+        self,
+        stats: StatsService,
+        experiment_id: str,
+        *,
+        now: datetime | None = None,
+        planned_per_arm: int | None = None,
+        refresh: bool = False,
+    ) -> Readout:
+        experiment = self.get(experiment_id)
+        moment = (now or now_utc()).astimezone(UTC)
+        windows = self.windows(experiment, now=moment)
+        specs = [metric(experiment.primary_metric), *(metric(g) for g in experiment.guardrails)]
+        hourly = experiment.mode == ROTATION and all(s.hourly for s in specs)
+        warnings: list[str] = []
+        if (
+            experiment.mode == ROTATION
+            and not hourly
+            and experiment.rotation_hours is not None
+            and experiment.rotation_hours % 24
+        ):
+            warnings.append(
+                "Conversion metrics exist only per day: with rotation slots shorter than a day "
+                "most days mix variants and are left out. Rotate every 24 h (or a multiple)."
+            )
+        arms: list[ArmData] = []
+        if experiment.start_at is not None:
+            account = await stats.account(experiment.ad_account_id)
+            tz = account.tz
+            first_day = experiment.start_at.astimezone(tz).date()
+            last_day = (experiment.end_at or moment).astimezone(tz).date()
+            report = await stats.report(
+                experiment.ad_account_id,
+                kind="campaign",
+                entity_id=experiment.campaign_id,
+                first_day=first_day,
+                last_day=max(first_day, last_day),
+                granularity="HOUR" if hourly else "DAY",
+                breakdown=AD_SQUAD,
+                refresh=refresh,
+            )
+            series = {s.entity_id: s for s in report.series}
+            for v in experiment.variants:
+                rows = series.get(v.squad_id)
+                data = [
+                    (r.start, r.end, dict(r.metrics.values)) for r in (rows.rows if rows else ())
+                ]
+                counts = sum_rows(data, windows[v.squad_id], hourly=hourly)
+                arms.append(
+                    ArmData(v.key, v.squad_id, v.name, counts, window_hours(windows[v.squad_id]))
+                )
+        else:
+            arms = [ArmData(v.key, v.squad_id, v.name) for v in experiment.variants]
+        return compute_readout(
+            experiment,
+            arms,
+            expected_shares=self.expected_shares(experiment, windows),
+            planned_per_arm=planned_per_arm,
+            ended=experiment.state in (ENDED, ARCHIVED),
+            extra_warnings=warnings,
+        )
+
+    @staticmethod
+    def expected_shares(
+        experiment: Experiment, windows: Mapping[str, Sequence[Window]]
+    ) -> list[float]:
+        """Intended impression shares: active time (rotation) or declared budgets (split)."""
+        if experiment.mode == ROTATION:
+            hours = [window_hours(windows.get(v.squad_id, ())) for v in experiment.variants]
+            return hours if sum(hours) > 0 else [1.0] * len(hours)
+        budgets = [v.budget_micro for v in experiment.variants]
+        if all(isinstance(b, int) and b > 0 for b in budgets):
+            return [float(b) for b in budgets if b is not None]
+        return [1.0] * len(budgets)
+
+    # ------------------------------------------------------------------ planner
+
+    async def plan(
+        self,
+        stats: StatsService,
+        *,
+        ad_account_id: str,
+        campaign_id: str,
+        primary_metric: str,
+        relative_mde: float,
+        arms: int,
+        rotation: bool,
+        confidence: float = 0.95,
+        lookback_days: int = 14,
+        now: datetime | None = None,
+    ) -> Plan:
+        """The planner from the campaign's last `lookback_days` complete days: the primary
+        metric's baseline and its daily denominator volume (impressions or swipes)."""
+        spec = metric(primary_metric)
+        if spec.kind != "proportion":
+            raise ChangeError(
+                f"The planner sizes rate metrics; plan {spec.label} through its rate "
+                "(conversion rate for CPA)"
+            )
+        account = await stats.account(ad_account_id)
+        today = (now or now_utc()).astimezone(account.tz).date()
+        last_day = today - timedelta(days=1)
+        first_day = today - timedelta(days=lookback_days)
+        report = await stats.report(
+            ad_account_id,
+            kind="campaign",
+            entity_id=campaign_id,
+            first_day=first_day,
+            last_day=last_day,
+            fields=("impressions", "swipes", "spend", "conversion_purchases"),
+        )
+        events = base = 0
+        days = set()
+        for series in report.series:
+            for row in series.rows:
+                events += int(row.metrics.values.get(spec.events) or 0)
+                base += int(row.metrics.values.get(spec.base) or 0)
+                if row.metrics.values.get(spec.base):
+                    days.add(row.day)
+        if base == 0 or events == 0:
+            raise ChangeError(
+                f"The campaign has no {spec.base} or {spec.events} in the last "
+                f"{lookback_days} days; enter a baseline by hand"
+            )
+        return stats_plan(
+            baseline=events / base,
+            relative_mde=relative_mde,
+            arms=arms,
+            daily_units=base / max(1, len(days)),
+            rotation=rotation,
+            confidence=confidence,
+        )
+
+    # ------------------------------------------------------------------ promotion
+
+    def promote(self, experiment_id: str, *, winner: str, move_budget: bool = False) -> Promotion:
+        """Queue one change set: pause every other variant, keep the winner ACTIVE and
+        (optionally) give it the other variants' daily budgets; end the experiment. Post it with
+        `gateway.post(promotion.change_ids)` (dry-run rehearses it)."""
+        experiment = self.get(experiment_id)
+        chosen = experiment.variant(winner)
+        losers = [v.squad_id for v in experiment.variants if v.squad_id != chosen.squad_id]
+        groups: list[ChangeGroup] = []
+        to_pause = [s for s in losers if self.effective_status(s) != PAUSED]
+        if to_pause:
+            groups.append(self.edits.pause([(AD_SQUAD, s) for s in to_pause]))
+        if self.effective_status(chosen.squad_id) != ACTIVE:
+            groups.append(self.edits.resume([(AD_SQUAD, chosen.squad_id)]))
+        budget: int | None = None
+        if move_budget:
+            budgets = [self._daily_budget(v.squad_id) for v in experiment.variants]
+            if any(b is None for b in budgets):
+                raise ChangeError("Moving budgets needs a daily budget on every variant")
+            budget = sum(b for b in budgets if b is not None)
+            account = self.store.ad_account(experiment.ad_account_id)
+            currency = account.currency if account and account.currency else "USD"
+            groups.append(
+                self.edits.adjust_budgets(
+                    [(AD_SQUAD, chosen.squad_id)], value=from_micro(budget, currency)
+                )
+            )
+        ended = self.repository.save(
+            experiment.evolve(
+                state=ENDED,
+                winner=chosen.key,
+                end_at=experiment.end_at or now_utc(),
+            )
+        )
+        return Promotion(ended, chosen, tuple(losers), budget, tuple(groups))
+
+    def _daily_budget(self, squad_id: str) -> int | None:
+        for change in self._open_changes(squad_id):
+            if change.after is not None:
+                value = change.after.get("daily_budget_micro")
+                return int(value) if isinstance(value, int) else None
+        row = self.store.get(AD_SQUAD, squad_id)
+        value = row.data.get("daily_budget_micro") if row else None
+        return int(value) if isinstance(value, int) else None
+
+
+def _all_posted(report: Any) -> bool:
+    return bool(report.ok and report.results) and all(r.outcome == "posted" for r in report.results)
