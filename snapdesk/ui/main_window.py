@@ -57,6 +57,7 @@ from snapdesk.ui.models.tree_nodes import TreeNode
 from snapdesk.ui.ops._op import AsyncOp, error_message
 from snapdesk.ui.ops.sign_in import SignInResult, sign_in_to_sandbox
 from snapdesk.ui.ops.sync import SyncOutcome, plan_sync, sync_accounts
+from snapdesk.ui.performance import PerformanceController
 from snapdesk.ui.session import Session
 from snapdesk.ui.views.account_tree import AccountTreeView
 from snapdesk.ui.views.details import DetailsPanel
@@ -115,6 +116,7 @@ class MainWindow(QMainWindow):
         self._update_reauth_banners()
         self._update_login_label()
         self._on_status_timer_timeout()
+        self.performance.start()
 
     # -- SyncHost ----------------------------------------------------------------------------
 
@@ -297,6 +299,8 @@ class MainWindow(QMainWindow):
         self.editing.changes_applied.connect(self._on_editing_changes_applied)
         self.editing.edit_requested.connect(self.show_editor)
         self.editing.live_changed.connect(self._on_editing_live_changed)
+        self.performance = PerformanceController(self)
+        self.performance.message_posted.connect(self._on_performance_message_posted)
         self._setup_actions()
         self._setup_toolbar()
         self._setup_menus()
@@ -310,6 +314,7 @@ class MainWindow(QMainWindow):
         body = QWidget()
         outer = QVBoxLayout(body)
         outer.setContentsMargins(10, 10, 10, 0)
+        outer.addWidget(self.performance.notice_area)
         top.addWidget(body, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
@@ -388,6 +393,7 @@ class MainWindow(QMainWindow):
         self.right_tabs.setDocumentMode(True)
         self.right_tabs.addTab(self.details, "Details")
         self.right_tabs.addTab(self.editing.editor_pane, "Edit")
+        self.right_tabs.addTab(self.performance.chart_view, "Performance")
         right_layout.addWidget(self.right_tabs)
         self.splitter.addWidget(right)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.editing.dock)
@@ -528,8 +534,11 @@ class MainWindow(QMainWindow):
         self.editing.fill_edit_menu(edit_menu)
         view_menu = bar.addMenu("&View")
         self.editing.fill_view_menu(view_menu)
+        stats_menu = bar.addMenu("&Stats")
+        self.performance.fill_menu(stats_menu)
         self.edit_menu = edit_menu
         self.view_menu = view_menu
+        self.stats_menu = stats_menu
 
     def show_editor(self) -> None:
         """Bring the editor to the front of the right-hand pane."""
@@ -611,6 +620,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self._save_settings()
         self.status_timer.stop()
+        self.performance.stop()
         super().closeEvent(event)
         emit(self.closed)
 
@@ -729,6 +739,7 @@ class MainWindow(QMainWindow):
             error = self._account_errors.get(node.id)
         self.details.show_node(node, sync_error=error)
         self.editing.show_node(node)
+        self.performance.show_node(node)
 
     # -- slots -------------------------------------------------------------------------------------
 
@@ -783,6 +794,9 @@ class MainWindow(QMainWindow):
         self.editing.on_tree_selection_changed()
 
     def _on_editing_message_posted(self, text: str, error: bool) -> None:
+        self._show_message(text, error=error, timeout_ms=0 if error else 15000)
+
+    def _on_performance_message_posted(self, text: str, error: bool) -> None:
         self._show_message(text, error=error, timeout_ms=0 if error else 15000)
 
     def _on_editing_changes_applied(self) -> None:
