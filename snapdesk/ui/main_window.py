@@ -59,6 +59,7 @@ from snapdesk.ui.ops.sign_in import SignInResult, sign_in_to_sandbox
 from snapdesk.ui.ops.sync import SyncOutcome, plan_sync, sync_accounts
 from snapdesk.ui.performance import PerformanceController
 from snapdesk.ui.session import Session
+from snapdesk.ui.tools_menu import fill_tools_menu
 from snapdesk.ui.views.account_tree import AccountTreeView
 from snapdesk.ui.views.details import DetailsPanel
 from snapdesk.ui.views.states import StatePage
@@ -536,9 +537,12 @@ class MainWindow(QMainWindow):
         self.editing.fill_view_menu(view_menu)
         stats_menu = bar.addMenu("&Stats")
         self.performance.fill_menu(stats_menu)
+        tools_menu = bar.addMenu("&Tools")
+        fill_tools_menu(tools_menu, self)
         self.edit_menu = edit_menu
         self.view_menu = view_menu
         self.stats_menu = stats_menu
+        self.tools_menu = tools_menu
 
     def show_editor(self) -> None:
         """Bring the editor to the front of the right-hand pane."""
