@@ -87,6 +87,13 @@ def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
         while any(not t.done() for t in pending) and time.monotonic() < deadline:
             qapp.processEvents()
             time.sleep(0.005)
+        qapp.processEvents()  # let done-callbacks (AsyncOp's outcome handling) run
+        for task in pending:
+            # A task that ended with an error while the test tore down (e.g. the store closed
+            # under it) has no one left to read it; reading it here keeps asyncio from printing
+            # "Task exception was never retrieved" at interpreter exit.
+            if task.done() and not task.cancelled():
+                task.exception()
         try:
             qapp.aboutToQuit.disconnect(loop._after_run_forever)
         except (RuntimeError, TypeError):
