@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -27,7 +26,7 @@ from snapdesk.core.validation import Issue, validate
 from snapdesk.store import AccountRow
 from snapdesk.ui import theme
 from snapdesk.ui._signals import emit
-from snapdesk.ui.editors._form import FieldMessage, FieldProblem
+from snapdesk.ui.editors._form import FieldMessage, FieldProblem, scrolling_pane
 from snapdesk.ui.models.changes import EntityState, entity_state
 from snapdesk.ui.views import _changes_style
 
@@ -64,19 +63,7 @@ class EntityEditor(QWidget):
     # -- construction ----------------------------------------------------------------------
 
     def _setup_ui(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(0)
-        scroll = QScrollArea()
-        scroll.setObjectName("editorScroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        body = QWidget()
-        body.setObjectName("editorBody")
-        self._body = QVBoxLayout(body)
-        self._body.setContentsMargins(18, 14, 18, 18)
-        self._body.setSpacing(12)
+        outer, self._body = scrolling_pane(self)
 
         header = QHBoxLayout()
         header.setSpacing(8)
@@ -120,8 +107,6 @@ class EntityEditor(QWidget):
         self.issues_box.hide()
         self._body.addWidget(self.issues_box)
         self._body.addStretch(1)
-        scroll.setWidget(body)
-        outer.addWidget(scroll, 1)
 
         footer = QFrame()
         footer.setObjectName("editorFooter")

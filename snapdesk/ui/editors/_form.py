@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -124,6 +125,27 @@ class Section(QFrame):
     def add_widget(self, widget: QWidget) -> None:
         self._grid.addWidget(widget, self._row, 0, 1, 2)
         self._row += 1
+
+
+def scrolling_pane(owner: QWidget) -> tuple[QVBoxLayout, QVBoxLayout]:
+    """The editors' frame: a borderless vertical scroll area filling `owner`. Returns the outer
+    layout (add a footer below the scroll area) and the body layout (add the form to it)."""
+    outer = QVBoxLayout(owner)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.setSpacing(0)
+    scroll = QScrollArea()
+    scroll.setObjectName("editorScroll")
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    body = QWidget()
+    body.setObjectName("editorBody")
+    layout = QVBoxLayout(body)
+    layout.setContentsMargins(18, 14, 18, 18)
+    layout.setSpacing(12)
+    scroll.setWidget(body)
+    outer.addWidget(scroll, 1)
+    return outer, layout
 
 
 def row(*widgets: QWidget | None, stretch_last: bool = False) -> QWidget:

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -35,7 +34,7 @@ from snapdesk.core.kinds import AD_SQUAD, CREATIVE, MEDIA
 from snapdesk.core.validation import Issue, validate
 from snapdesk.ui import theme
 from snapdesk.ui._signals import emit
-from snapdesk.ui.editors._form import EnumCombo, FieldMessage, Section
+from snapdesk.ui.editors._form import EnumCombo, FieldMessage, Section, scrolling_pane
 from snapdesk.ui.editors.creative import CreativeFields
 from snapdesk.ui.formatting import format_bytes
 from snapdesk.ui.views import _changes_style
@@ -71,19 +70,7 @@ class MediaEditor(QWidget):
     # -- construction ----------------------------------------------------------------------
 
     def _setup_ui(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(0)
-        scroll = QScrollArea()
-        scroll.setObjectName("editorScroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        body = QWidget()
-        body.setObjectName("editorBody")
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(18, 14, 18, 18)
-        layout.setSpacing(12)
+        outer, layout = scrolling_pane(self)
         header = QHBoxLayout()
         icon = QLabel()
         icon.setPixmap(theme.large_icon(MEDIA, 18))
@@ -176,8 +163,6 @@ class MediaEditor(QWidget):
         self.issues_box.hide()
         layout.addWidget(self.issues_box)
         layout.addStretch(1)
-        scroll.setWidget(body)
-        outer.addWidget(scroll, 1)
 
         footer = QFrame()
         footer.setObjectName("editorFooter")
