@@ -252,6 +252,8 @@ def process_single_column(
     c = _native
     if c is not None and id_type == "email":
         return _email_native(c, data, default_country, schema)
+    if c is not None and id_type == "phone":
+        return _phone_native(c, data, default_country, schema)
     raw_lines = data.split(b"\n")
     if raw_lines and raw_lines[-1] == b"":
         raw_lines.pop()
@@ -359,6 +361,106 @@ def _email_native(c: Any, data: bytes, default_country: str | None, schema: str)
     blob = c.compact(digests, status)
     out.digests[schema] = blob
     out.valid[schema] = len(blob) // 32
+    out.prehashed[schema] = prehashed
+    return out
+
+
+_PHONE_TABLE: bytes | None = None
+
+
+def _phone_table() -> bytes:
+    """For `phone_chunk`: each 3-digit start of an international number → its country code
+    length (low nibble; 0 = none) | 0x10 when that code's main region dials a trunk "0"."""
+    global _PHONE3, _PHONE_TABLE
+    if _PHONE_TABLE is None:
+        if _PHONE3 is None:
+            _PHONE3 = _phone_prefixes()
+        table = bytearray(1000)
+        for key, info in _PHONE3.items():
+            table[int(key)] = info.cc_len | (0x10 if info.trunk_zero else 0)
+        _PHONE_TABLE = bytes(table)
+    return _PHONE_TABLE
+
+
+@dataclass(frozen=True)
+class _NationalRule:
+    args: tuple[bytes, bytes, int]  # (country code, trunk prefix, possible lengths bitmask)
+    lines: re.Pattern[bytes] | None  # the region's pattern, one national number per line
+    full: re.Pattern[bytes] | None
+
+
+_NATIONAL: dict[str, _NationalRule | None] = {}
+
+
+def _national_rule(country: str | None) -> _NationalRule | None:
+    """The fast national-number rule of `normalize._national` for `country` (None: none)."""
+    if country is None:
+        return None
+    if country not in _NATIONAL:
+        region = nz._region(country)
+        rule = None
+        if region.trunk and region.pattern is not None:
+            mask = sum(1 << n for n in region.lengths if 0 < n < 64)
+            pattern = region.pattern.pattern.encode("ascii")
+            rule = _NationalRule(
+                args=(region.cc.encode("ascii"), region.trunk.encode("ascii"), mask),
+                lines=re.compile(rb"(?m)^(?:" + pattern + rb")$"),
+                full=re.compile(pattern),
+            )
+        _NATIONAL[country] = rule
+    return _NATIONAL[country]
+
+
+def _phone_native(c: Any, data: bytes, default_country: str | None, schema: str) -> ChunkOut:
+    """`process_single_column` for phones with the C accelerator: international numbers (and,
+    with a default country, national numbers with a possible length) are normalized and hashed
+    in C exactly as `normalize` would; national ones are then checked against the region's
+    number pattern all at once, and every line C or the pattern did not vouch for is decided
+    by the scalar rules here, in line order."""
+    rule = _national_rule(default_country)
+    digests, status, flagged, national_rows, blob = c.phone_chunk(
+        data, _phone_table(), None if rule is None else rule.args
+    )
+    n = len(status)
+    out = ChunkOut(lines=n)
+    if n == 0:
+        return out
+    if national_rows and rule is not None and rule.lines is not None and rule.full is not None:
+        matched = sum(1 for _ in rule.lines.finditer(blob))
+        if matched != len(national_rows):  # some do not match: find them, let the rules decide
+            full = rule.full.fullmatch
+            misses = [
+                row
+                for row, number in zip(national_rows, blob.split(b"\n"), strict=False)
+                if not full(number)
+            ]
+            if misses:
+                import numpy as np
+
+                ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+                for row in misses:
+                    lo = int(ends[row - 1]) + 1 if row else 0
+                    hi = int(ends[row]) if row < len(ends) else len(data)
+                    status[row] = c.FLAGGED
+                    flagged.append((row, lo, hi))
+                flagged.sort()
+    prehashed = status.count(c.PREHASHED)
+    out.blank = status.count(c.BLANK)
+    for i, lo, hi in flagged:
+        norm, reason, cell = _scalar(data[lo:hi], "phone", default_country, i)
+        if norm is not None:
+            digests[32 * i : 32 * i + 32] = _digest_of(norm)
+            status[i] = c.PREHASHED if norm.prehashed else c.HASHED
+            prehashed += norm.prehashed
+        else:
+            status[i] = c.DROPPED
+            if reason is None:
+                out.blank += 1
+            else:
+                out.rejects.append((i, 0, reason, cell))
+    blob_out = c.compact(digests, status)
+    out.digests[schema] = blob_out
+    out.valid[schema] = len(blob_out) // 32
     out.prehashed[schema] = prehashed
     return out
 

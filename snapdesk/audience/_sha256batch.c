@@ -164,7 +164,8 @@ static void sha256(const uint8_t *p, size_t n, uint8_t *out) {
 /* --------------------------------------------------------------------------- email rules */
 
 enum { C_OTHER = 0, C_LETTER, C_DIGIT, C_DASH, C_DOT, C_AT, C_SPECIAL, C_SPACE };
-enum { ST_HASHED = 0, ST_PREHASHED = 1, ST_BLANK = 2, ST_FLAGGED = 3, ST_DROPPED = 4 };
+enum { ST_HASHED = 0, ST_PREHASHED = 1, ST_BLANK = 2, ST_FLAGGED = 3, ST_DROPPED = 4, ST_NATIONAL = 5 };
+#define KEEP_STATUS(s) ((s) <= ST_PREHASHED || (s) == ST_NATIONAL)
 
 #define MAX_CELL 1024
 #define MAX_EMAIL 254
@@ -365,7 +366,8 @@ error:
     return NULL;
 }
 
-/* compact(digests, status) -> bytes: the 32-byte slots whose status is hashed or pre-hashed */
+/* compact(digests, status) -> bytes: the 32-byte slots whose status is hashed, pre-hashed or
+   national */
 static PyObject *compact(PyObject *self, PyObject *args) {
     Py_buffer dv, sv;
     if (!PyArg_ParseTuple(args, "y*y*", &dv, &sv)) return NULL;
@@ -376,7 +378,7 @@ static PyObject *compact(PyObject *self, PyObject *args) {
     }
     const uint8_t *st = sv.buf;
     Py_ssize_t keep = 0;
-    for (Py_ssize_t i = 0; i < sv.len; i++) keep += st[i] <= ST_PREHASHED;
+    for (Py_ssize_t i = 0; i < sv.len; i++) keep += KEEP_STATUS(st[i]);
     out = PyBytes_FromStringAndSize(NULL, keep * 32);
     if (out == NULL) goto done;
     uint8_t *o = (uint8_t *)PyBytes_AS_STRING(out);
@@ -386,7 +388,7 @@ static PyObject *compact(PyObject *self, PyObject *args) {
         memcpy(o, d, (size_t)dv.len);
     } else {
         for (Py_ssize_t i = 0; i < sv.len; i++) {
-            if (st[i] <= ST_PREHASHED) {
+            if (KEEP_STATUS(st[i])) {
                 memcpy(o, d + 32 * i, 32);
                 o += 32;
             }
@@ -532,9 +534,493 @@ static PyObject *backend(PyObject *self, PyObject *unused) {
     return PyUnicode_FromString(sha_backend);
 }
 
+/* --------------------------------------------------------------------------- phone rules */
+
+#define MAX_PHONE_DIGITS 64
+
+static uint8_t phone_sep[256];
+
+static void init_phone_tables(void) {
+    memset(phone_sep, 0, sizeof phone_sep);
+    for (const char *s = " \t-()./"; *s; s++) phone_sep[(uint8_t)*s] = 1;
+}
+
+/* The normalized international number (country code + national number) of digits[0..n) that
+   followed a "+" or "00", into out (returns its length), or -1: not vouched for. `table` maps
+   each 3-digit start to its country code length (low nibble; 0 = no such code) and bit 4 = the
+   code's main region dials a trunk prefix "0" (see normalize.international_digits). */
+static int phone_international(const uint8_t *d, int n, const uint8_t *table, uint8_t *out) {
+    if (n < 3) return -1;
+    uint8_t info = table[(d[0] - '0') * 100 + (d[1] - '0') * 10 + (d[2] - '0')];
+    int k = info & 0x0f;
+    if (k == 0) return -1;
+    int trunk = (info & 0x10) != 0;
+    const uint8_t *rest = d + k;
+    int rest_len = n - k;
+    if (trunk) {
+        if (rest_len > 0 && rest[0] == '0') {
+            rest++;
+            rest_len--;
+        }
+        if (rest_len > 0 && rest[0] == '0') return -1;
+    }
+    if (rest_len < 4 || k + rest_len > 15) return -1;
+    memcpy(out, d, (size_t)k);
+    memcpy(out + k, rest, (size_t)rest_len);
+    return k + rest_len;
+}
+
+typedef struct {
+    const uint8_t *cc, *trunk;
+    Py_ssize_t cc_len, trunk_len;
+    unsigned long lengths; /* bit L set: a national number of L digits is possible */
+} National;
+
+/* phone_chunk(data, table, national) -> (digests, status, flagged, national_rows, national_blob)
+
+   Normalizes and hashes every line exactly as normalize.normalize(line, "phone") would for a
+   plain ASCII line, or flags it (status FLAGGED + (index, start, end) in `flagged`) for the
+   Python rules: blank lines are BLANK, 64-hex values PREHASHED. With `national` = (cc, trunk,
+   lengths_mask), a number without "+"/"00" that starts with the trunk prefix and has a possible
+   length is hashed as cc + national number with status NATIONAL; its row is appended to
+   `national_rows` and the national number to `national_blob` (one per line) so the caller can
+   check the region's number pattern and re-decide the ones that do not match. */
+static PyObject *phone_chunk(PyObject *self, PyObject *args) {
+    Py_buffer view, tv;
+    PyObject *national_obj;
+    if (!PyArg_ParseTuple(args, "y*y*O", &view, &tv, &national_obj)) return NULL;
+    PyObject *digests = NULL, *status = NULL, *result = NULL;
+    Flag *flags = NULL;
+    Py_ssize_t *nat_rows = NULL;
+    uint8_t *nat_blob = NULL;
+    Py_buffer ccv = {0}, trv = {0};
+    National nat = {0};
+    int have_nat = 0;
+    if (tv.len != 1000) {
+        PyErr_SetString(PyExc_ValueError, "table must hold 1000 bytes");
+        goto done;
+    }
+    if (national_obj != Py_None) {
+        if (!PyArg_ParseTuple(national_obj, "y*y*k", &ccv, &trv, &nat.lengths)) goto done;
+        nat.cc = ccv.buf;
+        nat.cc_len = ccv.len;
+        nat.trunk = trv.buf;
+        nat.trunk_len = trv.len;
+        have_nat = nat.trunk_len > 0;
+        if (nat.cc_len < 1 || nat.cc_len > 3) {
+            PyErr_SetString(PyExc_ValueError, "country code must have 1 to 3 digits");
+            goto done;
+        }
+    }
+    const uint8_t *data = view.buf, *end = data + view.len, *table = tv.buf;
+    Py_ssize_t n = 0;
+    for (const uint8_t *p = data; p < end;) {
+        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+        n++;
+        if (nl == NULL) break;
+        p = nl + 1;
+    }
+    digests = PyByteArray_FromStringAndSize(NULL, n * 32);
+    status = PyByteArray_FromStringAndSize(NULL, n);
+    if (digests == NULL || status == NULL) goto done;
+    uint8_t *dig = (uint8_t *)PyByteArray_AS_STRING(digests);
+    uint8_t *stat = (uint8_t *)PyByteArray_AS_STRING(status);
+    Py_ssize_t nflags = 0, cap = 0, nnat = 0, nat_cap = 0, blob_len = 0, blob_cap = 0;
+    int failed = 0;
+    Py_BEGIN_ALLOW_THREADS
+    uint8_t digits[MAX_PHONE_DIGITS + 4], value[MAX_PHONE_DIGITS + 8];
+    const uint8_t *p = data;
+    for (Py_ssize_t li = 0; li < n && !failed; li++) {
+        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+        const uint8_t *line_end = nl ? nl : end;
+        const uint8_t *s = p, *e = line_end;
+        uint8_t *slot = dig + 32 * li;
+        uint8_t st = ST_FLAGGED;
+        if (e - s <= MAX_CELL) {
+            while (s < e && cls[*s] == C_SPACE) s++;
+            while (e > s && cls[e[-1]] == C_SPACE) e--;
+            if (s == e) {
+                st = ST_BLANK;
+            } else if (e - s == 64 && hex64(s, slot)) {
+                st = ST_PREHASHED;
+            } else {
+                int nd = 0, plus = 0, ok = 1;
+                for (const uint8_t *q = s; q < e; q++) {
+                    uint8_t c = *q;
+                    if (c >= '0' && c <= '9') {
+                        if (nd >= MAX_PHONE_DIGITS) {
+                            ok = 0;
+                            break;
+                        }
+                        digits[nd++] = c;
+                    } else if (c == '+' && nd == 0 && !plus) {
+                        plus = 1;
+                    } else if (!phone_sep[c]) {
+                        ok = 0;
+                        break;
+                    }
+                }
+                int len = -1;
+                if (ok && nd > 0) {
+                    if (plus) {
+                        if (digits[0] != '0') len = phone_international(digits, nd, table, value);
+                    } else if (nd >= 2 && digits[0] == '0' && digits[1] == '0') {
+                        if (nd >= 3 && digits[2] != '0')
+                            len = phone_international(digits + 2, nd - 2, table, value);
+                    } else if (have_nat && nd > nat.trunk_len &&
+                               memcmp(digits, nat.trunk, (size_t)nat.trunk_len) == 0) {
+                        const uint8_t *national = digits + nat.trunk_len;
+                        int nlen = nd - (int)nat.trunk_len;
+                        if (national[0] != '0' && nlen < 64 && (nat.lengths >> nlen) & 1) {
+                            memcpy(value, nat.cc, (size_t)nat.cc_len);
+                            memcpy(value + nat.cc_len, national, (size_t)nlen);
+                            sha256(value, (size_t)(nat.cc_len + nlen), slot);
+                            st = ST_NATIONAL;
+                            if (nnat == nat_cap) {
+                                Py_ssize_t ncap = nat_cap ? nat_cap * 2 : 1024;
+                                Py_ssize_t *grown = realloc(nat_rows, (size_t)ncap * sizeof *grown);
+                                if (grown == NULL) {
+                                    failed = 1;
+                                    break;
+                                }
+                                nat_rows = grown;
+                                nat_cap = ncap;
+                            }
+                            if (blob_len + nlen + 1 > blob_cap) {
+                                Py_ssize_t ncap = blob_cap ? blob_cap * 2 : 16384;
+                                while (ncap < blob_len + nlen + 1) ncap *= 2;
+                                uint8_t *grown = realloc(nat_blob, (size_t)ncap);
+                                if (grown == NULL) {
+                                    failed = 1;
+                                    break;
+                                }
+                                nat_blob = grown;
+                                blob_cap = ncap;
+                            }
+                            nat_rows[nnat++] = li;
+                            memcpy(nat_blob + blob_len, national, (size_t)nlen);
+                            blob_len += nlen;
+                            nat_blob[blob_len++] = '\n';
+                        }
+                    }
+                }
+                if (len > 0) {
+                    sha256(value, (size_t)len, slot);
+                    st = ST_HASHED;
+                }
+            }
+        }
+        if (st == ST_FLAGGED) {
+            memset(slot, 0, 32);
+            if (nflags == cap) {
+                Py_ssize_t ncap = cap ? cap * 2 : 256;
+                Flag *grown = realloc(flags, (size_t)ncap * sizeof(Flag));
+                if (grown == NULL) {
+                    failed = 1;
+                    break;
+                }
+                flags = grown;
+                cap = ncap;
+            }
+            flags[nflags].index = li;
+            flags[nflags].start = p - data;
+            flags[nflags].end = line_end - data;
+            nflags++;
+        } else if (st == ST_BLANK) {
+            memset(slot, 0, 32);
+        }
+        stat[li] = st;
+        p = line_end + 1;
+    }
+    Py_END_ALLOW_THREADS
+    if (failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    PyObject *flagged = PyList_New(nflags);
+    PyObject *rows = PyList_New(nnat);
+    PyObject *blob = PyBytes_FromStringAndSize((const char *)nat_blob, blob_len);
+    if (flagged == NULL || rows == NULL || blob == NULL) {
+        Py_XDECREF(flagged);
+        Py_XDECREF(rows);
+        Py_XDECREF(blob);
+        goto done;
+    }
+    for (Py_ssize_t j = 0; j < nflags; j++) {
+        PyObject *item = Py_BuildValue("(nnn)", flags[j].index, flags[j].start, flags[j].end);
+        if (item == NULL) {
+            failed = 1;
+            break;
+        }
+        PyList_SET_ITEM(flagged, j, item);
+    }
+    for (Py_ssize_t j = 0; j < nnat && !failed; j++) {
+        PyObject *item = PyLong_FromSsize_t(nat_rows[j]);
+        if (item == NULL) {
+            failed = 1;
+            break;
+        }
+        PyList_SET_ITEM(rows, j, item);
+    }
+    if (!failed) result = PyTuple_Pack(5, digests, status, flagged, rows, blob);
+    Py_DECREF(flagged);
+    Py_DECREF(rows);
+    Py_DECREF(blob);
+done:
+    free(flags);
+    free(nat_rows);
+    free(nat_blob);
+    Py_XDECREF(digests);
+    Py_XDECREF(status);
+    if (ccv.obj != NULL) PyBuffer_Release(&ccv);
+    if (trv.obj != NULL) PyBuffer_Release(&trv);
+    PyBuffer_Release(&view);
+    PyBuffer_Release(&tv);
+    return result;
+}
+
+/* ------------------------------------------------------------------------ de-duplication */
+
+/* An open-addressing set of digests for first-seen de-duplication in memory. The caller owns
+   two arrays of `capacity` slots (a power of two): keys (uint64, 0 = empty) and rows (uint32,
+   the output line of the first digest with that key). A key mixes all 32 bytes of the digest,
+   so structured pre-hashed values spread as well as real hashes. Equal keys are confirmed
+   against the full earlier digest: from the batch in hand, or read back (as hex) from the
+   output file already written (`fd`; line k at offset header_len + 65 k). So the result is
+   exact; a key collision just probes on. */
+
+static inline uint64_t mix64(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+static inline uint64_t digest_key(const uint8_t *d) {
+    uint64_t w[4];
+    memcpy(w, d, 32);
+    uint64_t k = mix64(w[0] ^ mix64(w[1] ^ mix64(w[2] ^ mix64(w[3] + 0x9e3779b97f4a7c15ULL))));
+    return k ? k : 1;
+}
+
+#ifdef _WIN32
+#include <io.h>
+/* No pread: seek, read, and put the position back at the end, where the writer appends. */
+static int read_at(int fd, uint8_t *buf, int size, long long offset) {
+    int ok = _lseeki64(fd, offset, SEEK_SET) >= 0 && _read(fd, buf, (unsigned)size) == size;
+    _lseeki64(fd, 0, SEEK_END);
+    return ok ? 0 : -1;
+}
+#else
+#include <sys/mman.h>
+#include <unistd.h>
+#define HAVE_MMAP 1
+static int read_at(int fd, uint8_t *buf, int size, long long offset) {
+    int got = 0;
+    while (got < size) {
+        ssize_t r = pread(fd, buf + got, (size_t)(size - got), (off_t)(offset + got));
+        if (r <= 0) return -1;
+        got += (int)r;
+    }
+    return 0;
+}
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)0)
+#endif
+
+static int table_buffers(PyObject *keys_obj, PyObject *rows_obj, Py_buffer *kv, Py_buffer *rv,
+                         Py_ssize_t *capacity) {
+    if (PyObject_GetBuffer(keys_obj, kv, PyBUF_WRITABLE) < 0) return -1;
+    if (PyObject_GetBuffer(rows_obj, rv, PyBUF_WRITABLE) < 0) {
+        PyBuffer_Release(kv);
+        return -1;
+    }
+    Py_ssize_t cap = kv->len / 8;
+    if (kv->len % 8 != 0 || cap == 0 || (cap & (cap - 1)) != 0 || rv->len != cap * 4) {
+        PyErr_SetString(PyExc_ValueError, "keys: 8 bytes and rows: 4 bytes per slot, 2**k slots");
+        PyBuffer_Release(kv);
+        PyBuffer_Release(rv);
+        return -1;
+    }
+    *capacity = cap;
+    return 0;
+}
+
+#define LOOKAHEAD 8
+
+/* dedupe_add(keys, rows, written, digests, fd, header_len) -> (hex_lines, inserted)
+   `written` lines are already in the output file behind `fd` (flushed). Returns the lowercase
+   hex lines of the digests seen for the first time, in order, ready to append to the output.
+   The caller keeps the load factor below 1 (a table with room for every digest of the batch). */
+static PyObject *dedupe_add(PyObject *self, PyObject *args) {
+    PyObject *keys_obj, *rows_obj;
+    long long base, header_len;
+    Py_buffer dv;
+    int fd;
+    if (!PyArg_ParseTuple(args, "OOLy*iL", &keys_obj, &rows_obj, &base, &dv, &fd, &header_len))
+        return NULL;
+    Py_buffer kv, rv;
+    Py_ssize_t cap;
+    PyObject *out = NULL, *result = NULL;
+    uint64_t *ks = NULL;
+    Py_ssize_t *kidx = NULL;
+    if (table_buffers(keys_obj, rows_obj, &kv, &rv, &cap) < 0) {
+        PyBuffer_Release(&dv);
+        return NULL;
+    }
+    Py_ssize_t n = dv.len / 32;
+    if (dv.len % 32 != 0 || base < 0 || base + n > 0xffffffffLL || header_len < 0) {
+        PyErr_SetString(PyExc_ValueError, "digests: 32 bytes each, rows below 2**32");
+        goto done;
+    }
+    ks = malloc((size_t)(n ? n : 1) * sizeof *ks);
+    kidx = malloc((size_t)(n ? n : 1) * sizeof *kidx);
+    out = PyBytes_FromStringAndSize(NULL, n * 65);
+    if (ks == NULL || kidx == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (out == NULL) goto done;
+    uint64_t *keys = kv.buf;
+    uint32_t *rows = rv.buf;
+    const uint8_t *d = dv.buf;
+    uint8_t *o = (uint8_t *)PyBytes_AS_STRING(out);
+    uint64_t mask = (uint64_t)cap - 1;
+    Py_ssize_t kept = 0, inserted = 0;
+    int io_error = 0;
+    static const char hexdigits[] = "0123456789abcdef";
+    Py_BEGIN_ALLOW_THREADS
+    uint8_t text[64], earlier[32];
+    /* Earlier lines are read through a read-only mapping of the output (a page fault is much
+       cheaper than a read call); without mmap, or if it fails, one read per match. */
+    const uint8_t *mapped = NULL;
+    size_t mapped_len = (size_t)(header_len + 65 * base);
+#ifdef HAVE_MMAP
+    if (base > 0) {
+        void *m = mmap(NULL, mapped_len, PROT_READ, MAP_SHARED, fd, 0);
+        if (m != MAP_FAILED) mapped = m;
+    }
+#endif
+    for (Py_ssize_t i = 0; i < n; i++) ks[i] = digest_key(d + 32 * i);
+    for (Py_ssize_t i = 0; i < n && i < LOOKAHEAD; i++) PREFETCH(&keys[ks[i] & mask]);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (i + LOOKAHEAD < n) {
+            PREFETCH(&keys[ks[i + LOOKAHEAD] & mask]);
+            PREFETCH(&rows[ks[i + LOOKAHEAD] & mask]);
+        }
+        const uint8_t *digest = d + 32 * i;
+        uint64_t key = ks[i];
+        uint64_t slot = key & mask;
+        int duplicate = 0;
+        for (;;) {
+            uint64_t k = keys[slot];
+            if (k == 0) {
+                keys[slot] = key;
+                rows[slot] = (uint32_t)(base + kept);
+                inserted++;
+                break;
+            }
+            if (k == key) {
+                long long line = rows[slot];
+                const uint8_t *other;
+                if (line >= base) {
+                    other = d + 32 * kidx[line - base];
+                } else if (mapped != NULL && hex64(mapped + header_len + 65 * line, earlier)) {
+                    other = earlier;
+                } else if (mapped == NULL && read_at(fd, text, 64, header_len + 65 * line) == 0 &&
+                           hex64(text, earlier)) {
+                    other = earlier;
+                } else {
+                    io_error = 1;
+                    break;
+                }
+                if (memcmp(other, digest, 32) == 0) {
+                    duplicate = 1;
+                    break;
+                }
+            }
+            slot = (slot + 1) & mask;
+        }
+        if (io_error) break;
+        if (!duplicate) {
+            uint8_t *h = o + 65 * kept;
+            for (int j = 0; j < 32; j++) {
+                h[2 * j] = (uint8_t)hexdigits[digest[j] >> 4];
+                h[2 * j + 1] = (uint8_t)hexdigits[digest[j] & 15];
+            }
+            h[64] = '\n';
+            kidx[kept++] = i;
+        }
+    }
+#ifdef HAVE_MMAP
+    if (mapped != NULL) munmap((void *)mapped, mapped_len);
+#endif
+    Py_END_ALLOW_THREADS
+    if (io_error) {
+        PyErr_SetString(PyExc_OSError, "could not read back the hashed list being written");
+        goto done;
+    }
+    if (kept != n && _PyBytes_Resize(&out, kept * 65) < 0) goto done;
+    result = Py_BuildValue("(On)", out, inserted);
+done:
+    free(ks);
+    free(kidx);
+    Py_XDECREF(out);
+    PyBuffer_Release(&kv);
+    PyBuffer_Release(&rv);
+    PyBuffer_Release(&dv);
+    return result;
+}
+
+/* dedupe_rehash(old_keys, old_rows, new_keys, new_rows) -> None: move every entry over. */
+static PyObject *dedupe_rehash(PyObject *self, PyObject *args) {
+    PyObject *ok_obj, *or_obj, *nk_obj, *nr_obj;
+    if (!PyArg_ParseTuple(args, "OOOO", &ok_obj, &or_obj, &nk_obj, &nr_obj)) return NULL;
+    Py_buffer okv, orv, nkv, nrv;
+    Py_ssize_t old_cap, new_cap;
+    if (table_buffers(ok_obj, or_obj, &okv, &orv, &old_cap) < 0) return NULL;
+    if (table_buffers(nk_obj, nr_obj, &nkv, &nrv, &new_cap) < 0) {
+        PyBuffer_Release(&okv);
+        PyBuffer_Release(&orv);
+        return NULL;
+    }
+    const uint64_t *ok = okv.buf;
+    const uint32_t *orow = orv.buf;
+    uint64_t *nk = nkv.buf;
+    uint32_t *nr = nrv.buf;
+    uint64_t mask = (uint64_t)new_cap - 1;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < old_cap; i++) {
+        uint64_t key = ok[i];
+        if (key == 0) continue;
+        uint64_t slot = key & mask;
+        while (nk[slot] != 0) slot = (slot + 1) & mask;
+        nk[slot] = key;
+        nr[slot] = orow[i];
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&okv);
+    PyBuffer_Release(&orv);
+    PyBuffer_Release(&nkv);
+    PyBuffer_Release(&nrv);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"email_chunk", email_chunk, METH_O,
      "email_chunk(data) -> (digests, status, flagged): normalize and hash every line."},
+    {"phone_chunk", phone_chunk, METH_VARARGS,
+     "phone_chunk(data, table, national) -> (digests, status, flagged, national_rows, blob)."},
+    {"dedupe_add", dedupe_add, METH_VARARGS,
+     "dedupe_add(keys, rows, written, digests, fd, header_len) -> (hex_lines, inserted)."},
+    {"dedupe_rehash", dedupe_rehash, METH_VARARGS,
+     "dedupe_rehash(old_keys, old_rows, new_keys, new_rows): grow a de-duplication table."},
     {"compact", compact, METH_VARARGS,
      "compact(digests, status) -> bytes: the digests of hashed and pre-hashed lines."},
     {"hash_lines", hash_lines, METH_O, "hash_lines(data) -> bytes: SHA-256 of each line."},
@@ -555,6 +1041,7 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__sha256batch(void) {
     init_tables();
+    init_phone_tables();
 #ifdef HAVE_SHANI_CODE
     if (cpu_has_shani()) {
         sha_blocks = blocks_shani;
@@ -567,7 +1054,8 @@ PyMODINIT_FUNC PyInit__sha256batch(void) {
         PyModule_AddIntConstant(m, "PREHASHED", ST_PREHASHED) < 0 ||
         PyModule_AddIntConstant(m, "BLANK", ST_BLANK) < 0 ||
         PyModule_AddIntConstant(m, "FLAGGED", ST_FLAGGED) < 0 ||
-        PyModule_AddIntConstant(m, "DROPPED", ST_DROPPED) < 0) {
+        PyModule_AddIntConstant(m, "DROPPED", ST_DROPPED) < 0 ||
+        PyModule_AddIntConstant(m, "NATIONAL", ST_NATIONAL) < 0) {
         Py_DECREF(m);
         return NULL;
     }

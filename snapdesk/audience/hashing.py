@@ -23,6 +23,7 @@ import io
 import multiprocessing
 import os
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -32,7 +33,7 @@ from typing import IO, Any, Final, Protocol
 
 from snapdesk.audience import _fast
 from snapdesk.audience import normalize as nz
-from snapdesk.audience._dedupe import DigestSink
+from snapdesk.audience._dedupe import TABLE_BUDGET, DigestSink
 from snapdesk.audience.files import FileInfo, InputError, inspect_file, iter_rows
 
 CHUNK_BYTES: Final = 4 << 20
@@ -347,10 +348,46 @@ class _Totals:
 
 
 class _Outputs:
-    """Temporary files beside the targets, renamed into place by `commit()`."""
+    """Temporary files beside the targets, renamed into place by `commit()`.
+
+    `commit()` makes the files durable (fsync) before the rename, so a crash never leaves a
+    half-written list under the target's name. To keep that final wait short, `nudge()` (called
+    as the files grow) syncs what is already written in a background thread while hashing goes
+    on."""
+
+    SYNC_EVERY: Final = 64 << 20
 
     def __init__(self) -> None:
         self._files: list[tuple[IO[bytes], Path, Path]] = []
+        self._synced = 0
+        self._syncer: threading.Thread | None = None
+
+    def nudge(self) -> None:
+        if self._syncer is not None and self._syncer.is_alive():
+            return
+        try:
+            size = sum(fh.tell() for fh, _, _ in self._files)
+        except (OSError, ValueError):
+            return
+        if size - self._synced < self.SYNC_EVERY:
+            return
+        fds = [fh.fileno() for fh, _, _ in self._files]
+
+        def sync() -> None:
+            for fd in fds:
+                try:
+                    os.fsync(fd)
+                except OSError:
+                    return  # the final fsync in commit() reports it
+
+        self._synced = size
+        self._syncer = threading.Thread(target=sync, name="snapdesk-hash-sync", daemon=True)
+        self._syncer.start()
+
+    def _join(self) -> None:
+        if self._syncer is not None:
+            self._syncer.join()
+            self._syncer = None
 
     def open(self, target: Path) -> IO[bytes]:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -360,6 +397,7 @@ class _Outputs:
         return fh
 
     def commit(self) -> None:
+        self._join()
         for fh, _, _ in self._files:
             fh.flush()
             os.fsync(fh.fileno())
@@ -369,10 +407,21 @@ class _Outputs:
         self._files.clear()
 
     def discard(self) -> None:
+        self._join()
         for fh, tmp, _ in self._files:
             fh.close()
             tmp.unlink(missing_ok=True)
         self._files.clear()
+
+
+def _expected_rows(info: FileInfo) -> int:
+    """About how many rows the file holds, from the preview's average line length."""
+    sample = info.preview  # data rows only
+    if not sample:
+        return 0
+    sep = info.delimiter or ","
+    average = sum(len(sep.join(row)) + 1 for row in sample) / len(sample)
+    return int(info.size / max(2.0, average) * 1.05)
 
 
 def _default_workers() -> int:
@@ -432,11 +481,15 @@ def hash_file(
     try:
         for schema in schemas:
             target = output_path_for(output, schema, several=several)
+            out = outputs.open(target)
             sinks[schema] = DigestSink(
-                outputs.open(target),
+                out,
                 header=schema,
                 keep_duplicates=keep_duplicates,
                 tmp_dir=None,
+                out_fd=out.fileno(),  # mkstemp opens it for reading and writing
+                expected_rows=_expected_rows(info),
+                memory_budget=TABLE_BUDGET // len(schemas),
             )
         rejects_writer = None
         if rejects_target is not None:
@@ -453,6 +506,7 @@ def hash_file(
             totals.empty += out.empty
             for schema, digests in out.digests.items():
                 sinks[schema].add(digests)
+            outputs.nudge()
             totals.valid.update(out.valid)
             totals.prehashed.update(out.prehashed)
             for row, col, reason, value in out.rejects:
@@ -465,9 +519,12 @@ def hash_file(
                 if rejects_writer is not None:
                     rejects_writer.writerow([number, rejected.column, reason, value])
 
-        # The C accelerator normalizes and hashes email chunks without the GIL: threads then
-        # do as well as processes, without their start-up or copying the results back.
-        threads = fast and columns[0].id_type == "email" and _fast.native() is not None
+        # The C accelerator normalizes and hashes email and phone chunks without the GIL:
+        # threads then do as well as processes, without their start-up or copying the results
+        # back. (Device ids, and every file without the accelerator, use processes.)
+        threads = (
+            fast and columns[0].id_type in ("email", "phone") and _fast.native() is not None
+        )
         executor = _Executor(n_workers, threads=threads)
         window = max(2, 2 * n_workers)
         pending: list[tuple[cf.Future[_fast.ChunkOut], int, int]] = []

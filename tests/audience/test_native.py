@@ -284,3 +284,187 @@ def test_without_a_compiler_the_package_falls_back(tmp_path: Path) -> None:
 def test_setup_declares_the_extension_optional() -> None:
     setup_py = (Path(__file__).resolve().parents[2] / "setup.py").read_text()
     assert "snapdesk.audience._sha256batch" in setup_py and "optional=True" in setup_py
+
+
+# ---------------------------------------------------------------------------- phone chunks
+
+_phone_sep = st.sampled_from(["", " ", "-", "(", ")", ".", "/", "\t", "\xa0", "\u2013", "  "])
+_digit_run = st.text(alphabet=string.digits, min_size=0, max_size=12)
+_phoneish = st.builds(
+    lambda pad, prefix, parts, seps, tail: (
+        pad + prefix + "".join(p + s for p, s in zip(parts, seps, strict=False)) + tail
+    ),
+    st.sampled_from(["", " ", "\t", "\u3000"]),
+    st.sampled_from(["+", "00", "0", "", "+0", "000", "+ ", "(+", "++", "1", "07", "020"]),
+    st.lists(_digit_run, min_size=0, max_size=5),
+    st.lists(_phone_sep, min_size=5, max_size=5),
+    st.sampled_from(["", " ", "x", " ext 12", "\r", "٣", "\x0c"]),
+)
+_phone_lines = st.one_of(
+    _phoneish,
+    _phoneish,
+    st.text(alphabet=string.digits + " +-()", max_size=24),
+    st.text(max_size=20).map(lambda t: t.replace("\n", "")),
+    st.binary(min_size=32, max_size=32).map(lambda b: b.hex().upper()),
+    st.just("0" * 64),
+    st.just("1" * 1030),
+    st.sampled_from(["", '"+44 7911 123456"', "+44 20 7946 0958", "07911 123456", "+1 201 555"]),
+)
+
+
+def _scalar_expectation(data: bytes, lines: int, country: str | None) -> tuple[bytes, list[int]]:
+    expected: list[bytes] = []
+    rejected: list[int] = []
+    for i, line in enumerate(data.replace(b"\r\n", b"\n").decode().split("\n")):
+        if i == lines:
+            break
+        cell = line[:-1] if line.endswith("\r") else line
+        if len(cell) > 1 and cell[0] == cell[-1] == '"':
+            cell = cell[1:-1].replace('""', '"')
+        if not cell.strip():
+            continue
+        try:
+            expected.append(
+                bytes.fromhex(nz.normalize(cell, "phone", default_country=country).sha256)
+            )
+        except nz.Rejected:
+            rejected.append(i)
+    return b"".join(expected), rejected
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(_phone_lines, min_size=1, max_size=40),
+    st.sampled_from([None, "GB", "US", "DE", "FR", "IN", "RU", "JP", "BR", "IT", "AU"]),
+    st.booleans(),
+)
+def test_phone_chunks_equal_the_python_path_and_the_scalar_rules(
+    lines: list[str], country: str | None, crlf: bool
+) -> None:
+    data = (("\r\n" if crlf else "\n").join(lines) + "\n").encode("utf-8")
+    ours = _fast.process_single_column(data, id_type="phone", default_country=country, schema="P")
+    saved = _fast._native
+    _fast._native = None
+    try:
+        python = _fast.process_single_column(
+            data, id_type="phone", default_country=country, schema="P"
+        )
+    finally:
+        _fast._native = saved
+    assert ours == python
+    digests, rejected = _scalar_expectation(data, ours.lines, country)
+    assert ours.digests.get("P", b"") == digests
+    assert [r[0] for r in ours.rejects] == rejected
+
+
+def test_national_numbers_that_miss_the_pattern_go_to_the_rules() -> None:
+    # 07911 123456 matches GB's pattern; 01000 000000 has a possible length but no GB number
+    # starts 1000, so the pattern check sends it to phonenumbers (which rejects or accepts it
+    # exactly as the scalar rules do).
+    data = b"07911 123456\n01000 000000\n+44 7911 123457\n020 7946 0958\n"
+    digests, status, flagged, national_rows, blob = native.phone_chunk(
+        data, _fast._phone_table(), _fast._national_rule("GB").args
+    )
+    assert national_rows == [0, 1, 3] and flagged == []
+    assert blob == b"7911123456\n1000000000\n2079460958\n"
+    assert list(status) == [native.NATIONAL, native.NATIONAL, native.HASHED, native.NATIONAL]
+    assert digests[64:96] == hashlib.sha256(b"447911123457").digest()
+    ours = _fast.process_single_column(data, id_type="phone", default_country="GB", schema="P")
+    expected, rejected = _scalar_expectation(data, 4, "GB")
+    assert ours.digests["P"] == expected and [r[0] for r in ours.rejects] == rejected
+
+
+# ---------------------------------------------------------------------------- de-duplication
+
+_M1, _M2, _MASK = 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, (1 << 64) - 1
+
+
+def _mix(x: int) -> int:
+    x ^= x >> 33
+    x = (x * _M1) & _MASK
+    x ^= x >> 33
+    x = (x * _M2) & _MASK
+    return x ^ (x >> 33)
+
+
+def _unmix(y: int) -> int:
+    y ^= y >> 33
+    y = (y * pow(_M2, -1, 1 << 64)) & _MASK
+    y ^= y >> 33
+    y = (y * pow(_M1, -1, 1 << 64)) & _MASK
+    return y ^ (y >> 33)
+
+
+def _colliding(key: int, tail: tuple[int, int, int]) -> bytes:
+    """A digest whose table key (see digest_key in the C source) is `key`."""
+    import struct
+
+    w1, w2, w3 = tail
+    inner = _mix(w1 ^ _mix(w2 ^ _mix((w3 + 0x9E3779B97F4A7C15) & _MASK)))
+    return struct.pack("<4Q", _unmix(key) ^ inner, w1, w2, w3)
+
+
+def _sink_output(
+    digests: list[bytes], tmp_path: Path, *, batch: int, name: str, **kwargs: object
+) -> tuple[list[str], int, bool]:
+    from snapdesk.audience._dedupe import DigestSink
+
+    path = tmp_path / name
+    spool = tmp_path / f"{name}-tmp"
+    spool.mkdir()
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC)
+    with os.fdopen(fd, "wb") as out:
+        sink = DigestSink(
+            out, header="H", keep_duplicates=False, tmp_dir=spool, out_fd=fd, **kwargs
+        )
+        try:
+            for start in range(0, len(digests), batch):
+                sink.add(b"".join(digests[start : start + batch]))
+            in_memory = sink.in_memory
+            sink.finish()
+        finally:
+            sink.close()
+    assert list(spool.iterdir()) == []
+    assert sink.written == len(path.read_text().splitlines()) - 1
+    return path.read_text().splitlines(), sink.duplicates, in_memory
+
+
+def test_table_confirms_equal_keys_against_the_digest_written_earlier(tmp_path: Path) -> None:
+    key = 0x0123456789ABCDEF
+    a, b, c = (_colliding(key, t) for t in [(1, 2, 3), (4, 5, 6), (7, 8, 9)])
+    assert len({a, b, c}) == 3
+    other = hashlib.sha256(b"x").digest()
+    stream = [a, b, a, other, c, b, c, a, other]  # first occurrences: a b other c
+    for batch in (1, 2, 4, 9):  # earlier digests in the same batch and read back from the file
+        lines, duplicates, in_memory = _sink_output(
+            stream, tmp_path, batch=batch, name=f"out{batch}"
+        )
+        assert in_memory
+        assert lines == ["H", a.hex(), b.hex(), other.hex(), c.hex()]
+        assert duplicates == 5
+
+
+def test_table_over_budget_switches_to_the_buckets_with_the_same_result(tmp_path: Path) -> None:
+    import random
+
+    rnd = random.Random(3)
+    pool = [hashlib.sha256(str(i).encode()).digest() for i in range(70_000)]
+    stream = [pool[rnd.randrange(len(pool))] for _ in range(150_000)]
+    first_seen = list(dict.fromkeys(stream))
+    roomy, d1, mem1 = _sink_output(stream, tmp_path, batch=20_000, name="roomy")
+    # 65,536 slots fit 1 MiB; ~49,000 distinct digests later the table must give up
+    tight, d2, mem2 = _sink_output(
+        stream, tmp_path, batch=20_000, name="tight", memory_budget=1 << 20
+    )
+    assert mem1 and not mem2
+    assert roomy == tight == ["H", *(d.hex() for d in first_seen)]
+    assert d1 == d2 == len(stream) - len(first_seen)
+
+
+def test_table_grows_past_its_estimate(tmp_path: Path) -> None:
+    stream = [hashlib.sha256(str(i % 90_000).encode()).digest() for i in range(120_000)]
+    lines, duplicates, in_memory = _sink_output(
+        stream, tmp_path, batch=7_000, name="grow", expected_rows=10
+    )
+    assert in_memory and duplicates == 30_000
+    assert lines[1:] == [d.hex() for d in stream[:90_000]]

@@ -25,6 +25,7 @@ from snapdesk.ui.dialogs.prepare_list import PrepareListWindow
 from snapdesk.ui.models.segments import (
     FEW_USERS_TIP,
     NAME,
+    NOTHING_UPLOADED_TIP,
     RETENTION,
     USERS,
     SegmentsModel,
@@ -151,8 +152,17 @@ def test_page_lists_segments_with_the_few_users_warning(
     assert page.model.rowCount() == len(segments) > 0
     names = {page.model.index(r, NAME).data() for r in range(page.model.rowCount())}
     assert names == {s.name for s in segments}
-    few = {s.name for s in segments if s.data["approximate_number_users"] < 1000}
+    few = {
+        s.name
+        for s in segments
+        if s.data["approximate_number_users"] < 1000 and s.data["upload_status"] != "NO_UPLOAD"
+    }
     assert few and set(few_users_rows(page)) == few
+    empty = [s for s in segments if s.data["upload_status"] == "NO_UPLOAD"]
+    assert empty  # a new segment is empty, not "too small": no warning, a hint instead
+    for s in empty:
+        index = page.model.index(page.model.row_of(s.id), USERS)
+        assert index.data(Qt.ItemDataRole.ToolTipRole) == NOTHING_UPLOADED_TIP
     lifetime = [s for s in segments if s.data["retention_in_days"] == 9999]
     for s in lifetime:
         row = page.model.row_of(s.id)
@@ -516,6 +526,86 @@ def test_cancelled_upload_offers_resume_and_resumes(
     assert not page.resume_banner.isVisible()
     item = page.model.item(page.model.row_of(segment.id))
     assert item is not None and item.upload_status == "COMPLETE"
+
+
+def test_upload_journal_is_prepared_off_the_gui_thread(
+    qtbot: QtBot,
+    synced: Store,
+    api: SnapApi,
+    qloop: asyncio.AbstractEventLoop,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading as _threading
+
+    from snapdesk.ui.ops import audiences as audience_ops
+
+    src = tmp_path / "crm.csv"
+    src.write_text("email\n" + "".join(f"p{i}@example.com\n" for i in range(2000)))
+    account = usd_account(synced)
+    segment = next(s for s in synced.segments(account.id))
+    page = make_page(qtbot, synced, qloop, api, Live(True))
+    dialog = page.open_upload(src, segment.id)
+    checked(qtbot, dialog)
+    dialog._on_next_button_clicked()
+    dialog.live_check.setChecked(True)
+    gui = _threading.current_thread()
+    release = _threading.Event()
+    seen: list[object] = []
+    real = audience_ops.start_upload
+
+    def slow_start(*args: object, **kwargs: object) -> object:
+        seen.append(_threading.current_thread())
+        release.wait(10)  # a big list: the journal takes a while to store
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(audience_ops, "start_upload", slow_start)
+    op = dialog.start_upload()
+    assert op is not None
+    qtbot.waitUntil(lambda: bool(seen))
+    assert seen[0] is not gui
+    assert dialog.upload_label.text() == "Preparing batches…"
+    assert dialog.upload_bar.maximum() == 0  # busy indicator
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(10)
+    qtbot.waitUntil(lambda: len(ticks) >= 5, timeout=2000)  # the event loop keeps running
+    timer.stop()
+    release.set()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=60_000)
+    assert dialog.result is not None and dialog.result.outcome.ok
+
+
+def test_upload_that_cannot_be_prepared_says_why_and_sends_nothing(
+    qtbot: QtBot,
+    server: SandboxServer,
+    synced: Store,
+    api: SnapApi,
+    qloop: asyncio.AbstractEventLoop,
+    tmp_path: Path,
+) -> None:
+    src = tmp_path / "crm.csv"
+    src.write_text("email\n" + "".join(f"q{i}@example.com\n" for i in range(1500)))
+    account = usd_account(synced)
+    segment = next(s for s in synced.segments(account.id))
+    page = make_page(qtbot, synced, qloop, api, Live(True))
+    dialog = page.open_upload(src, segment.id)
+    checked(qtbot, dialog)
+    dialog._on_next_button_clicked()
+    dialog.live_check.setChecked(True)
+    assert dialog.report is not None
+    hashed = dialog.report.lists[0].output
+    assert hashed is not None
+    hashed.write_text("EMAIL_SHA256\nnot-a-hash\n")  # the checked list was damaged meanwhile
+    before = len(recorded_writes(server))
+    op = dialog.start_upload()
+    assert op is not None
+    qtbot.waitUntil(lambda: dialog.upload_op is None, timeout=30_000)
+    assert dialog.upload_label.text() == "Upload not started"
+    assert dialog.error.isVisible() and hashed.name in dialog.error.text()
+    assert "Error" not in dialog.error.text().split(":")[0]  # no exception class name
+    assert len(recorded_writes(server)) == before
 
 
 # -- hashing in the background -----------------------------------------------------------------

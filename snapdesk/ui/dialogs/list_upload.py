@@ -19,10 +19,11 @@ import json
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+import shiboken6
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -56,7 +57,6 @@ from snapdesk.audience import (
     inspect_file,
     new_segment_fields,
     rehearse_upload,
-    start_upload,
 )
 from snapdesk.changes import ChangeError, SegmentUpload, SegmentUploads, UploadProgress
 from snapdesk.changes.segment_uploads import UploadRehearsal
@@ -64,7 +64,12 @@ from snapdesk.ui.dialogs._widgets import Banner, hint
 from snapdesk.ui.dialogs.prepare_list import CheckPanel, ListPreview, ask_path, chip
 from snapdesk.ui.models.segments import FEW_USERS_TIP, SegmentItem
 from snapdesk.ui.ops._op import AsyncOp, error_message
-from snapdesk.ui.ops.audiences import find_resumable, resume_label, send_upload
+from snapdesk.ui.ops.audiences import (
+    PrepareFailed,
+    find_resumable,
+    prepare_and_send_upload,
+    resume_label,
+)
 
 PREVIEW, CHECK, SEND = range(3)
 STEPS: Final = ("1  Preview", "2  Check", "3  Send")
@@ -395,7 +400,8 @@ class ListUploadDialog(QDialog):
         return bool(self._live())
 
     def start_upload(self) -> AsyncOp | None:
-        """Store the journal (or find this list's interrupted upload) and send it (live)."""
+        """Store the journal (or find this list's interrupted upload) in a worker thread, then
+        send it (live). The window stays responsive while a big list's batches are stored."""
         report = self.report
         if report is None or not self.live() or not self.live_check.isChecked():
             return None
@@ -405,29 +411,24 @@ class ListUploadDialog(QDialog):
             return None
         try:
             segment_id, new_segment = self.target()
-            upload = start_upload(
-                uploads,
-                report,
-                ad_account_id=self.ad_account_id,
-                mode=self._mode,
-                segment_id=segment_id,
-                new_segment=new_segment,
-            )
         except (ValueError, OSError, ChangeError) as exc:
             self._show_error(getattr(exc, "message", None) or str(exc))
             return None
         self.error.hide()
-        self.upload = upload
-        if new_segment is not None:
-            self.segments_changed.emit()
         self._cancel_upload = threading.Event()
         self.result = None
-        op = send_upload(
+        where = new_segment["name"] if new_segment else self.target_combo.currentText()
+        op = prepare_and_send_upload(
             parent=self,
             loop=self._loop,
             uploads=uploads,
-            upload_id=upload.id,
+            report=report,
+            ad_account_id=self.ad_account_id,
+            mode=self._mode,
+            segment_id=segment_id,
+            new_segment=new_segment,
             cancel=self._cancel_upload,
+            on_prepared=lambda upload: self._on_upload_prepared(upload, where, new_segment),
         )
         op.progressed.connect(self._on_upload_op_progressed)
         op.succeeded.connect(self._on_upload_op_succeeded)
@@ -436,18 +437,32 @@ class ListUploadDialog(QDialog):
         self.upload_op = op
         self.upload_box.show()
         self.status_chip.hide()
-        self.upload_label.setText("Uploading…")
-        self.upload_bar.setRange(0, max(1, len(upload.batches)))
-        self.upload_bar.setValue(upload.batches_sent)
-        self.upload_detail.setText("Starting")
-        where = new_segment["name"] if new_segment else self.target_combo.currentText()
-        self.rehearsal_view.setPlainText(
-            f"LIVE — {self._mode} {upload.identifiers:,} hashed identifiers, "
-            f"{len(upload.batches)} batches, to {where}"
+        self.upload_label.setText("Preparing batches…")
+        self.upload_bar.setRange(0, 0)  # busy until the journal is stored
+        self.upload_detail.setText(
+            f"Storing {report.written:,} hashed identifiers in batches of at most 100,000"
         )
         self._log_line = ""
         self._refresh_send_page()
         return op
+
+    def _on_upload_prepared(
+        self, upload: SegmentUpload, where: str, new_segment: Mapping[str, Any] | None
+    ) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self.upload = upload
+        if new_segment is not None:
+            self.segments_changed.emit()
+        self.upload_label.setText("Uploading…")
+        self.upload_bar.setRange(0, max(1, len(upload.batches)))
+        self.upload_bar.setValue(upload.batches_sent)
+        self.upload_detail.setText("Starting")
+        self.rehearsal_view.setPlainText(
+            f"LIVE — {self._mode} {upload.identifiers:,} hashed identifiers, "
+            f"{len(upload.batches)} batches, to {where}"
+        )
+        self._refresh_send_page()
 
     def cancel_upload(self) -> None:
         self._cancel_upload.set()
@@ -654,6 +669,12 @@ class ListUploadDialog(QDialog):
 
     def _on_upload_op_failed(self, exc: object) -> None:
         assert isinstance(exc, BaseException)
+        if isinstance(exc, PrepareFailed):
+            self.upload_label.setText("Upload not started")
+            self.upload_bar.setRange(0, 1)
+            self.upload_detail.setText("Nothing was sent.")
+            self._show_error(exc.message)
+            return
         self.upload_label.setText("Upload stopped")
         self._show_error(error_message(exc))
         self.segments_changed.emit()

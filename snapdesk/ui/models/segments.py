@@ -27,6 +27,7 @@ FEW_USERS_TIP: Final = (
     "Snap needs at least 1,000 matched users before this audience can be targeted"
 )
 QUEUED_TIP: Final = "Queued — post it from Pending Changes"
+NOTHING_UPLOADED_TIP: Final = "Nothing uploaded yet — drop a customer list on this row to add users"
 
 NAME, DESCRIPTION, RETENTION, SOURCE, UPLOAD, TARGETABLE, USERS, PENDING = range(8)
 HEADERS: Final = (
@@ -94,9 +95,14 @@ class SegmentItem:
         return self.pending == "create"
 
     @property
+    def never_uploaded(self) -> bool:
+        return self.upload_status == "NO_UPLOAD"
+
+    @property
     def few_users(self) -> bool:
-        """Below Snap's targeting minimum (only said of segments Snap has processed)."""
-        if self.queued_create or self.users is None:
+        """Below Snap's targeting minimum (only said of segments Snap has processed: a new,
+        never-uploaded segment is not "too small", it is empty)."""
+        if self.queued_create or self.users is None or self.never_uploaded:
             return False
         return self.users < TARGETABLE_MIN
 
@@ -310,6 +316,8 @@ class SegmentsModel(QAbstractTableModel):
     def _tooltip(item: SegmentItem, col: int) -> str | None:
         if col == USERS and item.few_users:
             return FEW_USERS_TIP
+        if col in (USERS, UPLOAD) and item.never_uploaded and not item.pending:
+            return NOTHING_UPLOADED_TIP
         if item.pending:
             return QUEUED_TIP
         if col == DESCRIPTION and item.description:

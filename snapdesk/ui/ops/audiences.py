@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -36,8 +37,11 @@ from snapdesk.audience import (
     hashed_lists,
     new_segment_fields,
     run_upload,
+    start_upload,
 )
+from snapdesk.audience.upload import UploadResult
 from snapdesk.changes import ChangeGroup, EditService, SegmentUpload, SegmentUploads
+from snapdesk.changes.model import ChangeError
 from snapdesk.changes.segment_uploads import fingerprint_of
 from snapdesk.core.kinds import SEGMENT
 from snapdesk.ui._signals import emit
@@ -225,6 +229,57 @@ def resume_label(upload: SegmentUpload) -> str:
     if nxt is None:
         return "Check processing status"
     return f"Resume upload (batch {nxt.seq + 1} of {len(upload.batches)})"
+
+
+class PrepareFailed(Exception):
+    """Storing the upload journal failed (an unreadable hashed file, a refused change…);
+    `message` is the line to show."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def prepare_and_send_upload(
+    *,
+    parent: QObject | None,
+    loop: asyncio.AbstractEventLoop,
+    uploads: SegmentUploads,
+    report: HashReport,
+    ad_account_id: str,
+    mode: str,
+    segment_id: str | None,
+    new_segment: Mapping[str, Any] | None,
+    cancel: threading.Event,
+    on_prepared: Callable[[SegmentUpload], object],
+) -> AsyncOp:
+    """Store the upload journal in a worker thread (reading a million hashes and writing the
+    batches takes a while: the window must not freeze), call `on_prepared(upload)` on the GUI
+    thread, then send it like `send_upload`. A failure to prepare fails the op with
+    `PrepareFailed`."""
+    op = AsyncOp(loop=loop, name="segment upload", parent=parent)
+
+    async def run() -> UploadResult:
+        try:
+            upload = await loop.run_in_executor(
+                None,
+                functools.partial(
+                    start_upload,
+                    uploads,
+                    report,
+                    ad_account_id=ad_account_id,
+                    mode=mode,
+                    segment_id=segment_id,
+                    new_segment=new_segment,
+                ),
+            )
+        except (ValueError, OSError, ChangeError) as exc:
+            raise PrepareFailed(getattr(exc, "message", None) or str(exc)) from None
+        on_prepared(upload)
+        return await run_upload(uploads, upload.id, progress=op.report_progress, cancel=cancel)
+
+    op.start(run())
+    return op
 
 
 def send_upload(
