@@ -155,7 +155,7 @@ def test_page_lists_segments_with_the_few_users_warning(
     few = {
         s.name
         for s in segments
-        if s.data["approximate_number_users"] < 1000 and s.data["upload_status"] != "NO_UPLOAD"
+        if s.data["approximate_number_users"] < 1000 and s.data["upload_status"] == "COMPLETE"
     }
     assert few and set(few_users_rows(page)) == few
     empty = [s for s in segments if s.data["upload_status"] == "NO_UPLOAD"]

@@ -100,9 +100,12 @@ class SegmentItem:
 
     @property
     def few_users(self) -> bool:
-        """Below Snap's targeting minimum (only said of segments Snap has processed: a new,
-        never-uploaded segment is not "too small", it is empty)."""
-        if self.queued_create or self.users is None or self.never_uploaded:
+        """Below Snap's targeting minimum — only said once Snap has processed the uploads: a
+        never-uploaded segment is empty, not "too small", and one still PROCESSING has no final
+        count yet."""
+        if self.queued_create or self.users is None:
+            return False
+        if self.upload_status not in (None, "COMPLETE"):
             return False
         return self.users < TARGETABLE_MIN
 
