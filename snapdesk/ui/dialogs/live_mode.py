@@ -32,6 +32,7 @@ LIVE_BANNER_TEXT = "LIVE — posting sends real changes to Snap"
 
 def _table(headers: Sequence[str]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
+    table.setTabKeyNavigation(False)
     table.setHorizontalHeaderLabels(list(headers))
     table.verticalHeader().hide()
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -156,10 +157,11 @@ class GuardViolationsDialog(QDialog):
             _warning_header(
                 f"{n} change{'s' if n != 1 else ''} exceed{'' if n != 1 else 's'} your spend guards",
                 "Nothing has been sent. Check each change below; post only if these amounts are "
-                "what you intend. The guards are set in settings.json (spend_guards).",
+                "what you intend. The guards are set in Preferences → Safety.",
             )
         )
         self.table = _table(["Entity", "Field", "Current", "New", "Guard"])
+        self.table.setAccessibleName("Changes over your spend guards")
         for v in self.violations:
 
             def money(micro: int, currency: str | None = v.currency) -> str:
