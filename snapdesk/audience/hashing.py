@@ -522,9 +522,7 @@ def hash_file(
         # The C accelerator normalizes and hashes email and phone chunks without the GIL:
         # threads then do as well as processes, without their start-up or copying the results
         # back. (Device ids, and every file without the accelerator, use processes.)
-        threads = (
-            fast and columns[0].id_type in ("email", "phone") and _fast.native() is not None
-        )
+        threads = fast and columns[0].id_type in ("email", "phone") and _fast.native() is not None
         executor = _Executor(n_workers, threads=threads)
         window = max(2, 2 * n_workers)
         pending: list[tuple[cf.Future[_fast.ChunkOut], int, int]] = []
