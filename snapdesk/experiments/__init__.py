@@ -10,6 +10,8 @@ Qt-free. The UI and `snapdesk experiments tick` build on:
     service.start(created.experiment.id)
     outcomes = await service.tick(gateway)              # due rotation steps, through the gateway
     readout = await service.readout(stats, experiment_id)   # verdict, lifts, SRM, method name
+    paused = service.pause(experiment_id); service.resume(experiment_id)   # hold the rotation
+    plan = service.plan_promotion(experiment_id, winner="B", move_budget=True)  # to confirm
     promotion = service.promote(experiment_id, winner="B", move_budget=True)
     await gateway.post(promotion.change_ids)
     planner: stats.plan(baseline=..., relative_mde=..., arms=..., daily_units=..., rotation=...)
@@ -23,6 +25,7 @@ from snapdesk.experiments.model import (
     DRAFT,
     ENDED,
     METRICS,
+    PAUSED,
     RUNNING,
     TREATMENT,
     Experiment,
@@ -45,7 +48,14 @@ from snapdesk.experiments.readout import (
 )
 from snapdesk.experiments.repository import ExperimentRepository, StepRecord
 from snapdesk.experiments.schedule import ROTATION, SPLIT, Step, active_variant, due_step
-from snapdesk.experiments.service import Created, ExperimentService, Promotion, TickOutcome
+from snapdesk.experiments.service import (
+    Created,
+    ExperimentService,
+    Paused,
+    Promotion,
+    PromotionPlan,
+    TickOutcome,
+)
 from snapdesk.experiments.stats import (
     SEQUENTIAL_METHOD,
     SEQUENTIAL_METHOD_SHORT,
@@ -67,6 +77,7 @@ __all__ = [
     "INCONCLUSIVE",
     "METRICS",
     "NO_DIFFERENCE_YET",
+    "PAUSED",
     "ROTATION",
     "RUNNING",
     "SEQUENTIAL_METHOD",
@@ -83,8 +94,10 @@ __all__ = [
     "ExperimentRepository",
     "ExperimentService",
     "MetricSpec",
+    "Paused",
     "Plan",
     "Promotion",
+    "PromotionPlan",
     "Readout",
     "SrmCheck",
     "Step",

@@ -12,9 +12,10 @@ from snapdesk.experiments.schedule import ROTATION, SPLIT, Mode, Step, due_step
 
 DRAFT: Final = "draft"
 RUNNING: Final = "running"
+PAUSED: Final = "paused"  # every variant paused, no rotation until resumed
 ENDED: Final = "ended"
 ARCHIVED: Final = "archived"
-STATES: Final = (DRAFT, RUNNING, ENDED, ARCHIVED)
+STATES: Final = (DRAFT, RUNNING, PAUSED, ENDED, ARCHIVED)
 
 CONTROL: Final = "control"
 TREATMENT: Final = "treatment"
@@ -92,6 +93,18 @@ def _parse(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+Pause = tuple[datetime, datetime | None]  # [paused at, resumed at) — open while paused
+
+
+def _pauses_from(raw: Any) -> tuple[Pause, ...]:
+    out: list[Pause] = []
+    for item in raw or ():
+        begin = _parse(item[0])
+        if begin is not None:
+            out.append((begin, _parse(item[1]) if len(item) > 1 else None))
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Variant:
     """One arm: an ad squad (a `new-…` id until its create is posted)."""
@@ -142,6 +155,8 @@ class Experiment:
     start_at: datetime | None = None
     end_at: datetime | None = None
     winner: str | None = None
+    pauses: tuple[Pause, ...] = ()  # the intervals it was paused (the last one open while paused)
+    reapply: bool = False  # resumed: the current step must be applied again (it was paused)
     created_at: datetime = field(default_factory=now_utc)
     updated_at: datetime = field(default_factory=now_utc)
 
@@ -214,6 +229,8 @@ class Experiment:
             "start_at": _iso(self.start_at),
             "end_at": _iso(self.end_at),
             "winner": self.winner,
+            "pauses": [[_iso(begin), _iso(end)] for begin, end in self.pauses],
+            "reapply": self.reapply,
             "created_at": _iso(self.created_at),
             "updated_at": _iso(self.updated_at),
         }
@@ -239,6 +256,8 @@ class Experiment:
             start_at=_parse(raw.get("start_at")),
             end_at=_parse(raw.get("end_at")),
             winner=raw.get("winner"),
+            pauses=_pauses_from(raw.get("pauses")),
+            reapply=bool(raw.get("reapply", False)),
             created_at=_parse(raw.get("created_at")) or now_utc(),
             updated_at=_parse(raw.get("updated_at")) or now_utc(),
         )
@@ -246,7 +265,8 @@ class Experiment:
 
 def due_steps(experiment: Experiment, last_applied_step: int | None, now: datetime) -> list[Step]:
     """The steps to apply now: none, or exactly one — the current slot's (catch-up jumps
-    straight to it). Only a running experiment with a start has steps."""
+    straight to it). Only a running experiment with a start has steps; one resumed after a
+    pause (`reapply`) has its current step due again, applied or not."""
     if experiment.state != RUNNING or experiment.start_at is None:
         return []
     if experiment.end_at is not None and now >= experiment.end_at:
@@ -256,7 +276,7 @@ def due_steps(experiment: Experiment, last_applied_step: int | None, now: dateti
         start=experiment.start_at,
         every_hours=experiment.rotation_hours,
         variants=experiment.squad_ids,
-        last_applied_step=last_applied_step,
+        last_applied_step=None if experiment.reapply else last_applied_step,
         now=now,
     )
     return [step] if step is not None else []

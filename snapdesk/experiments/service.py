@@ -33,11 +33,13 @@ from snapdesk.experiments.model import (
     RUNNING,
     TREATMENT,
     Experiment,
+    Pause,
     Variant,
     due_steps,
     metric,
     now_utc,
 )
+from snapdesk.experiments.model import PAUSED as PAUSED_STATE
 from snapdesk.experiments.readout import (
     ArmData,
     Readout,
@@ -79,6 +81,33 @@ class TickOutcome:
     mode: str = "dry-run"
     message: str = ""
     reports: tuple[Any, ...] = field(default=(), repr=False)  # PostReports, pauses first
+
+
+@dataclass(frozen=True)
+class Paused:
+    """A paused experiment and the changes that pause its variants (post them)."""
+
+    experiment: Experiment
+    groups: tuple[ChangeGroup, ...]
+
+    @property
+    def change_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for g in self.groups for c in g.changes)
+
+
+@dataclass(frozen=True)
+class PromotionPlan:
+    """What `promote` will queue, computed without queuing anything (for a confirmation):
+    pause `pause`, resume the winner when `resume_winner`, and with `budget_micro` set the
+    winner's daily budget to it (the sum of `budgets`, one per variant, control first)."""
+
+    experiment: Experiment
+    winner: Variant
+    pause: tuple[Variant, ...]
+    resume_winner: bool
+    budgets: tuple[int | None, ...]
+    budget_micro: int | None
+    currency: str
 
 
 @dataclass(frozen=True)
@@ -289,16 +318,62 @@ class ExperimentService:
 
     def end(self, experiment_id: str, *, at: datetime | None = None) -> Experiment:
         experiment = self.get(experiment_id)
-        if experiment.state not in (DRAFT, RUNNING):
+        if experiment.state not in (DRAFT, RUNNING, PAUSED_STATE):
             return experiment
+        end_at = (at or now_utc()).astimezone(UTC)
         return self.repository.save(
-            experiment.evolve(state=ENDED, end_at=(at or now_utc()).astimezone(UTC))
+            experiment.evolve(state=ENDED, end_at=end_at, pauses=_closed(experiment.pauses, end_at))
         )
 
     def archive(self, experiment_id: str) -> Experiment:
         experiment = self.get(experiment_id)
         end_at = experiment.end_at or (now_utc() if experiment.start_at else None)
-        return self.repository.save(experiment.evolve(state=ARCHIVED, end_at=end_at))
+        return self.repository.save(
+            experiment.evolve(
+                state=ARCHIVED, end_at=end_at, pauses=_closed(experiment.pauses, end_at)
+            )
+        )
+
+    def pause(self, experiment_id: str, *, at: datetime | None = None) -> Paused:
+        """Stop a running experiment for a while: queue a pause of every variant that is not
+        paused and stop rotating. Its time paused counts for no variant in the readout."""
+        experiment = self.get(experiment_id)
+        if experiment.state != RUNNING:
+            raise ChangeError(f"{experiment.name} is {experiment.state}; only a running "
+                              "experiment can be paused")  # fmt: skip
+        moment = (at or now_utc()).astimezone(UTC)
+        to_pause = [s for s in experiment.squad_ids if self.effective_status(s) != PAUSED]
+        groups = (self.edits.pause([(AD_SQUAD, s) for s in to_pause]),) if to_pause else ()
+        paused = self.repository.save(
+            experiment.evolve(
+                state=PAUSED_STATE, pauses=(*experiment.pauses, (moment, None)), reapply=False
+            )
+        )
+        return Paused(paused, groups)
+
+    def resume(self, experiment_id: str, *, at: datetime | None = None) -> Experiment:
+        """Run a paused experiment again: the next tick applies the current step (the current
+        slot's variant in rotation, every variant in split) even if it was applied before."""
+        experiment = self.get(experiment_id)
+        if experiment.state != PAUSED_STATE:
+            raise ChangeError(f"{experiment.name} is {experiment.state}, not paused")
+        moment = (at or now_utc()).astimezone(UTC)
+        return self.repository.save(
+            experiment.evolve(
+                state=RUNNING, pauses=_closed(experiment.pauses, moment), reapply=True
+            )
+        )
+
+    def pending_change_ids(self, experiment_id: str) -> tuple[str, ...]:
+        """Open changes on the experiment's ad squads and the ones that need them (the copied
+        ads of a treatment not created yet), in the order they were made: what still has to
+        be posted for the variants to exist and be in their queued status."""
+        experiment = self.get(experiment_id)
+        squads = set(experiment.squad_ids)
+        open_changes = self.store.write(lambda c: change_repo.load_changes(c, states=OPEN_STATES))
+        direct = [c.id for c in open_changes if c.kind == AD_SQUAD and c.entity_id in squads]
+        wanted = set(direct) | set(self._dependents(direct))
+        return tuple(c.id for c in open_changes if c.id in wanted)
 
     # ------------------------------------------------------------------ rotation
 
@@ -398,6 +473,10 @@ class ExperimentService:
         applied = gateway.live
         if applied:
             self.repository.mark_applied(experiment.id, step.index, at=now)
+            if experiment.reapply:
+                current = self.repository.get(experiment.id)
+                if current is not None and current.reapply:
+                    self.repository.save(current.evolve(reapply=False))
         return TickOutcome(
             experiment.id,
             experiment.name,
@@ -419,6 +498,11 @@ class ExperimentService:
         out: dict[str, list[Window]] = {v.squad_id: [] for v in experiment.variants}
         if experiment.start_at is None:
             return out
+        if experiment.pauses:
+            return {
+                squad: _without(found, experiment.pauses, end=end)
+                for squad, found in self.windows(experiment.evolve(pauses=()), now=now).items()
+            }
         if experiment.mode == SPLIT:
             for v in experiment.variants:
                 out[v.squad_id].append((experiment.start_at, end))
@@ -570,37 +654,58 @@ class ExperimentService:
 
     # ------------------------------------------------------------------ promotion
 
-    def promote(self, experiment_id: str, *, winner: str, move_budget: bool = False) -> Promotion:
-        """Queue one change set: pause every other variant, keep the winner ACTIVE and
-        (optionally) give it the other variants' daily budgets; end the experiment. Post it with
-        `gateway.post(promotion.change_ids)` (dry-run rehearses it)."""
+    def plan_promotion(
+        self, experiment_id: str, *, winner: str, move_budget: bool = False
+    ) -> PromotionPlan:
+        """Exactly what `promote` would queue, without queuing anything."""
         experiment = self.get(experiment_id)
         chosen = experiment.variant(winner)
-        losers = [v.squad_id for v in experiment.variants if v.squad_id != chosen.squad_id]
-        groups: list[ChangeGroup] = []
-        to_pause = [s for s in losers if self.effective_status(s) != PAUSED]
-        if to_pause:
-            groups.append(self.edits.pause([(AD_SQUAD, s) for s in to_pause]))
-        if self.effective_status(chosen.squad_id) != ACTIVE:
-            groups.append(self.edits.resume([(AD_SQUAD, chosen.squad_id)]))
+        losers = [v for v in experiment.variants if v.squad_id != chosen.squad_id]
+        budgets = tuple(self._daily_budget(v.squad_id) for v in experiment.variants)
         budget: int | None = None
         if move_budget:
-            budgets = [self._daily_budget(v.squad_id) for v in experiment.variants]
             if any(b is None for b in budgets):
                 raise ChangeError("Moving budgets needs a daily budget on every variant")
             budget = sum(b for b in budgets if b is not None)
-            account = self.store.ad_account(experiment.ad_account_id)
-            currency = account.currency if account and account.currency else "USD"
+        account = self.store.ad_account(experiment.ad_account_id)
+        return PromotionPlan(
+            experiment=experiment,
+            winner=chosen,
+            pause=tuple(v for v in losers if self.effective_status(v.squad_id) != PAUSED),
+            resume_winner=self.effective_status(chosen.squad_id) != ACTIVE,
+            budgets=budgets,
+            budget_micro=budget,
+            currency=account.currency if account and account.currency else "USD",
+        )
+
+    def promote(self, experiment_id: str, *, winner: str, move_budget: bool = False) -> Promotion:
+        """Queue one change set: pause every other variant, keep the winner ACTIVE and
+        (optionally) give it the other variants' daily budgets; end the experiment. Post it with
+        `gateway.post(promotion.change_ids)` (dry-run rehearses it). `plan_promotion` shows
+        the same set beforehand."""
+        planned = self.plan_promotion(experiment_id, winner=winner, move_budget=move_budget)
+        experiment, chosen = planned.experiment, planned.winner
+        losers = [v.squad_id for v in experiment.variants if v.squad_id != chosen.squad_id]
+        groups: list[ChangeGroup] = []
+        if planned.pause:
+            groups.append(self.edits.pause([(AD_SQUAD, v.squad_id) for v in planned.pause]))
+        if planned.resume_winner:
+            groups.append(self.edits.resume([(AD_SQUAD, chosen.squad_id)]))
+        budget = planned.budget_micro
+        if budget is not None:
             groups.append(
                 self.edits.adjust_budgets(
-                    [(AD_SQUAD, chosen.squad_id)], value=from_micro(budget, currency)
+                    [(AD_SQUAD, chosen.squad_id)], value=from_micro(budget, planned.currency)
                 )
             )
+        end_at = experiment.end_at or now_utc()
         ended = self.repository.save(
             experiment.evolve(
                 state=ENDED,
                 winner=chosen.key,
-                end_at=experiment.end_at or now_utc(),
+                end_at=end_at,
+                pauses=_closed(experiment.pauses, end_at),
+                reapply=False,
             )
         )
         return Promotion(ended, chosen, tuple(losers), budget, tuple(groups))
@@ -613,6 +718,31 @@ class ExperimentService:
         row = self.store.get(AD_SQUAD, squad_id)
         value = row.data.get("daily_budget_micro") if row else None
         return int(value) if isinstance(value, int) else None
+
+
+def _closed(pauses: tuple[Pause, ...], at: datetime | None) -> tuple[Pause, ...]:
+    """The pauses with an open last one closed at `at`."""
+    if not pauses or pauses[-1][1] is not None or at is None:
+        return pauses
+    return (*pauses[:-1], (pauses[-1][0], max(at, pauses[-1][0])))
+
+
+def _without(windows: Sequence[Window], pauses: Sequence[Pause], *, end: datetime) -> list[Window]:
+    """The windows minus the paused intervals (an open pause lasts until `end`)."""
+    out = list(windows)
+    for begin, stop in pauses:
+        stop = stop or end
+        cut: list[Window] = []
+        for w_start, w_end in out:
+            if stop <= w_start or begin >= w_end:
+                cut.append((w_start, w_end))
+                continue
+            if w_start < begin:
+                cut.append((w_start, begin))
+            if stop < w_end:
+                cut.append((stop, w_end))
+        out = cut
+    return out
 
 
 def _all_posted(report: Any) -> bool:

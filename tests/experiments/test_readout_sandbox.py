@@ -113,6 +113,7 @@ async def test_readout_finds_a_true_effect(
     assert all(a.impressions > 0 for a in readout.arms)
 
 
+@pytest.mark.usefixtures("fixed_ids")
 async def test_equal_squads_are_not_a_winner(
     store: Store, edits: EditService, gateway: Gateway, server: SandboxServer, api: SnapApi
 ) -> None:

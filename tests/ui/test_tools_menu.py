@@ -1,5 +1,5 @@
-"""The Tools menu opens the Audiences, offline list and Conversions API windows from the main
-window, for the selected ad account, and closes them with it."""
+"""The Tools menu opens the Audiences, offline list, Conversions API and Experiments windows
+from the main window, for the selected ad account, and closes them with it."""
 
 from __future__ import annotations
 
@@ -25,7 +25,12 @@ def test_tools_menu_opens_each_window(
     qtbot.addWidget(window)
     window.show()
     titles = [a.text() for a in window.tools_menu.actions()]
-    assert titles == ["&Audiences…", "&Prepare list offline…", "&Conversions API…"]
+    assert titles == [
+        "&Audiences…",
+        "&Prepare list offline…",
+        "&Conversions API…",
+        "&Experiments…",
+    ]
 
     org = filled_store.organizations()[0]
     account = filled_store.ad_accounts(org.id)[0]

@@ -1,0 +1,664 @@
+"""The lists and tables of the Experiments window, and how their numbers read.
+
+`ExperimentItem` is plain Python (one stored experiment, its status chip and a one-line
+summary); `ExperimentListModel` lists them. `RowsTable` is one read-only table model over plain
+records shown through `Column`s (text, tone, chip, monospace) — the variants of an experiment,
+its rotation steps and the rows of its readout. The formatting functions are Qt-free.
+
+    model = ExperimentListModel()
+    model.set_items([experiment_item(e, campaign_name="Spring") for e in experiments])
+    table = RowsTable(READOUT_COLUMNS)
+    table.set_rows(readout_rows(readout, currency="USD"))
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QColor, QFont
+
+from snapdesk.experiments import (
+    ARCHIVED,
+    DRAFT,
+    ENDED,
+    GUARDRAIL_VIOLATED,
+    INCONCLUSIVE,
+    NO_DIFFERENCE_YET,
+    PAUSED,
+    RUNNING,
+    SPLIT,
+    WINNER,
+    Comparison,
+    Experiment,
+    MetricSpec,
+    Readout,
+    metric,
+)
+from snapdesk.experiments.stats import MIN_EVENTS
+from snapdesk.ui import theme
+
+__all__ = [
+    "CHIP_ROLE",
+    "GUARDRAIL_COLUMNS",
+    "ITEM_ROLE",
+    "READOUT_COLUMNS",
+    "STEP_COLUMNS",
+    "VARIANT_COLUMNS",
+    "ArmRow",
+    "Column",
+    "ExperimentItem",
+    "ExperimentListModel",
+    "GuardrailRow",
+    "RowsTable",
+    "StepRow",
+    "VariantRow",
+    "experiment_item",
+    "format_interval",
+    "format_lift",
+    "format_relative",
+    "format_value",
+    "guardrail_rows",
+    "local_clock",
+    "local_date",
+    "local_time",
+    "mode_text",
+    "readout_columns",
+    "readout_rows",
+    "relative_time",
+    "state_chip",
+    "state_label",
+    "tone_color",
+    "verdict_label",
+    "verdict_tone",
+]
+
+ITEM_ROLE: Final = Qt.ItemDataRole.UserRole + 1
+CHIP_ROLE: Final = Qt.ItemDataRole.UserRole + 2  # "ok" | "warning" | "danger" | "info" | "muted"
+
+_STATE_LABELS: Final = {
+    DRAFT: "Draft",
+    RUNNING: "Running",
+    PAUSED: "Paused",
+    ENDED: "Ended",
+    ARCHIVED: "Archived",
+}
+_STATE_CHIPS: Final = {
+    DRAFT: "muted",
+    RUNNING: "ok",
+    PAUSED: "warning",
+    ENDED: "info",
+    ARCHIVED: "muted",
+}
+_VERDICT_LABELS: Final = {
+    WINNER: "Winner",
+    NO_DIFFERENCE_YET: "No difference yet",
+    INCONCLUSIVE: "Inconclusive",
+    GUARDRAIL_VIOLATED: "Guardrail violated",
+}
+_VERDICT_TONES: Final = {
+    WINNER: "ok",
+    NO_DIFFERENCE_YET: "info",
+    INCONCLUSIVE: "muted",
+    GUARDRAIL_VIOLATED: "danger",
+}
+
+
+def state_label(state: str) -> str:
+    return _STATE_LABELS.get(state, state.title())
+
+
+def state_chip(state: str) -> str:
+    return _STATE_CHIPS.get(state, "muted")
+
+
+def verdict_label(verdict: str, winner: str | None = None) -> str:
+    if verdict == WINNER and winner:
+        return f"Winner: variant {winner}"
+    return _VERDICT_LABELS.get(verdict, verdict.capitalize())
+
+
+def verdict_tone(verdict: str) -> str:
+    return _VERDICT_TONES.get(verdict, "muted")
+
+
+def _hours(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:g} h"
+
+
+def mode_text(experiment: Experiment) -> str:
+    """`Rotation every 24 h` or `Split · equal budgets` / `Split · declared budgets`."""
+    if experiment.mode == SPLIT:
+        budgets = {v.budget_micro for v in experiment.variants}
+        return "Split · equal budgets" if len(budgets) <= 1 else "Split · declared budgets"
+    return f"Rotation every {_hours(experiment.rotation_hours)}"
+
+
+# -- times -------------------------------------------------------------------------------------
+
+
+def local_time(moment: datetime | None, *, tz: Any = None) -> str:
+    """`Mon 23 Nov, 14:00 CET` in this computer's time zone (or `tz`)."""
+    if moment is None:
+        return "—"
+    local = moment.astimezone(tz) if tz is not None else moment.astimezone()
+    return f"{local:%a} {local.day} {local:%b, %H:%M} {local.tzname() or ''}".rstrip()
+
+
+def local_date(moment: datetime, *, tz: Any = None) -> str:
+    """`Mon 7 Dec` in this computer's time zone (or `tz`)."""
+    local = moment.astimezone(tz) if tz is not None else moment.astimezone()
+    return f"{local:%a} {local.day} {local:%b}"
+
+
+def local_clock(moment: datetime, *, tz: Any = None) -> str:
+    """`13:00 CET` in this computer's time zone (or `tz`)."""
+    local = moment.astimezone(tz) if tz is not None else moment.astimezone()
+    return f"{local:%H:%M} {local.tzname() or ''}".rstrip()
+
+
+def relative_time(moment: datetime, *, now: datetime) -> str:
+    """`in 3 h 12 min`, `in 4 min`, `2 days ago`."""
+    seconds = (moment - now).total_seconds()
+    future = seconds >= 0
+    seconds = abs(seconds)
+    if seconds < 60:
+        text = "less than a minute"
+    elif seconds < 3600:
+        text = f"{round(seconds / 60)} min"
+    elif seconds < 86_400:
+        hours, minutes = divmod(round(seconds / 60), 60)
+        text = f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    else:
+        days = seconds / 86_400
+        text = f"{days:.0f} day{'s' if round(days) != 1 else ''}"
+    return f"in {text}" if future else f"{text} ago"
+
+
+# -- numbers -----------------------------------------------------------------------------------
+
+
+def format_value(spec: MetricSpec, value: float | None, currency: str) -> str:
+    """A rate as a percentage (`1.23%`), a cost in the account's currency (`USD 4.20`)."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    if spec.kind == "proportion":
+        return f"{value * 100:.2f}%"
+    return f"{currency} {value:,.2f}"
+
+
+def format_lift(spec: MetricSpec, value: float | None, currency: str) -> str:
+    """An absolute lift: percentage points for rates, money for costs, with its sign."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    if spec.kind == "proportion":
+        return f"{value * 100:+.2f} pp"
+    sign = "+" if value >= 0 else "−"
+    return f"{sign}{currency} {abs(value):,.2f}"
+
+
+def format_relative(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "—"
+    text = f"{value * 100:+.1f}%"
+    return text.replace("-", "−")
+
+
+def format_interval(low: float | None, high: float | None, fmt: Callable[[float], str]) -> str:
+    """`[−0.05 pp, +0.31 pp]`; `—` when the interval is not defined yet."""
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return "—"
+    return f"[{fmt(low)}, {fmt(high)}]"
+
+
+# -- the experiment list -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExperimentItem:
+    id: str
+    name: str
+    state: str
+    campaign_name: str
+    summary: str
+    winner: str | None
+    updated_at: datetime
+
+    @property
+    def state_label(self) -> str:
+        label = state_label(self.state)
+        if self.winner and self.state in (ENDED, ARCHIVED):
+            label += f" · {self.winner} won"
+        return label
+
+    @property
+    def chip(self) -> str:
+        return state_chip(self.state)
+
+
+def experiment_item(experiment: Experiment, *, campaign_name: str) -> ExperimentItem:
+    spec = metric(experiment.primary_metric)
+    variants = len(experiment.variants)
+    summary = f"{spec.label} · {variants} variants · {mode_text(experiment)}"
+    return ExperimentItem(
+        id=experiment.id,
+        name=experiment.name,
+        state=experiment.state,
+        campaign_name=campaign_name,
+        summary=summary,
+        winner=experiment.winner,
+        updated_at=experiment.updated_at,
+    )
+
+
+class ExperimentListModel(QAbstractListModel):
+    """The experiments of the chosen ad account (and campaign): name, summary and state."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._items: list[ExperimentItem] = []
+
+    @property
+    def items(self) -> list[ExperimentItem]:
+        return list(self._items)
+
+    def set_items(self, items: Sequence[ExperimentItem]) -> None:
+        self.beginResetModel()
+        self._items = list(items)
+        self.endResetModel()
+
+    def item(self, row: int) -> ExperimentItem | None:
+        return self._items[row] if 0 <= row < len(self._items) else None
+
+    def row_of(self, experiment_id: str) -> int:
+        return next((i for i, item in enumerate(self._items) if item.id == experiment_id), -1)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._items)
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if not index.isValid() or index.column() != 0:
+            return None
+        item = self.item(index.row())
+        if item is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return item.name
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{item.name}\n{item.campaign_name}\n{item.summary}\n{item.state_label}"
+        if role == ITEM_ROLE:
+            return item
+        if role == CHIP_ROLE:
+            return item.chip
+        return None
+
+
+# -- tables ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    text: Callable[[Any], str]
+    tone: Callable[[Any], str | None] | None = None
+    chip: Callable[[Any], str | None] | None = None
+    mono: bool = False
+    bold: Callable[[Any], bool] | None = None
+    tooltip: Callable[[Any], str | None] | None = None
+    align_right: bool = False
+
+
+class RowsTable(QAbstractTableModel):
+    """Read-only rows of plain records, shown through `columns`."""
+
+    def __init__(self, columns: Sequence[Column], parent: Any = None) -> None:
+        super().__init__(parent)
+        self._columns = tuple(columns)
+        self._rows: list[Any] = []
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        return self._columns
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rows(self) -> list[Any]:
+        return list(self._rows)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._columns)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
+            return None
+        column = self._columns[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.title
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            horizontal = (
+                Qt.AlignmentFlag.AlignRight if column.align_right else Qt.AlignmentFlag.AlignLeft
+            )
+            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        if not 0 <= index.column() < len(self._columns):
+            return None
+        record = self._rows[index.row()]
+        column = self._columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.text(record)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column.tooltip is not None:
+                return column.tooltip(record)
+            text = column.text(record)
+            return text if len(text) > 28 else None
+        if role == Qt.ItemDataRole.ForegroundRole and column.tone is not None:
+            tone = column.tone(record)
+            return QColor(tone_color(tone)) if tone else None
+        if role == Qt.ItemDataRole.FontRole:
+            bold = column.bold(record) if column.bold is not None else False
+            if not (column.mono or bold):
+                return None
+            font = QFont("DejaVu Sans Mono") if column.mono else QFont()
+            if column.mono:
+                font.setStyleHint(QFont.StyleHint.Monospace)
+            font.setBold(bold)
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == CHIP_ROLE and column.chip is not None:
+            return column.chip(record)
+        if role == ITEM_ROLE:
+            return record
+        return None
+
+
+def tone_color(tone: str) -> str:
+    c = theme.colors()
+    return {
+        "ok": c.success,
+        "danger": c.danger,
+        "warning": c.warning,
+        "muted": c.muted,
+        "info": c.accent,
+        "accent": c.accent,
+    }.get(tone, c.text)
+
+
+# -- the variants of a running experiment --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VariantRow:
+    key: str
+    name: str
+    squad_id: str
+    role: str
+    status: str  # the effective status: a queued change's, else the cached one
+    queued: bool  # a change on the squad is still pending
+    snap_status: str  # the status on Snap (as last synced or posted)
+    scheduled: bool  # the schedule wants it active now
+    budget: str
+
+
+def _status_text(row: VariantRow) -> str:
+    text = {"ACTIVE": "Active", "PAUSED": "Paused"}.get(row.status, row.status.title() or "—")
+    return f"{text} (queued)" if row.queued else text
+
+
+def _status_chip(row: VariantRow) -> str:
+    if row.queued:
+        return "info"
+    return {"ACTIVE": "ok", "PAUSED": "muted"}.get(row.status, "warning")
+
+
+VARIANT_COLUMNS: Final = (
+    Column("Variant", lambda r: r.key, bold=lambda r: True),
+    Column("Ad squad", lambda r: r.name, tooltip=lambda r: f"{r.name}\nid {r.squad_id}"),
+    Column("Role", lambda r: "Control" if r.role == "control" else "Treatment"),
+    Column("Status", _status_text, chip=_status_chip),
+    Column(
+        "Schedule",
+        lambda r: "Active now" if r.scheduled else "Waiting",
+        tone=lambda r: "ok" if r.scheduled else "muted",
+    ),
+    Column("Daily budget", lambda r: r.budget, align_right=True),
+)
+
+
+# -- the rotation steps --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepRow:
+    step: int
+    slot_start: str
+    active: str  # variant keys
+    recorded: str
+    result: str
+    tone: str
+
+
+STEP_COLUMNS: Final = (
+    Column("Step", lambda r: str(r.step), align_right=True),
+    Column("Slot starts", lambda r: r.slot_start),
+    Column("Activated", lambda r: r.active, bold=lambda r: True),
+    Column("Run at", lambda r: r.recorded),
+    Column("Result", lambda r: r.result, chip=lambda r: r.tone),
+)
+
+
+# -- the readout ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArmRow:
+    """One variant in the readout table (control: no lift)."""
+
+    key: str
+    name: str
+    is_control: bool
+    value: str
+    events: int
+    base: int
+    impressions: int
+    spend: str
+    abs_lift: str
+    abs_ci: str
+    rel_lift: str
+    rel_ci: str
+    p_value: str
+    verdict: str
+    tone: str
+
+
+def _arm_verdict(comparison: Comparison, *, low_data: bool, final: bool) -> tuple[str, str]:
+    if comparison.better:
+        return "Better", "ok"
+    if comparison.worse:
+        return "Worse", "danger"
+    if low_data:
+        return "Too little data", "warning"
+    return ("No significant difference", "muted") if final else ("Not significant yet", "muted")
+
+
+def readout_rows(readout: Readout, *, currency: str) -> list[ArmRow]:
+    spec = metric(readout.metric)
+    by_key = {c.key: c for c in readout.comparisons}
+    control = readout.arms[0]
+    final = readout.verdict == INCONCLUSIVE
+    rows = []
+    for arm in readout.arms:
+        comparison = by_key.get(arm.key)
+        common = {
+            "key": arm.key,
+            "name": arm.name,
+            "value": format_value(spec, arm.value, currency),
+            "events": arm.events,
+            "base": arm.base,
+            "impressions": arm.impressions,
+            "spend": f"{currency} {arm.spend_micro / 1_000_000:,.2f}",
+        }
+        if comparison is None:
+            rows.append(
+                ArmRow(
+                    **common,
+                    is_control=True,
+                    abs_lift="—",
+                    abs_ci="",
+                    rel_lift="—",
+                    rel_ci="",
+                    p_value="",
+                    verdict="Control",
+                    tone="info",
+                )
+            )
+            continue
+        low_data = min(arm.events, control.events) < MIN_EVENTS
+        verdict, tone = _arm_verdict(comparison, low_data=low_data, final=final)
+        rows.append(
+            ArmRow(
+                **common,
+                is_control=False,
+                abs_lift=format_lift(spec, comparison.abs_lift, currency),
+                abs_ci=format_interval(
+                    comparison.abs_low,
+                    comparison.abs_high,
+                    lambda v: format_lift(spec, v, currency),
+                ),
+                rel_lift=format_relative(comparison.rel_lift),
+                rel_ci=format_interval(comparison.rel_low, comparison.rel_high, format_relative),
+                p_value=f"{comparison.p_adjusted:.3g}",
+                verdict=verdict,
+                tone=tone,
+            )
+        )
+    return rows
+
+
+def _event_noun(spec: MetricSpec) -> str:
+    return {"conversion_purchases": "Conversions", "view_completion": "Completions"}.get(
+        spec.events, spec.events.replace("_", " ").capitalize()
+    )
+
+
+def _base_noun(spec: MetricSpec) -> str:
+    return "Spend" if spec.base == "spend" else spec.base.replace("_", " ").capitalize()
+
+
+def readout_columns(spec: MetricSpec) -> tuple[Column, ...]:
+    """The readout table's columns, named after the metric's events and base."""
+    columns = [
+        Column("Variant", lambda r: r.key, bold=lambda r: True),
+        Column("Ad squad", lambda r: r.name, tooltip=lambda r: f"{r.name}\nspend {r.spend}"),
+        Column(spec.label, lambda r: r.value, bold=lambda r: True, align_right=True),
+        Column(_event_noun(spec), lambda r: f"{r.events:,}", align_right=True),
+    ]
+    if spec.base != "spend":
+        columns.append(Column(_base_noun(spec), lambda r: f"{r.base:,}", align_right=True))
+    if spec.base != "impressions":
+        columns.append(Column("Impressions", lambda r: f"{r.impressions:,}", align_right=True))
+    if spec.base == "spend":
+        columns.append(Column("Spend", lambda r: r.spend, align_right=True))
+    columns += [
+        Column(
+            "Lift vs control (interval)",
+            lambda r: "—" if r.is_control else f"{r.rel_lift}   {r.rel_ci}",
+            tooltip=lambda r: (
+                None
+                if r.is_control
+                else f"relative {r.rel_lift} {r.rel_ci}\nabsolute {r.abs_lift} {r.abs_ci}"
+            ),
+        ),
+        Column("p (Holm)", lambda r: r.p_value, align_right=True),
+        Column("Verdict", lambda r: r.verdict, chip=lambda r: r.tone),
+    ]
+    return tuple(columns)
+
+
+READOUT_COLUMNS: Final = readout_columns(metric("swipe_rate"))
+
+
+@dataclass(frozen=True)
+class GuardrailRow:
+    metric: str
+    key: str
+    control: str
+    value: str
+    rel_lift: str
+    rel_ci: str
+    verdict: str
+    tone: str
+
+
+def guardrail_rows(readout: Readout, *, currency: str) -> list[GuardrailRow]:
+    rows = []
+    for g in readout.guardrails:
+        spec = metric(g.metric)
+        if g.worse:
+            verdict, tone = "Significantly worse", "danger"
+        elif g.better:
+            verdict, tone = "Better", "ok"
+        else:
+            verdict, tone = "OK", "muted"
+        rows.append(
+            GuardrailRow(
+                metric=spec.label,
+                key=g.key,
+                control=format_value(spec, g.control_value, currency),
+                value=format_value(spec, g.value, currency),
+                rel_lift=format_relative(g.rel_lift),
+                rel_ci=format_interval(g.rel_low, g.rel_high, format_relative),
+                verdict=verdict,
+                tone=tone,
+            )
+        )
+    return rows
+
+
+GUARDRAIL_COLUMNS: Final = (
+    Column("Guardrail", lambda r: r.metric),
+    Column("Variant", lambda r: r.key, bold=lambda r: True),
+    Column("Control", lambda r: r.control, align_right=True),
+    Column("Variant value", lambda r: r.value, align_right=True),
+    Column("Change", lambda r: r.rel_lift, align_right=True),
+    Column("Confidence interval", lambda r: r.rel_ci),
+    Column("Status", lambda r: r.verdict, chip=lambda r: r.tone),
+)

@@ -1,0 +1,219 @@
+"""Render the Experiments UI to PNG files for a visual check.
+
+    QT_QPA_PLATFORM=offscreen python -m tests.ui.render_experiment_screens [OUT_DIR] [--dark]
+
+Writes (default OUT_DIR docs/screenshots): experiments-empty.png (no experiment yet),
+experiments-setup.png (the variants step of the setup dialog), experiments-planner.png (the
+planner from the campaign's last 14 days), experiments-running.png (a rotation with its
+schedule and applied steps), experiments-readout.png (a split with a true effect: winner, lifts
+and intervals, forest plot, guardrail) and experiments-promote.png (the promotion change set),
+from a demo sandbox synced into a temporary cache. Times are shown in this computer's zone.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import qasync
+from PySide6.QtWidgets import QApplication, QWidget
+
+from snapdesk.experiments import ExperimentService
+from snapdesk.sandbox import SandboxServer
+from snapdesk.store import EntityRow, Store
+from snapdesk.sync import SyncService
+from snapdesk.ui import theme
+from snapdesk.ui.dialogs.experiment_setup import PLAN, VARIANTS
+from snapdesk.ui.main_window import MainWindow
+from snapdesk.ui.session import Session
+from snapdesk.ui.views.experiments import READOUT_TAB, SCHEDULE_TAB, ExperimentsPage
+from tests.ui.changes_env import control, make_api, usd_account
+from tests.ui.experiments_env import configure_effects, delivering_squad, gateway, stats_at
+from tests.ui.helpers import run_in_loop
+from tests.ui.render_screens import settle, wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def save(widget: QWidget, out: Path, name: str) -> None:
+    QApplication.processEvents()
+    path = out / name
+    widget.grab().save(str(path))
+    print(path)
+
+
+def _squad(store: Store, account_id: str, *, avoid: set[str], bid: bool = False) -> EntityRow:
+    """Another ad squad with ads (and a max bid when `bid`) to build an experiment on."""
+    for campaign in store.campaigns(account_id):
+        for row in store.ad_squads(campaign.id):
+            if row.id in avoid or not store.ads(row.id):
+                continue
+            if bid and not row.data.get("bid_micro"):
+                continue
+            if row.data.get("status") == "ACTIVE" or bid:
+                return row
+    raise AssertionError("no ad squad to build the screenshots on")
+
+
+def _custom(position: str) -> dict[str, object]:
+    return {
+        "placement_v2": {
+            "config": "CUSTOM",
+            "platforms": ["SNAPCHAT"],
+            "snapchat_positions": [position],
+        }
+    }
+
+
+def main() -> int:
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    out = Path(args[0]) if args else ROOT / "docs" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    theme.apply_theme(app, dark="--dark" in sys.argv)
+    loop = qasync.QEventLoop(app, already_running=True)
+    tmp = Path(tempfile.mkdtemp(prefix="snapdesk-experiment-screens-"))
+    with SandboxServer(seed=42, scale="demo") as server:
+        control(server, "POST", "rate_limit", {"per_second": 100000, "burst": 100000})
+        api = make_api(server)
+        store = Store(tmp / "cache.sqlite3")
+        run_in_loop(app, loop, SyncService(api=api, store=store).sync(), timeout=60)
+        window = MainWindow(Session(store=store, loop=loop, api=api, profile="default"))
+        window.experiment_runner.stop()
+        service = ExperimentService(store=store, edits=window.editing.edits)
+        account = usd_account(store)
+        started = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        clock = started + timedelta(days=14, hours=2)  # "now" for every screen
+        stats_for = stats_at(server, api, store, clock)
+
+        page = ExperimentsPage(
+            session=window.session,
+            editing=window.editing,
+            stats_for=stats_for,
+            runner=window.experiment_runner,
+            ad_account_id=account.id,
+            clock=lambda: clock,
+        )
+        page.resize(1280, 820)
+        page.show()
+        settle(app, 0.3)
+        save(page, out, "experiments-empty.png")
+
+        # -- the setup dialog: variants, then the planner
+        squad = delivering_squad(store)
+        dialog = page.open_setup()
+        assert dialog is not None
+        dialog.campaign_combo.setCurrentIndex(dialog.campaign_combo.findData(squad.parent_id))
+        dialog.name_edit.setText("Max bid +20% / +40%")
+        dialog.hypothesis_edit.setPlainText(
+            "A higher max bid wins better placements and raises the swipe rate, without "
+            "raising the cost per swipe."
+        )
+        dialog.guardrail_boxes["cost_per_swipe"].setChecked(True)
+        dialog.go_next()
+        dialog.control_combo.setCurrentIndex(dialog.control_combo.findData(squad.id))
+        dialog.add_treatment()
+        dialog.select_variant(2)
+        bid = int(squad.data["bid_micro"])
+        dialog.bid_field.set_text(f"{bid * 1.4 / 1e6:.2f}")
+        dialog.select_variant(1)
+        assert dialog.page == VARIANTS
+        dialog.resize(1000, 760)
+        settle(app, 0.3)
+        save(dialog, out, "experiments-setup.png")
+        dialog.go_next()
+        dialog.go_next()
+        assert dialog.page == PLAN
+        wait_until(app, lambda: dialog.plan_op is None, 30)
+        dialog.mde_spin.setValue(15.0)
+        settle(app, 0.3)
+        save(dialog, out, "experiments-planner.png")
+        dialog.reject()
+        settle(app, 0.2)
+
+        # -- a split with a true effect (read out at `clock`), created `started`
+        split = service.create(
+            name="Max bid +20% / +40%",
+            hypothesis="A higher max bid raises the swipe rate without raising the cost per swipe.",
+            campaign_id=str(squad.parent_id),
+            control_squad_id=squad.id,
+            dimension="bid",
+            treatments=[{"bid_micro": int(bid * 1.2)}, {"bid_micro": int(bid * 1.4)}],
+            primary_metric="swipe_rate",
+            guardrails=("cost_per_swipe",),
+            mode="split",
+            rotation_hours=None,
+            baseline=0.01,
+            relative_mde=0.1,
+        )
+        live = gateway(store, api, live=True)
+        assert run_in_loop(app, loop, live.post(split.change_ids)).ok
+        split_id = service.start(split.experiment.id, at=started).id
+        run_in_loop(app, loop, service.tick(live, now=started, experiment_ids=[split_id]))
+        configure_effects(server, service.get(split_id).squad_ids, (1.0, 1.35, 1.02))
+
+        # -- a 12-hour rotation of three placements, started 2½ days before `clock`
+        other = _squad(store, account.id, avoid={squad.id})
+        rotation = service.create(
+            name="Placement: feed vs Stories",
+            hypothesis="Ads between friends' Stories get more swipes than the automatic mix.",
+            campaign_id=str(other.parent_id),
+            control_squad_id=other.id,
+            dimension="placement",
+            treatments=[_custom("INTERSTITIAL_USER"), _custom("FEED")],
+            primary_metric="swipe_rate",
+            guardrails=("cost_per_swipe",),
+            mode="rotation",
+            rotation_hours=12,
+        )
+        assert run_in_loop(app, loop, live.post(rotation.change_ids)).ok
+        rot_start = clock - timedelta(hours=12 * 5 + 4)
+        rot_id = service.start(rotation.experiment.id, at=rot_start).id
+        for slot in range(6):
+            moment = rot_start + timedelta(hours=12 * slot, minutes=1)
+            run_in_loop(app, loop, service.tick(live, now=moment, experiment_ids=[rot_id]))
+
+        # -- a draft, for the list
+        third = _squad(store, account.id, avoid={squad.id, other.id}, bid=True)
+        service.create(
+            name="Max bid +0.25 on retargeting",
+            hypothesis="A higher max bid wins back more cart abandoners.",
+            campaign_id=str(third.parent_id),
+            control_squad_id=third.id,
+            dimension="bid",
+            treatments=[{"bid_micro": int(third.data["bid_micro"]) + 250_000}],
+            primary_metric="swipe_rate",
+            mode="rotation",
+            rotation_hours=24,
+        )
+
+        page.refresh()
+        page.select(rot_id)
+        page.tabs.setCurrentIndex(SCHEDULE_TAB)
+        settle(app, 0.4)
+        save(page, out, "experiments-running.png")
+
+        page.select(split_id)
+        page.tabs.setCurrentIndex(READOUT_TAB)
+        wait_until(app, lambda: page.readout_panel.showing_readout, 90)
+        settle(app, 0.5)
+        save(page, out, "experiments-readout.png")
+
+        promote = page.open_promote(split_id)
+        promote.budget_check.setChecked(True)
+        settle(app, 0.3)
+        save(promote, out, "experiments-promote.png")
+        promote.reject()
+
+        page.close()
+        window.close()
+        run_in_loop(app, loop, api.aclose())
+        store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

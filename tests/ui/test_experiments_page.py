@@ -1,0 +1,671 @@
+"""The Experiments window, its setup dialog and promotion, against a real sandbox over loopback
+HTTP with a cache synced from it and a real main window (its edit service, Pending Changes dock
+and post flow)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from snapdesk.api import SnapApi
+from snapdesk.changes import ChangeRepository
+from snapdesk.changes.model import CREATE, PAUSE, RESUME, UPDATE
+from snapdesk.core.kinds import AD, AD_SQUAD
+from snapdesk.experiments import ENDED, PAUSED, RUNNING, ExperimentService
+from snapdesk.experiments import plan as engine_plan
+from snapdesk.sandbox import SandboxServer
+from snapdesk.store import Store
+from snapdesk.ui.dialogs.experiment_setup import (
+    PLAN,
+    SCHEDULE,
+    VARIANTS,
+    ExperimentSetupDialog,
+)
+from snapdesk.ui.dialogs.post_results import PostResultsDialog
+from snapdesk.ui.main_window import MainWindow
+from snapdesk.ui.models.experiments import STEP_COLUMNS, ExperimentListModel, RowsTable
+from snapdesk.ui.session import Session
+from snapdesk.ui.views.experiments import READOUT_TAB, ExperimentsPage
+from tests.experiments.conftest import fixed_ids  # noqa: F401  (pytest fixture)
+from tests.ui.changes_env import (
+    clear_recorded,
+    control,
+    make_api,
+    recorded_writes,
+    reset,
+    sync,
+    usd_account,
+)
+from tests.ui.experiments_env import (
+    configure_effects,
+    create,
+    delivering_squad,
+    launch,
+    stats_at,
+)
+from tests.ui.helpers import run_in_loop
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SandboxServer]:
+    with SandboxServer(seed=42, scale="demo") as srv:
+        yield srv
+
+
+@pytest.fixture
+def api(
+    server: SandboxServer, qapp: QApplication, qloop: asyncio.AbstractEventLoop
+) -> Iterator[SnapApi]:
+    client = make_api(server)
+    yield client
+    run_in_loop(qapp, qloop, client.aclose())
+
+
+@pytest.fixture
+def synced(
+    server: SandboxServer,
+    api: SnapApi,
+    store: Store,
+    qapp: QApplication,
+    qloop: asyncio.AbstractEventLoop,
+) -> Store:
+    reset(server)
+    control(server, "POST", "stats_clock", {"now": None})
+    control(server, "DELETE", "stats_effects")
+    sync(qapp, qloop, api, store)
+    clear_recorded(server)
+    return store
+
+
+@pytest.fixture
+def window(
+    qtbot: QtBot, synced: Store, qloop: asyncio.AbstractEventLoop, api: SnapApi
+) -> MainWindow:
+    main = MainWindow(Session(store=synced, loop=qloop, api=api, profile="default"))
+    qtbot.addWidget(main)
+    main.experiment_runner.stop()  # the tests drive it by hand
+    main.resize(1300, 800)
+    main.show()
+    return main
+
+
+def make_page(
+    qtbot: QtBot,
+    window: MainWindow,
+    *,
+    stats_for: Callable[[str], object] | None = None,
+    clock: Callable[[], datetime] | None = None,
+    account: str | None = None,
+) -> ExperimentsPage:
+    page = ExperimentsPage(
+        session=window.session,
+        editing=window.editing,
+        stats_for=stats_for,  # type: ignore[arg-type]
+        runner=window.experiment_runner,
+        ad_account_id=account or usd_account(window.store).id,
+        clock=clock,
+    )
+    qtbot.addWidget(page)
+    page.resize(1260, 800)
+    page.show()
+    return page
+
+
+def service_of(window: MainWindow) -> ExperimentService:
+    return ExperimentService(store=window.store, edits=window.editing.edits)
+
+
+def fill_first_page(dialog: ExperimentSetupDialog, *, campaign: str) -> None:
+    dialog.campaign_combo.setCurrentIndex(dialog.campaign_combo.findData(campaign))
+    dialog.name_edit.setText("Bid +20%")
+    dialog.hypothesis_edit.setPlainText("A higher max bid raises the swipe rate")
+
+
+def close_post_results(qtbot: QtBot, window: MainWindow) -> None:
+    for dialog in window.findChildren(PostResultsDialog):
+        dialog.close()
+
+
+# -- models ---------------------------------------------------------------------------------------
+
+
+def test_models_pass_the_model_tester(
+    qtmodeltester: object, window: MainWindow, qapp: QApplication, qloop: asyncio.AbstractEventLoop,
+    api: SnapApi,
+) -> None:  # fmt: skip
+    service = service_of(window)
+    created = create(service, delivering_squad(window.store), k=3, mode="rotation", hours=6)
+    page_model = ExperimentListModel()
+    from snapdesk.ui.models.experiments import experiment_item
+
+    page_model.set_items([experiment_item(created.experiment, campaign_name="Spring")])
+    qtmodeltester.check(page_model)  # type: ignore[attr-defined]
+    steps = RowsTable(STEP_COLUMNS)
+    qtmodeltester.check(steps)  # type: ignore[attr-defined]
+
+
+# -- empty state and tools menu -------------------------------------------------------------------
+
+
+def test_empty_state_explains_and_offers_a_new_experiment(qtbot: QtBot, window: MainWindow) -> None:
+    page = make_page(qtbot, window)
+    assert page.body_stack.currentWidget() is page.empty_page
+    assert "No experiments" in page.empty_page.title_label.text()
+    assert "Pending Changes" in page.empty_page.text_label.text()
+    page.empty_button.click()
+    dialog = page.setup_dialog
+    assert isinstance(dialog, ExperimentSetupDialog) and dialog.isVisible()
+    dialog.reject()
+
+
+def test_tools_menu_opens_one_experiments_window(qtbot: QtBot, window: MainWindow) -> None:
+    action = next(a for a in window.tools_menu.actions() if a.objectName() == "experimentsAction")
+    assert action.text() == "&Experiments…"
+    assert QKeySequence("Ctrl+Shift+E") in action.shortcuts()  # from the shortcut registry
+    assert action in window.actions()  # works wherever the focus is
+    action.trigger()
+    qtbot.waitUntil(lambda: any(p.isVisible() for p in window.findChildren(ExperimentsPage)))
+    action.trigger()  # a second time: the open window comes to the front, no second one
+    pages = [p for p in window.findChildren(ExperimentsPage) if p.isVisible()]
+    assert len(pages) == 1 and pages[0].isWindow()
+    assert not pages[0].isModal()
+    for page in pages:
+        page.close()
+
+
+# -- the setup dialog -----------------------------------------------------------------------------
+
+
+def test_setup_dialog_names_what_to_fix(qtbot: QtBot, window: MainWindow) -> None:
+    squad = delivering_squad(window.store)
+    page = make_page(qtbot, window)
+    dialog = page.open_setup()
+    assert dialog is not None
+
+    # page 1: name and hypothesis are required
+    assert dialog.go_next() is False
+    assert dialog.problem.isVisible()
+    assert "Name the experiment." in dialog.problem.text()
+    fill_first_page(dialog, campaign=str(squad.parent_id))
+    assert dialog.go_next() and dialog.page == VARIANTS
+    dialog.control_combo.setCurrentIndex(dialog.control_combo.findData(squad.id))
+
+    # no treatment at all
+    dialog.remove_treatment(0)
+    assert dialog.go_next() is False
+    assert "Add at least one treatment" in dialog.problem.text()
+
+    # a treatment changing two dimensions
+    dialog.add_treatment()
+    dialog.select_variant(1)
+    dialog.bid_field.set_text("9.99")
+    dialog.placement_combo.set_value("CUSTOM")
+    dialog.position_boxes["FEED"].setChecked(True)
+    assert dialog.go_next() is False
+    assert "differs from the control in bid and placement" in dialog.problem.text()
+    assert dialog.variant_issues.isVisible()  # inline, below the table
+    # the table marks the off-dimension change
+    row = dialog.variants_model.rows()[1]
+    assert row.differs == ("bid", "placement")
+
+    # only the other dimension changed
+    dialog.bid_field.set_text(f"{int(squad.data['bid_micro']) / 1e6:.2f}")
+    problems = dialog.problems(VARIANTS)
+    assert problems == [
+        "Variant B changes the placement, but the experiment tests the bid: change its bid "
+        "instead (or test placement)."
+    ]
+
+    # switching the declared dimension to placement makes it valid
+    dialog.dimension_buttons["placement"].setChecked(True)
+    assert dialog.problems(VARIANTS) == []
+
+    # two identical treatments
+    dialog.dimension_buttons["bid"].setChecked(True)
+    dialog.select_variant(1)
+    dialog.bid_field.set_text("7.00")
+    dialog.add_treatment()
+    dialog.select_variant(2)
+    dialog.bid_field.set_text("7.00")
+    assert "Variants B and C are the same." in dialog.problems(VARIANTS)
+    dialog.bid_field.set_text("8.00")
+    assert dialog.problems(VARIANTS) == []
+    assert dialog.go_next() and dialog.page == SCHEDULE
+
+    # split with declared budgets below Snap's minimum
+    dialog.split_radio.setChecked(True)
+    dialog.declared_radio.setChecked(True)
+    dialog.budget_fields[1].set_text("2.00")
+    assert dialog.go_next() is False
+    assert "Daily budget of B below Snap's minimum" in dialog.problem.text()
+    dialog.reject()
+
+
+def test_planner_shows_the_engines_numbers(
+    qtbot: QtBot, window: MainWindow, server: SandboxServer, api: SnapApi
+) -> None:
+    squad = delivering_squad(window.store)
+    clock = datetime.now(UTC)
+    page = make_page(qtbot, window, stats_for=stats_at(server, api, window.store, clock))
+    dialog = page.open_setup()
+    assert dialog is not None
+    fill_first_page(dialog, campaign=str(squad.parent_id))
+    dialog.go_next()
+    dialog.control_combo.setCurrentIndex(dialog.control_combo.findData(squad.id))
+    dialog.add_treatment()  # B (+20% bid) and C
+    dialog.select_variant(2)
+    dialog.bid_field.set_text("9.50")
+    assert dialog.go_next() and dialog.go_next() and dialog.page == PLAN
+
+    # entering the planner fetches the campaign's last 14 days
+    qtbot.waitUntil(lambda: dialog.plan_op is None, timeout=30_000)
+    fetched = run_in_loop(
+        QApplication.instance(),  # type: ignore[arg-type]
+        window.loop,
+        dialog.service.plan(
+            page.stats_for(page.ad_account_id or ""),  # type: ignore[arg-type]
+            ad_account_id=page.ad_account_id or "",
+            campaign_id=str(squad.parent_id),
+            primary_metric="swipe_rate",
+            relative_mde=0.1,
+            arms=3,
+            rotation=True,
+            now=clock,
+        ),
+    )
+    assert dialog.baseline_spin.value() == pytest.approx(round(fetched.baseline * 100, 3))
+    assert dialog.daily_spin.value() == round(fetched.daily_units or 0)
+    assert "last 14 days" in dialog.fetch_status.text()
+
+    # typed inputs: the cards show exactly what the engine's planner says
+    dialog.baseline_spin.setValue(1.2)
+    dialog.daily_spin.setValue(40_000)
+    dialog.mde_spin.setValue(15.0)
+    dialog.confidence_combo.setCurrentIndex(dialog.confidence_combo.findData(0.90))
+    expected = engine_plan(
+        baseline=0.012, relative_mde=0.15, arms=3, daily_units=40_000, rotation=True,
+        confidence=0.90,
+    )  # fmt: skip
+    assert dialog.plan == expected
+    assert dialog.per_arm_card.value.text() == f"{expected.per_arm:,}"
+    assert dialog.total_card.value.text() == f"{expected.total:,}"
+    assert expected.days is not None
+    assert dialog.days_card.value.text() == f"{expected.days:,.1f} days"
+    assert f"{expected.sequential_per_arm:,}" in dialog.sequential_card.detail.text()
+    assert "80% power at 90% confidence" in dialog.plan_note.text()
+
+    # an impossible input is named instead of a number
+    dialog.baseline_spin.setValue(0.0)
+    assert dialog.plan is None and "baseline" in dialog.plan_problem.text()
+    dialog.reject()
+
+
+def test_creating_in_dry_run_queues_the_variants_and_sends_nothing(
+    qtbot: QtBot, window: MainWindow, server: SandboxServer
+) -> None:
+    squad = delivering_squad(window.store)
+    page = make_page(qtbot, window)
+    dialog = page.open_setup()
+    assert dialog is not None
+    fill_first_page(dialog, campaign=str(squad.parent_id))
+    dialog.go_next()
+    dialog.control_combo.setCurrentIndex(dialog.control_combo.findData(squad.id))
+    dialog.go_next()
+    dialog.go_next()
+    with qtbot.waitSignal(dialog.created):
+        assert dialog.go_next()  # "Create experiment"
+    assert dialog.result is not None
+    created = dialog.result
+
+    # queued in the window's edit service: the Pending Changes dock lists them
+    panel_ids = {c.id for c in window.editing.panel.changes}
+    assert set(created.change_ids) <= panel_ids
+    squad_creates = [
+        c
+        for c in ChangeRepository(window.store).list(change_ids=created.change_ids)
+        if c.kind == AD_SQUAD and c.action == CREATE
+    ]
+    assert len(squad_creates) == 1
+    assert squad_creates[0].after is not None and squad_creates[0].after["status"] == "PAUSED"
+    ads = [c for c in ChangeRepository(window.store).list() if c.kind == AD]
+    assert len(ads) == len(window.store.ads(squad.id))
+    service = service_of(window)
+    assert service.effective_status(squad.id) == "ACTIVE"  # the control ships active
+
+    # the window shows the draft with what launching will do
+    experiment = page.current()
+    assert experiment is not None and experiment.id == created.experiment.id
+    assert experiment.state == "draft"
+    assert page.draft_banner.isVisible() and "rehearses them" in page.draft_banner.text()
+    assert page.launch_button.text() == "Launch (dry-run)"
+
+    # launching in dry-run rehearses through the post flow: nothing reaches the sandbox
+    assert page.launch(experiment.id)
+    qtbot.waitUntil(lambda: not window.editing.flow.running, timeout=20_000)
+    report = window.editing.last_report()
+    assert report is not None and not report.live
+    assert {r.outcome for r in report.results} == {"dry-run"}
+    assert recorded_writes(server) == []
+    assert service.get(experiment.id).state == "draft"  # not started: nothing exists on Snap
+    assert "Launch rehearsed" in page.message.text()
+    assert set(service.pending_change_ids(experiment.id)) == set(created.change_ids)
+    close_post_results(qtbot, window)
+
+
+def test_launch_in_live_mode_creates_the_variants_and_starts(
+    qtbot: QtBot, window: MainWindow, server: SandboxServer
+) -> None:
+    squad = delivering_squad(window.store)
+    service = service_of(window)
+    created = create(service, squad, k=2, mode="rotation", hours=24)
+    page = make_page(qtbot, window)
+    window.editing.set_live(True)
+    assert page.launch_button.text() == "Launch"
+    page.select(created.experiment.id)
+    assert page.launch(created.experiment.id)
+    qtbot.waitUntil(lambda: service.get(created.experiment.id).state == RUNNING, timeout=30_000)
+    experiment = service.get(created.experiment.id)
+    assert not any(s.startswith("new-") for s in experiment.squad_ids)
+    posts = [w for w in recorded_writes(server) if w["method"] == "POST"]
+    assert posts  # the copies were created on Snap
+    assert service.pending_change_ids(experiment.id) == ()
+    close_post_results(qtbot, window)
+
+
+# -- the schedule -------------------------------------------------------------------------------
+
+
+def test_schedule_shows_the_active_variant_next_rotation_and_steps(
+    qtbot: QtBot,
+    window: MainWindow,
+    qapp: QApplication,
+    qloop: asyncio.AbstractEventLoop,
+    api: SnapApi,
+) -> None:
+    service = service_of(window)
+    start = datetime.now(UTC) - timedelta(hours=7)  # slot 1 of 6 h: variant B
+    created = create(service, delivering_squad(window.store), k=3, mode="rotation", hours=6)
+    exp_id = launch(qapp, qloop, service=service, store=window.store, api=api, created=created,
+                    start=start)  # fmt: skip
+    page = make_page(qtbot, window)
+    page.select(exp_id)
+    panel = page.schedule_panel
+    assert panel.active_card.value.text() == "A"  # B's step is due but has not run yet
+    runner = window.experiment_runner
+    window.editing.set_live(True)
+    op = runner.tick_now()
+    assert op is not None
+    qtbot.waitUntil(lambda: not runner.running, timeout=20_000)
+    qtbot.waitUntil(lambda: panel.active_card.value.text() == "B")
+    next_at = start + timedelta(hours=12)
+    local = next_at.astimezone()
+    assert panel.next_card.value.text() == f"{local:%H:%M} {local.tzname()}"
+    assert f"{local:%a} {local.day} {local:%b}" in panel.next_card.detail.text()
+    assert "variant C" in panel.next_card.detail.text()
+    steps = panel.steps_model.rows()
+    assert [s.step for s in steps] == [1, 0]
+    assert all(s.result.startswith("Applied") for s in steps)
+    statuses = {r.key: (r.status, r.scheduled) for r in panel.variants_model.rows()}
+    assert statuses == {"A": ("PAUSED", False), "B": ("ACTIVE", True), "C": ("PAUSED", False)}
+
+
+# -- pause, resume, end, archive --------------------------------------------------------------
+
+
+def _accept_confirm(page: ExperimentsPage) -> None:
+    box = page.confirm_box
+    assert isinstance(box, QMessageBox)
+    accept = next(
+        b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole
+    )
+    accept.click()
+
+
+def test_pause_resume_end_and_archive(
+    qtbot: QtBot,
+    window: MainWindow,
+    qapp: QApplication,
+    qloop: asyncio.AbstractEventLoop,
+    api: SnapApi,
+    server: SandboxServer,
+) -> None:
+    service = service_of(window)
+    created = create(service, delivering_squad(window.store), k=2, mode="split")
+    exp_id = launch(qapp, qloop, service=service, store=window.store, api=api, created=created,
+                    start=datetime.now(UTC))  # fmt: skip
+    clear_recorded(server)
+    page = make_page(qtbot, window)
+    page.select(exp_id)
+    assert page.pause_button.isVisible() and not page.resume_button.isVisible()
+
+    page.pause_button.click()
+    _accept_confirm(page)
+    assert service.get(exp_id).state == PAUSED
+    pauses = ChangeRepository(window.store).list()
+    assert {(c.entity_id, c.action) for c in pauses} == {
+        (s, PAUSE) for s in service.get(exp_id).squad_ids
+    }
+    qtbot.waitUntil(lambda: not window.editing.flow.running, timeout=20_000)
+    assert recorded_writes(server) == []  # dry-run: rehearsed only
+    close_post_results(qtbot, window)
+    assert page.resume_button.isVisible() and not page.pause_button.isVisible()
+    assert page.schedule_panel.active_card.value.text() == "None"
+
+    page.resume_button.click()
+    assert service.get(exp_id).state == RUNNING and service.get(exp_id).reapply
+
+    page.end_button.click()
+    _accept_confirm(page)
+    assert service.get(exp_id).state == ENDED
+    assert page.archive_button.isVisible()
+    page.archive_button.click()
+    _accept_confirm(page)
+    assert page.model.row_of(exp_id) < 0  # archived: hidden
+    page.archived_check.setChecked(True)
+    assert page.model.row_of(exp_id) >= 0
+
+
+# -- readout -------------------------------------------------------------------------------------
+
+
+def _readout_page(
+    qtbot: QtBot,
+    window: MainWindow,
+    *,
+    qapp: QApplication,
+    qloop: asyncio.AbstractEventLoop,
+    api: SnapApi,
+    server: SandboxServer,
+    lift: float,
+) -> tuple[ExperimentsPage, str]:
+    service = service_of(window)
+    # No guardrail: the sandbox gives every ad squad its own CPM, so a cost guardrail can differ
+    # for real between equal-rate arms (tested with fixed counts below).
+    created = create(service, delivering_squad(window.store), k=2, mode="split")
+    start = datetime.now(UTC)
+    exp_id = launch(qapp, qloop, service=service, store=window.store, api=api, created=created,
+                    start=start)  # fmt: skip
+    configure_effects(server, service.get(exp_id).squad_ids, (1.0, lift))
+    clock = start + timedelta(days=14)
+    page = make_page(qtbot, window, stats_for=stats_at(server, api, window.store, clock),
+                     clock=lambda: clock)  # fmt: skip
+    page.select(exp_id)
+    page.tabs.setCurrentIndex(READOUT_TAB)
+    qtbot.waitUntil(lambda: page.readout_panel.showing_readout, timeout=60_000)
+    return page, exp_id
+
+
+def test_readout_shows_a_winner_for_a_true_effect(
+    qtbot: QtBot,
+    window: MainWindow,
+    qapp: QApplication,
+    qloop: asyncio.AbstractEventLoop,
+    api: SnapApi,
+    server: SandboxServer,
+) -> None:
+    page, _exp_id = _readout_page(
+        qtbot, window, qapp=qapp, qloop=qloop, api=api, server=server, lift=1.5
+    )
+    panel = page.readout_panel
+    assert panel.verdict_label.text() == "Winner: variant B"
+    assert "mSPRT" in panel.method_label.text() and "every day" in panel.method_label.text()
+    assert "Holm" in panel.method_label.text()
+    rows = panel.arms_model.rows()
+    assert [r.key for r in rows] == ["A", "B"]
+    assert rows[1].verdict == "Better" and rows[1].rel_ci.startswith("[+")
+    assert panel.promote_button.isVisible() and panel.promote_button.text() == "Promote B…"
+    assert "Sample ratio" in panel.srm_banner.text()
+    assert not panel.guardrails_view.isVisible()  # none declared
+    assert len(panel.plot.rows) == 1  # one treatment in the forest plot
+
+
+@pytest.mark.usefixtures("fixed_ids")
+def test_readout_shows_no_difference_yet_for_equal_arms(
+    qtbot: QtBot,
+    window: MainWindow,
+    qapp: QApplication,
+    qloop: asyncio.AbstractEventLoop,
+    api: SnapApi,
+    server: SandboxServer,
+) -> None:
+    page, _exp_id = _readout_page(
+        qtbot, window, qapp=qapp, qloop=qloop, api=api, server=server, lift=1.0
+    )
+    panel = page.readout_panel
+    assert panel.verdict_label.text() in ("No difference yet", "Inconclusive")
+    assert panel.arms_model.rows()[1].verdict in (
+        "Not significant yet",
+        "No significant difference",
+    )
+    assert panel.promote_button.text() == "Promote a variant…"
+
+
+def test_readout_states_for_a_draft_and_without_login(qtbot: QtBot, window: MainWindow) -> None:
+    created = create(service_of(window), delivering_squad(window.store), k=2)
+    page = make_page(qtbot, window)  # no stats service: as without a signed-in login
+    page.select(created.experiment.id)
+    page.tabs.setCurrentIndex(READOUT_TAB)
+    assert page.readout_panel.state_page.title_label.text() == "No results yet"
+    service = service_of(window)
+    service.start(created.experiment.id)
+    page.refresh()
+    page.load_readout()
+    assert page.readout_panel.state_page.title_label.text() == "Sign in to read results"
+
+
+def test_readout_panel_names_a_guardrail_violation(qtbot: QtBot) -> None:
+    from snapdesk.experiments import ArmData, Experiment, Variant, compute_readout
+    from snapdesk.ui.views._experiment_readout import ReadoutPanel
+
+    experiment = Experiment(
+        id="e1",
+        name="Bid",
+        hypothesis="",
+        ad_account_id="acc",
+        campaign_id="cmp",
+        primary_metric="swipe_rate",
+        guardrails=("cost_per_swipe",),
+        dimension="bid",
+        variants=(Variant("A", "s1", "control", "Control"), Variant("B", "s2", "treatment", "B")),
+        mode="split",
+        rotation_hours=None,
+        baseline=0.01,
+        state=RUNNING,
+    )
+    counts = {"impressions": 200_000, "swipes": 2_000, "spend": 200_000_000}
+    arms = [
+        ArmData("A", "s1", "Control", counts, 336.0),
+        ArmData("B", "s2", "B", {**counts, "swipes": 2_600, "spend": 600_000_000}, 336.0),
+    ]
+    readout = compute_readout(experiment, arms, expected_shares=[1, 1])
+    panel = ReadoutPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.show_readout(readout, experiment=experiment, currency="USD", can_promote=True)
+    assert panel.verdict_label.text() == "Guardrail violated"
+    assert "Cost per swipe" in panel.explanation_label.text()
+    [row] = panel.guardrails_model.rows()
+    assert (row.metric, row.key, row.verdict) == ("Cost per swipe", "B", "Significantly worse")
+    assert row.control == "USD 0.10" and row.value == "USD 0.23"
+    assert panel.arms_model.rows()[1].verdict == "Better"  # on the primary metric it is
+    assert panel.promote_button.text() == "Promote a variant…"  # not offered as the winner
+    assert panel.srm_banner.kind == "ok" and "passed" in panel.srm_banner.text()
+
+
+# -- promotion ------------------------------------------------------------------------------------
+
+
+def test_promote_queues_exactly_the_expected_change_set(
+    qtbot: QtBot,
+    window: MainWindow,
+    qapp: QApplication,
+    qloop: asyncio.AbstractEventLoop,
+    api: SnapApi,
+    server: SandboxServer,
+) -> None:
+    service = service_of(window)
+    created = create(service, delivering_squad(window.store), k=3, mode="split")
+    exp_id = launch(qapp, qloop, service=service, store=window.store, api=api, created=created,
+                    start=datetime.now(UTC))  # fmt: skip
+    a, b, c = service.get(exp_id).squad_ids
+    budgets = [int(window.store.get(AD_SQUAD, s).data["daily_budget_micro"]) for s in (a, b, c)]  # type: ignore[union-attr]
+    clear_recorded(server)
+    page = make_page(qtbot, window)
+    page.select(exp_id)
+    dialog = page.open_promote(exp_id, "B")
+    dialog.budget_check.setChecked(True)
+    lines = dialog.change_lines()
+    assert lines[0].startswith("Pause A · ") and lines[1].startswith("Pause C · ")
+    assert lines[2].startswith("Set the daily budget of B to USD ")
+    assert f"{sum(budgets) / 1e6:,.2f}" in lines[2]
+    assert len(lines) == 3
+    assert "Dry-run" in dialog.mode_banner.text()
+    dialog.promote_button.click()
+
+    changes = ChangeRepository(window.store).list()
+    assert {(ch.entity_id, ch.action) for ch in changes} == {(a, PAUSE), (c, PAUSE), (b, UPDATE)}
+    update = next(ch for ch in changes if ch.entity_id == b)
+    assert update.after is not None and update.after["daily_budget_micro"] == sum(budgets)
+    assert RESUME not in {ch.action for ch in changes}
+    qtbot.waitUntil(lambda: not window.editing.flow.running, timeout=20_000)
+    assert recorded_writes(server) == []  # dry-run: the change set is rehearsed, not sent
+    experiment = service.get(exp_id)
+    assert experiment.state == ENDED and experiment.winner == "B"
+    assert not page.promote_button.isVisible()
+    close_post_results(qtbot, window)
+
+
+# -- accessibility --------------------------------------------------------------------------------
+
+
+def test_every_control_has_a_name_a_screen_reader_can_announce(
+    qtbot: QtBot,
+    window: MainWindow,
+    qapp: QApplication,
+    qloop: asyncio.AbstractEventLoop,
+    api: SnapApi,
+) -> None:
+    from tests.ui.a11y import unnamed_controls
+
+    service = service_of(window)
+    created = create(service, delivering_squad(window.store), k=2, mode="split")
+    exp_id = launch(qapp, qloop, service=service, store=window.store, api=api, created=created,
+                    start=datetime.now(UTC))  # fmt: skip
+    page = make_page(qtbot, window)
+    page.select(exp_id)
+    problems = {"window": unnamed_controls(page)}
+    dialog = page.open_setup()
+    assert dialog is not None
+    problems["setup"] = unnamed_controls(dialog)
+    dialog.reject()
+    promote = page.open_promote(exp_id, "B")
+    problems["promote"] = unnamed_controls(promote)
+    promote.reject()
+    missing = {k: v for k, v in problems.items() if v}
+    assert not missing, "\n".join(f"{k}: {x}" for k, v in missing.items() for x in v)
