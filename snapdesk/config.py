@@ -1,7 +1,8 @@
 """Paths and environment-driven settings.
 
 Every path comes from platformdirs and can be overridden by an environment variable
-(`SNAPDESK_DATA_DIR`, `SNAPDESK_CONFIG_DIR`, `SNAPDESK_CACHE_DIR`). The API endpoints come from
+(`SNAPDESK_DATA_DIR`, `SNAPDESK_CONFIG_DIR`, `SNAPDESK_CACHE_DIR`); the data folder can also be
+chosen in the Preferences (saved in settings.json), which the environment variable overrides. The API endpoints come from
 `SNAPDESK_API_BASE`, `SNAPDESK_CAPI_BASE` and `SNAPDESK_OAUTH_BASE`. Nothing here imports Qt.
 """
 
@@ -38,10 +39,19 @@ class Paths:
 
     @classmethod
     def from_env(cls) -> Paths:
-        data = _env_path("SNAPDESK_DATA_DIR", platformdirs.user_data_dir(APP_NAME, appauthor=False))
+        """The environment's directories; without `SNAPDESK_DATA_DIR`, the data folder chosen
+        in the Preferences (`data_dir` in `<config_dir>/settings.json`) replaces the default."""
         config = _env_path(
             "SNAPDESK_CONFIG_DIR", platformdirs.user_config_dir(APP_NAME, appauthor=False)
         )
+        if os.environ.get("SNAPDESK_DATA_DIR"):
+            data = _env_path("SNAPDESK_DATA_DIR", "")
+        else:
+            # Imported here: the settings module builds on this one.
+            from snapdesk.core.settings import saved_data_dir
+
+            chosen = saved_data_dir(config)
+            data = chosen or Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
         cache = _env_path(
             "SNAPDESK_CACHE_DIR", platformdirs.user_cache_dir(APP_NAME, appauthor=False)
         )

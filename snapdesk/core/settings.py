@@ -16,24 +16,48 @@ FX rates (`fx_rates`): the user's table of rates to USD, used when stats are con
 ingestion. Each entry is (date, currency, rate_to_usd) with `USD amount = amount × rate_to_usd`;
 a rate must be positive (a missing rate stays missing, it is never 0). Edited in the app or
 imported from CSV by `snapdesk.stats.fx`.
+
+Preferences (edited in the app's Preferences dialog):
+- `default_country`: ISO 3166 alpha-2 region for phone numbers without a country code in the
+  list dialogs (None: such numbers are rejected). Only regions `phonenumbers` knows.
+- `live_confirmation`: "always" asks once when live mode is switched on, naming the ad accounts;
+  "each_post" also asks before every live post.
+- `theme`: "system" (follow the desktop's light/dark scheme), "light" or "dark".
+- `refresh_interval_minutes`: how often the running app refreshes stats (0: never).
+- `data_dir`: where the cache lives (None: the platformdirs default). `config.Paths.from_env()`
+  applies it at the next start unless `SNAPDESK_DATA_DIR` is set, which always wins.
+- `welcomed`: the first-run welcome was answered (or "don't show again" ticked).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from snapdesk.config import Paths
 from snapdesk.core.money import normalize_currency, to_micro
 
 SETTINGS_FILE = "settings.json"
 DEFAULT_MAX_BUDGET_INCREASE_PERCENT = Decimal(50)
+
+LIVE_CONFIRM_ALWAYS: Final = "always"
+LIVE_CONFIRM_EACH_POST: Final = "each_post"
+LIVE_CONFIRMATIONS: Final = (LIVE_CONFIRM_ALWAYS, LIVE_CONFIRM_EACH_POST)
+THEMES: Final = ("system", "light", "dark")
+# The stats refresh of the running app (snapdesk.stats.REFRESH_INTERVAL is the same hour).
+DEFAULT_REFRESH_INTERVAL_MINUTES: Final = 60
+MIN_REFRESH_INTERVAL_MINUTES: Final = 5
+MAX_REFRESH_INTERVAL_MINUTES: Final = 24 * 60
+
+log = logging.getLogger(__name__)
 
 
 class SettingsError(ValueError):
@@ -162,6 +186,70 @@ def _fx_rates(raw: Any) -> tuple[FxRate, ...]:
     return tuple(sorted(rates.values()))
 
 
+@cache
+def phone_regions() -> frozenset[str]:
+    """The ISO 3166 alpha-2 regions `phonenumbers` can parse numbers for."""
+    import phonenumbers  # not at import time: only the preferences need it
+
+    return frozenset(r for r in phonenumbers.SUPPORTED_REGIONS if r.isalpha())
+
+
+def check_country(value: Any, where: str = "default_country") -> str | None:
+    """The upper-case region code, None for none, or `SettingsError` naming the value."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise SettingsError(f'{where} must be a two-letter country code like "GB", not {value!r}')
+    code = value.strip().upper()
+    if code not in phone_regions():
+        raise SettingsError(
+            f"{where}: {value!r} is not a country code phone numbers can be read for "
+            '(ISO 3166 alpha-2, like "GB" or "US")'
+        )
+    return code
+
+
+def check_choice(value: Any, choices: tuple[str, ...], where: str) -> str:
+    if not isinstance(value, str) or value not in choices:
+        allowed = ", ".join(f'"{c}"' for c in choices)
+        raise SettingsError(f"{where} must be one of {allowed}, not {value!r}")
+    return value
+
+
+def check_refresh_minutes(value: Any, where: str = "refresh_interval_minutes") -> int:
+    """Whole minutes: 0 (off) or between the minimum and a day."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise SettingsError(f"{where} must be a whole number of minutes, not {value!r}")
+    try:
+        minutes = int(value)
+    except ValueError:
+        raise SettingsError(f"{where} must be a whole number of minutes, not {value!r}") from None
+    if minutes != 0 and not MIN_REFRESH_INTERVAL_MINUTES <= minutes <= MAX_REFRESH_INTERVAL_MINUTES:
+        raise SettingsError(
+            f"{where} must be 0 (off) or between {MIN_REFRESH_INTERVAL_MINUTES} and "
+            f"{MAX_REFRESH_INTERVAL_MINUTES} minutes, not {value!r}"
+        )
+    return minutes
+
+
+def check_data_dir(value: Any, where: str = "data_dir") -> Path | None:
+    """An absolute folder path (`~` expanded), or None for the default location."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise SettingsError(f"{where} must be a folder path, not {value!r}")
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        raise SettingsError(f"{where} must be an absolute folder path, not {value!r}")
+    return path
+
+
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise SettingsError(f"{where} must be true or false, not {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class AppSettings:
     spend_guards: SpendGuards = field(default_factory=SpendGuards)
@@ -170,6 +258,21 @@ class AppSettings:
     media_poll_timeout_seconds: float = 600.0
     # The user's FX table (rates to USD), sorted by date then currency.
     fx_rates: tuple[FxRate, ...] = ()
+    # Preferences (see the module docstring).
+    default_country: str | None = None
+    live_confirmation: str = LIVE_CONFIRM_ALWAYS
+    theme: str = "system"
+    refresh_interval_minutes: int = DEFAULT_REFRESH_INTERVAL_MINUTES
+    data_dir: Path | None = None
+    welcomed: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "default_country", check_country(self.default_country))
+        check_choice(self.live_confirmation, LIVE_CONFIRMATIONS, "live_confirmation")
+        check_choice(self.theme, THEMES, "theme")
+        check_refresh_minutes(self.refresh_interval_minutes)
+        if self.data_dir is not None:
+            object.__setattr__(self, "data_dir", check_data_dir(str(self.data_dir)))
 
     def with_guards(self, guards: SpendGuards) -> AppSettings:
         return replace(self, spend_guards=guards)
@@ -183,6 +286,12 @@ class AppSettings:
             "media_poll_seconds": self.media_poll_seconds,
             "media_poll_timeout_seconds": self.media_poll_timeout_seconds,
             "fx_rates": [rate.to_json() for rate in self.fx_rates],
+            "default_country": self.default_country,
+            "live_confirmation": self.live_confirmation,
+            "theme": self.theme,
+            "refresh_interval_minutes": self.refresh_interval_minutes,
+            "data_dir": None if self.data_dir is None else str(self.data_dir),
+            "welcomed": self.welcomed,
         }
 
     @classmethod
@@ -202,6 +311,18 @@ class AppSettings:
                 )
             ),
             fx_rates=_fx_rates(raw.get("fx_rates")),
+            default_country=check_country(raw.get("default_country")),
+            live_confirmation=check_choice(
+                raw.get("live_confirmation", defaults.live_confirmation),
+                LIVE_CONFIRMATIONS,
+                "live_confirmation",
+            ),
+            theme=check_choice(raw.get("theme", defaults.theme), THEMES, "theme"),
+            refresh_interval_minutes=check_refresh_minutes(
+                raw.get("refresh_interval_minutes", defaults.refresh_interval_minutes)
+            ),
+            data_dir=check_data_dir(raw.get("data_dir")),
+            welcomed=_flag(raw.get("welcomed", False), "welcomed"),
         )
 
 
@@ -228,6 +349,28 @@ def load_settings(paths: Paths | None = None) -> AppSettings:
         return AppSettings.from_json(raw)
     except SettingsError as exc:
         raise SettingsError(f"{path}: {exc}") from None
+
+
+def saved_data_dir(config_dir: Path) -> Path | None:
+    """The `data_dir` chosen in `<config_dir>/settings.json`, for `config.Paths.from_env()`.
+
+    Never raises: a missing, unreadable or invalid file means "no choice" (logged); the same
+    file then fails with a `SettingsError` naming it wherever the settings are loaded."""
+    path = config_dir / SETTINGS_FILE
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring the data folder of unreadable %s: %s", path, type(exc).__name__)
+        return None
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return check_data_dir(raw.get("data_dir"))
+    except SettingsError as exc:
+        log.warning("ignoring the data folder in %s: %s", path, exc)
+        return None
 
 
 def save_settings(settings: AppSettings, paths: Paths | None = None) -> Path:
