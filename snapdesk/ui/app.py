@@ -8,7 +8,6 @@ import logging
 import logging.handlers
 import sys
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import qasync
@@ -21,8 +20,12 @@ from snapdesk.store import Store
 from snapdesk.ui import theme
 from snapdesk.ui._gc import MainThreadCollector
 from snapdesk.ui._preload import preload_network_stack
+from snapdesk.ui._redact import RecentLogHandler, RedactingFormatter
+from snapdesk.ui.crash import CrashHandler
+from snapdesk.ui.dialogs.welcome import CONNECT, SANDBOX, ask_welcome, is_first_run
 from snapdesk.ui.main_window import MainWindow
 from snapdesk.ui.ops._op import cancel_all
+from snapdesk.ui.prefs import apply_theme_preference, load_preferences
 from snapdesk.ui.session import ENV_PROFILE, Session
 
 log = logging.getLogger(__name__)
@@ -50,9 +53,7 @@ def run_app(*, sandbox: bool, argv: list[str] | None = None, quit_after_sync: bo
     """Run the window until it is closed. `quit_after_sync` closes it once the first sync has
     finished (smoke tests); the exit code is then 1 if that sync failed."""
     paths = config.Paths.from_env().ensure()
-    _configure_logging(paths.log_dir)
-    previous_excepthook = sys.excepthook
-    sys.excepthook = _excepthook
+    recent = _configure_logging(paths.log_dir)
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(list(argv) if argv is not None else sys.argv)
@@ -60,7 +61,11 @@ def run_app(*, sandbox: bool, argv: list[str] | None = None, quit_after_sync: bo
     app.setOrganizationName("snapdesk")
     app.setApplicationVersion(__version__)
     app.setQuitOnLastWindowClosed(False)  # the window's `closed` ends the app after cleanup
-    theme.apply_theme(app)
+    # Every unhandled exception (GUI thread, worker threads, asyncio) goes to one handler: a
+    # redacted report in the log folder and a dialog; pending changes are already in SQLite.
+    crash = CrashHandler(log_dir=paths.log_dir, recent=recent)
+    crash.install()
+    apply_theme_preference(app, load_preferences(paths).theme)
     app.setWindowIcon(theme.icon_app())
     preload_network_stack()
     collector = MainThreadCollector()
@@ -68,17 +73,34 @@ def run_app(*, sandbox: bool, argv: list[str] | None = None, quit_after_sync: bo
     runner = asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app))
     try:
         with runner:
-            return runner.run(_main(paths=paths, sandbox=sandbox, quit_after_sync=quit_after_sync))
+            return runner.run(
+                _main(paths=paths, sandbox=sandbox, quit_after_sync=quit_after_sync, crash=crash)
+            )
     except KeyboardInterrupt:
         return 130
+    except asyncio.CancelledError:
+        if crash.quit_requested:  # Quit in a crash dialog before the window was open
+            return 1
+        raise
     finally:
         collector.stop()
-        sys.excepthook = previous_excepthook
+        crash.detach()
+        crash.uninstall()
 
 
-async def _main(*, paths: config.Paths, sandbox: bool, quit_after_sync: bool) -> int:
+async def _main(
+    *, paths: config.Paths, sandbox: bool, quit_after_sync: bool, crash: CrashHandler
+) -> int:
     loop = asyncio.get_running_loop()
-    loop.set_exception_handler(_loop_exception_handler)
+    crash.install_loop(loop)
+    main_task = asyncio.current_task()
+    if main_task is not None:  # Quit in a crash dialog before the window exists ends here
+        crash.fallback_quit = main_task.cancel
+    connect = False
+    if not (sandbox or quit_after_sync or config.env_access_token()) and is_first_run(paths):
+        # First run: the welcome decides between the sandbox and the user's own account.
+        choice = await ask_welcome(paths=paths)
+        sandbox, connect = choice == SANDBOX, choice == CONNECT
     store = Store(database_path(paths, sandbox=sandbox))
     server: Any = None
     session: Session | None = None
@@ -124,6 +146,7 @@ async def _main(*, paths: config.Paths, sandbox: bool, quit_after_sync: bool) ->
             )
             session.connect_signed_in()
         window = MainWindow(session)
+        crash.attach(window)
         closed = asyncio.Event()
         window.closed.connect(closed.set)
         if quit_after_sync:
@@ -135,6 +158,8 @@ async def _main(*, paths: config.Paths, sandbox: bool, quit_after_sync: bool) ->
 
             window.sync_finished.connect(on_first_sync)
         window.show()
+        if connect:
+            window.open_sign_in()  # the OAuth app settings first, as nothing is set up yet
         started = window.start_initial_sync()
         if quit_after_sync and not started:
             window.close()
@@ -159,37 +184,31 @@ def _open_keyring() -> tuple[KeyringTokenStore | None, str | None]:
         return None, exc.message
 
 
-def _configure_logging(log_dir: Path) -> None:
+def _configure_logging(log_dir: Path) -> RecentLogHandler | None:
+    """Console (warnings) and a rotating file in the log directory, both through the redacting
+    formatter (no tokens, secrets, e-mail addresses or phone numbers), and the last lines in
+    memory for crash reports. Returns that in-memory handler (None if logging was set up
+    already, as under pytest)."""
     # httpx logs every request URL at INFO; a sign-in redirect's URL carries the one-time code.
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
     root = logging.getLogger()
     if root.handlers:
-        return
+        return None
     root.setLevel(logging.INFO)
     console = logging.StreamHandler()
     console.setLevel(logging.WARNING)
-    console.setFormatter(logging.Formatter("snapdesk: %(levelname)s %(name)s: %(message)s"))
+    console.setFormatter(RedactingFormatter("snapdesk: %(levelname)s %(name)s: %(message)s"))
     root.addHandler(console)
+    recent = RecentLogHandler()
+    root.addHandler(recent)
     try:
         log_dir.mkdir(parents=True, exist_ok=True)
         handler = logging.handlers.RotatingFileHandler(
             log_dir / "snapdesk.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
         )
     except OSError:
-        return
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        return recent
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
-
-
-def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
-    log.critical("unhandled exception", exc_info=(kind, value, tb))
-
-
-def _loop_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-    exc = context.get("exception")
-    message = context.get("message", "unhandled error in the event loop")
-    if exc is not None:
-        log.error("%s", message, exc_info=exc)
-    else:
-        log.error("%s", message)
+    return recent

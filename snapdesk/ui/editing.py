@@ -25,13 +25,20 @@ from PySide6.QtWidgets import (
 
 from snapdesk.changes import ChangeGroup, PostProgress, PostReport, WriteGateway
 from snapdesk.core.kinds import AD, AD_ACCOUNT, AD_SQUAD, CAMPAIGN, CREATIVE, MEDIA, SEGMENT
-from snapdesk.core.settings import AppSettings, SettingsError, load_settings
+from snapdesk.core.settings import (
+    LIVE_CONFIRM_EACH_POST,
+    AppSettings,
+    SettingsError,
+    load_settings,
+)
 from snapdesk.store import Store
 from snapdesk.ui import theme
 from snapdesk.ui._signals import emit
 from snapdesk.ui.dialogs.live_mode import LIVE_BANNER_TEXT, LiveModeDialog
+from snapdesk.ui.dialogs.live_post import LivePostDialog
 from snapdesk.ui.models.changes import change_marks
 from snapdesk.ui.post_flow import PostFlow
+from snapdesk.ui.prefs import load_preferences, preferences_paths
 from snapdesk.ui.session import Session
 from snapdesk.ui.views.audit_log import AuditLogDialog
 from snapdesk.ui.views.bulk_actions import BulkActions
@@ -62,6 +69,7 @@ class EditingController(QObject):
         self._live = False
         self._node: TreeNode | None = None
         self.live_dialog: LiveModeDialog | None = None
+        self.live_post_dialog: LivePostDialog | None = None
         self.audit_dialog: AuditLogDialog | None = None
         self.edits = EditService(store=window.store)
         self.editor_pane = EditorPane(self.edits)
@@ -233,7 +241,29 @@ class EditingController(QObject):
         except SettingsError as exc:
             emit(self.message_posted, f"Can't post: {exc}", True)
             return
+        if self._live and self._confirm_each_post():
+            self.confirm_live_post(ids)
+            return
         self.flow.post(ids, live=self._live)
+
+    def confirm_live_post(self, change_ids: list[str] | None) -> LivePostDialog:
+        """Ask before this live post (Preferences: confirm every live post); posts if accepted."""
+        accounts = WriteGateway(api=None, store=self.store, live=False).affected_accounts(
+            change_ids
+        )
+        dialog = LivePostDialog(accounts, parent=self._window)
+        dialog.accepted.connect(lambda: self._on_live_post_dialog_accepted(change_ids))
+        self.live_post_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _confirm_each_post(self) -> bool:
+        prefs = load_preferences(preferences_paths(self.session))
+        return prefs.live_confirmation == LIVE_CONFIRM_EACH_POST
+
+    def _on_live_post_dialog_accepted(self, change_ids: list[str] | None) -> None:
+        if self._live:  # still on: it can't be switched off under the modal dialog, but be sure
+            self.flow.post(change_ids, live=True)
 
     def load_settings_or_fail(self) -> AppSettings:
         return load_settings(self.session.paths)

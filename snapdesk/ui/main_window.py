@@ -43,14 +43,16 @@ from snapdesk.auth import OAuthAppNotConfigured
 from snapdesk.core.kinds import AD_ACCOUNT
 from snapdesk.store import Store
 from snapdesk.sync import ACCOUNT_DONE, SyncProgress, SyncResult
-from snapdesk.ui import theme
+from snapdesk.ui import shortcuts, theme
 from snapdesk.ui._signals import emit
 from snapdesk.ui.dialogs._widgets import Banner
 from snapdesk.ui.dialogs.logins import LoginsDialog
 from snapdesk.ui.dialogs.oauth_app import OAuthAppDialog
 from snapdesk.ui.dialogs.sign_in import SignInDialog
 from snapdesk.ui.editing import EditingController, LiveSwitch
+from snapdesk.ui.experiment_runner import install_experiment_runner
 from snapdesk.ui.formatting import humanize_ago
+from snapdesk.ui.help_menu import HelpActions
 from snapdesk.ui.models.account_tree import AccountTreeModel
 from snapdesk.ui.models.changes import change_marks, pending_entities, pending_values
 from snapdesk.ui.models.tree_nodes import TreeNode
@@ -103,6 +105,7 @@ class MainWindow(QMainWindow):
         self.sign_in_dialog: SignInDialog | None = None
         self.logins_dialog: LoginsDialog | None = None
         self.oauth_dialog: OAuthAppDialog | None = None
+        self.preferences_dialog: QWidget | None = None
         #: How sign-in dialogs open Snap's page (None: the system browser; tests use HTTP).
         self.open_url: Callable[[str], object] | None = None
         self._model = AccountTreeModel(session.store, profile=None, parent=self)
@@ -118,6 +121,7 @@ class MainWindow(QMainWindow):
         self._update_login_label()
         self._on_status_timer_timeout()
         self.performance.start()
+        self.experiment_runner = install_experiment_runner(self)
 
     # -- SyncHost ----------------------------------------------------------------------------
 
@@ -257,6 +261,12 @@ class MainWindow(QMainWindow):
         self.oauth_dialog = dialog
         dialog.open()
 
+    def open_preferences(self) -> QWidget:
+        """Open the Preferences (General, Appearance, Safety, Currency)."""
+        from snapdesk.ui.dialogs.preferences import open_preferences
+
+        return open_preferences(self)
+
     def open_logins(self) -> None:
         """Open the dialog that lists and manages logins."""
         if _alive(self.logins_dialog) and self.logins_dialog.isVisible():
@@ -329,6 +339,7 @@ class MainWindow(QMainWindow):
         left_layout.setSpacing(8)
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText(FILTER_PLACEHOLDER)
+        self.filter_edit.setAccessibleName("Find in the account tree")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.addAction(theme.icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.filter_edit.setToolTip("Filter the tree by name or id prefix (Ctrl+F)")
@@ -351,6 +362,7 @@ class MainWindow(QMainWindow):
 
         self.tree_stack = QStackedWidget()
         self.tree = AccountTreeView()
+        self.tree.setAccessibleName("Organizations and ad accounts")
         self.tree.setModel(self._model)
         self.tree.selectionModel().currentChanged.connect(self._on_tree_current_changed)
         self.tree.selectionModel().selectionChanged.connect(self._on_tree_selection_changed)
@@ -416,13 +428,13 @@ class MainWindow(QMainWindow):
         self.status_timer.setInterval(1000)
         self.status_timer.timeout.connect(self._on_status_timer_timeout)
         self.status_timer.start()
+        shortcuts.install(self)
 
     def _setup_actions(self) -> None:
+        # Keys come from the registry (`snapdesk.ui.shortcuts`), bound at the end of _setup_ui.
         self.sync_action = QAction(theme.icon("sync"), "Sync all", self)
-        self.sync_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
         self.sync_action.triggered.connect(self._on_sync_action_triggered)
         self.sync_all_action = QAction("Sync all ad accounts", self)
-        self.sync_all_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
         self.sync_all_action.triggered.connect(self._on_sync_all_action_triggered)
         self.cancel_action = QAction(theme.icon("cancel"), "Cancel", self)
         self.cancel_action.setToolTip(
@@ -437,15 +449,16 @@ class MainWindow(QMainWindow):
         self.oauth_settings_action.setToolTip("Client ID, secret and redirect URI of your Snap app")
         self.oauth_settings_action.triggered.connect(self._on_oauth_settings_action_triggered)
         self.find_action = QAction("Find", self)
-        self.find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
         self.find_action.triggered.connect(self._on_find_action_triggered)
         self.addAction(self.find_action)
         self.addAction(self.sync_all_action)
-        escape = QAction(self)
-        escape.setShortcut(QKeySequence(Qt.Key.Key_Escape))
-        escape.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        escape.triggered.connect(self._on_escape_triggered)
-        self.addAction(escape)
+        self.escape_action = QAction("Clear filter", self)  # Esc in the filter box
+        self.escape_action.triggered.connect(self._on_escape_triggered)
+        self.details_tab_action = QAction("Details", self)
+        self.details_tab_action.triggered.connect(self._on_details_tab_action_triggered)
+        self.editor_tab_action = QAction("Editor", self)
+        self.editor_tab_action.triggered.connect(self.show_editor)
+        self.help_actions = HelpActions(self)
 
     def _setup_toolbar(self) -> None:
         toolbar = QToolBar("Main")
@@ -533,12 +546,24 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         edit_menu = bar.addMenu("&Edit")
         self.editing.fill_edit_menu(edit_menu)
+        self.preferences_action = QAction("Preferences…", self)
+        self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)  # macOS app menu
+        self.preferences_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.preferences_action.triggered.connect(self.open_preferences)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.preferences_action)
+        self.addAction(self.preferences_action)
         view_menu = bar.addMenu("&View")
         self.editing.fill_view_menu(view_menu)
         stats_menu = bar.addMenu("&Stats")
         self.performance.fill_menu(stats_menu)
         tools_menu = bar.addMenu("&Tools")
         fill_tools_menu(tools_menu, self)
+        view_menu.addSeparator()
+        view_menu.addAction(self.details_tab_action)
+        view_menu.addAction(self.editor_tab_action)
+        self.help_menu = bar.addMenu("&Help")
+        self.help_actions.fill_menu(self.help_menu)
         self.edit_menu = edit_menu
         self.view_menu = view_menu
         self.stats_menu = stats_menu
@@ -763,6 +788,9 @@ class MainWindow(QMainWindow):
     def _on_find_action_triggered(self) -> None:
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter_edit.selectAll()
+
+    def _on_details_tab_action_triggered(self) -> None:
+        self.right_tabs.setCurrentWidget(self.details)
 
     def _on_escape_triggered(self) -> None:
         if self.filter_edit.hasFocus() and self.filter_edit.text():

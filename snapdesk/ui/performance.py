@@ -18,7 +18,7 @@ from typing import Any, Final
 import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QWidget
 
 from snapdesk.core.kinds import AD, AD_ACCOUNT, AD_SQUAD, CAMPAIGN, ORGANIZATION
 from snapdesk.core.settings import AppSettings, SettingsError, load_settings
@@ -27,6 +27,7 @@ from snapdesk.ui._signals import emit
 from snapdesk.ui.dialogs.fx_rates import FxRatesDialog
 from snapdesk.ui.models.tree_nodes import TreeNode
 from snapdesk.ui.ops.stats import RefreshOutcome, StatsServices, apply_fx_rates
+from snapdesk.ui.prefs import load_preferences, preferences_paths
 from snapdesk.ui.stats_refresh import StatsRefresher
 from snapdesk.ui.views.notices import NoticeArea, TrayNotifier, summary
 from snapdesk.ui.views.stats_chart import StatsChartView
@@ -58,14 +59,17 @@ class PerformanceController(QObject):
         self.notice_area = NoticeArea()
         self.notice_area.notice_activated.connect(self._on_notice_area_notice_activated)
         self.tray = TrayNotifier(window)
-        self.refresher = StatsRefresher(loop=window.loop, services=self.services, parent=self)
+        minutes = load_preferences(preferences_paths(session)).refresh_interval_minutes
+        self.refresher = StatsRefresher(
+            loop=window.loop, services=self.services, interval=_interval(minutes), parent=self
+        )
         self.refresher.notices_raised.connect(self._on_refresher_notices_raised)
         self.refresher.refreshed.connect(self._on_refresher_refreshed)
         self.refresher.refresh_failed.connect(self._on_refresher_refresh_failed)
         self.fx_dialog: FxRatesDialog | None = None
         self.fx_action = QAction("Edit FX rates…", self)
         self.fx_action.setToolTip("Rates to USD used to convert spend in other currencies")
-        self.fx_action.triggered.connect(self.open_fx_rates)
+        self.fx_action.triggered.connect(self._on_fx_action_triggered)
         self.refresh_action = QAction("Refresh stats now", self)
         self.refresh_action.setToolTip(
             "Fetch the days that are not final yet for every synced ad account and check for "
@@ -89,9 +93,16 @@ class PerformanceController(QObject):
         menu.addAction(self.fx_action)
 
     def start(self) -> None:
-        """Start the hourly refresh (a first one shortly after start-up)."""
+        """Start the hourly refresh (a first one shortly after start-up) unless it is off."""
         self.refresher.start()
-        self._first_timer.start()
+        if self.refresher.enabled:
+            self._first_timer.start()
+
+    def set_refresh_interval(self, minutes: int) -> None:
+        """The interval chosen in the Preferences, from now on (0: no automatic refresh)."""
+        self.refresher.set_interval(_interval(minutes))
+        if not self.refresher.enabled:
+            self._first_timer.stop()
 
     def stop(self) -> None:
         self._first_timer.stop()
@@ -122,7 +133,8 @@ class PerformanceController(QObject):
 
     # -- FX rates ------------------------------------------------------------------------------
 
-    def open_fx_rates(self) -> FxRatesDialog:
+    def open_fx_rates(self, parent: QWidget | None = None) -> FxRatesDialog:
+        """The FX rates editor (over `parent`, the main window by default)."""
         if self.fx_dialog is not None and shiboken6.isValid(self.fx_dialog):
             self.fx_dialog.raise_()
             self.fx_dialog.activateWindow()
@@ -130,13 +142,16 @@ class PerformanceController(QObject):
         store = self._window.store
         currencies = sorted({a.currency for a in store.ad_accounts() if a.currency})
         dialog = FxRatesDialog(
-            paths=self._window.session.paths, currencies=currencies, parent=self._window
+            paths=self._window.session.paths, currencies=currencies, parent=parent or self._window
         )
         dialog.rates_saved.connect(self._on_fx_dialog_rates_saved)
         dialog.finished.connect(self._on_fx_dialog_finished)
         self.fx_dialog = dialog
         dialog.show()
         return dialog
+
+    def _on_fx_action_triggered(self) -> None:
+        self.open_fx_rates()
 
     def _on_fx_dialog_rates_saved(self, settings: object) -> None:
         if not isinstance(settings, AppSettings):
@@ -212,6 +227,10 @@ class PerformanceController(QObject):
         index = tree.expand_path(path)
         if index.isValid():
             tree.select(index)
+
+
+def _interval(minutes: int) -> timedelta | None:
+    return timedelta(minutes=minutes) if minutes > 0 else None
 
 
 def entity_path(store: Any, kind: str, entity_id: str) -> tuple[tuple[str, str], ...]:

@@ -1,5 +1,5 @@
-"""The hourly stats refresh while the app runs: every `REFRESH_INTERVAL` the synced ad accounts
-are refreshed (open days fetched again, state compared with the last look) and what changed
+"""The stats refresh while the app runs: every `REFRESH_INTERVAL` (or the interval chosen in the
+Preferences; None turns it off) the synced ad accounts are refreshed (open days fetched again, state compared with the last look) and what changed
 comes back as `Notice`s — Snap has no webhooks, so this is how the app hears about a rejected
 ad or a budget reached.
 
@@ -37,25 +37,45 @@ class StatsRefresher(QObject):
         *,
         loop: asyncio.AbstractEventLoop,
         services: StatsServices,
-        interval: timedelta = REFRESH_INTERVAL,
+        interval: timedelta | None = REFRESH_INTERVAL,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._loop = loop
         self._services = services
         self._op: AsyncOp | None = None
+        self._started = False
+        self.interval: timedelta | None = None
         self.timer = QTimer(self)
-        self.timer.setInterval(int(interval.total_seconds() * 1000))
         self.timer.timeout.connect(self._on_timer_timeout)
+        self.set_interval(interval)
 
     @property
     def running(self) -> bool:
         return self._op is not None and self._op.running
 
+    @property
+    def enabled(self) -> bool:
+        """False when the automatic refresh is off ("Refresh stats now" still works)."""
+        return self.interval is not None
+
+    def set_interval(self, interval: timedelta | None) -> None:
+        """Refresh every `interval` from now on (None: never on its own)."""
+        self.interval = interval if interval is not None and interval.total_seconds() > 0 else None
+        if self.interval is None:
+            self.timer.stop()
+            return
+        self.timer.setInterval(int(self.interval.total_seconds() * 1000))
+        if self._started:
+            self.timer.start()  # restarts the countdown with the new interval
+
     def start(self) -> None:
-        self.timer.start()
+        self._started = True
+        if self.interval is not None:
+            self.timer.start()
 
     def stop(self) -> None:
+        self._started = False
         self.timer.stop()
         if self._op is not None:
             self._op.cancel()

@@ -297,7 +297,11 @@ def _mix(color: str, base: str, amount: float) -> str:
 # --- icons -----------------------------------------------------------------------------------
 
 _SIZE = 16
-_SCALE = 2  # draw at 2x so icons stay crisp on high-DPI screens
+_SCALE = 2  # large icons are drawn at least at 2x so they stay crisp on high-DPI screens
+# Every named icon holds exact renders for these sizes (menus, trees, toolbars, buttons) at
+# these device pixel ratios, so Qt never scales a bitmap up: 16 px at 200 % is a 32 px drawing.
+ICON_SIZES = (16, 20, 24, 32)
+ICON_SCALES = (1, 2, 3)
 
 
 def icon(name: str) -> QIcon:
@@ -309,19 +313,33 @@ def icon(name: str) -> QIcon:
 
 @cache
 def _icon(name: str, c: Colors) -> QIcon:
-    return QIcon(_render(name, c, _SIZE))
+    result = QIcon()
+    for scale in ICON_SCALES:
+        for size in ICON_SIZES:
+            result.addPixmap(_render(name, c, size, scale=scale))
+    return result
 
 
-def _render(name: str, c: Colors, size: int) -> QPixmap:
-    pixmap = QPixmap(size * _SCALE, size * _SCALE)
+def _render(name: str, c: Colors, size: int, *, scale: float = _SCALE) -> QPixmap:
+    """The vector drawing of `name` at `size` logical pixels for a `scale` device pixel ratio
+    (a `size * scale` pixel bitmap that knows its ratio)."""
+    pixels = max(1, round(size * scale))
+    pixmap = QPixmap(pixels, pixels)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.scale(size * _SCALE / _SIZE, size * _SCALE / _SIZE)
+    painter.scale(pixels / _SIZE, pixels / _SIZE)
     _DRAW.get(name, _draw_neutral)(painter, c)
     painter.end()
-    pixmap.setDevicePixelRatio(_SCALE)
+    pixmap.setDevicePixelRatio(scale)
     return pixmap
+
+
+def _screen_scale() -> float:
+    """The highest device pixel ratio of the screens (at least 2: crisp when moved there)."""
+    app = QGuiApplication.instance()
+    ratios = [s.devicePixelRatio() for s in QGuiApplication.screens()] if app else []
+    return max([float(_SCALE), *ratios])
 
 
 def _dot(p: QPainter, color: str, *, ring: bool = False) -> None:
@@ -631,12 +649,13 @@ _DRAW = {
 
 def large_icon(name: str, size: int = 48) -> QPixmap:
     """The same vector icon drawn large, for empty-state and error pages."""
-    return _render(name, _current, size)
+    return _render(name, _current, size, scale=_screen_scale())
 
 
 def icon_app() -> QIcon:
     """The window icon, in a few sizes."""
     result = QIcon()
-    for size in (16, 32, 64, 128):
-        result.addPixmap(_render("app", _current, size))
+    for scale in ICON_SCALES:
+        for size in (16, 32, 64, 128):
+            result.addPixmap(_render("app", _current, size, scale=scale))
     return result

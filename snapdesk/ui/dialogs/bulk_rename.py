@@ -61,6 +61,8 @@ class BulkRenameDialog(QDialog):
         form.addRow("Replace with", self.replace_edit)
         layout.addLayout(form)
         self.table = QTableWidget(0, 3)
+        self.table.setAccessibleName("Preview of the new names")
+        self.table.setTabKeyNavigation(False)
         self.table.setHorizontalHeaderLabels(["Item", "Name now", "→ New name"])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -87,6 +87,8 @@ class ConflictsDialog(QDialog):
             heading.setObjectName("sectionTitle")
             card_layout.addWidget(heading)
             table = QTableWidget(len(items), 4)
+            table.setAccessibleName(f"Fields changed on both sides: {noun} {name}")
+            table.setTabKeyNavigation(False)
             table.setHorizontalHeaderLabels(
                 ["Field", "When you edited", "Keep mine", "Keep theirs (Snap now)"]
             )

@@ -141,6 +141,7 @@ class FxRatesDialog(QDialog):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setItemDelegate(_RatesDelegate(self._currencies, self.table))
+        self.table.setAccessibleName("FX rates to USD")
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -121,8 +121,10 @@ class ListUploadDialog(QDialog):
         live: Callable[[], bool],
         uploads_factory: Callable[[], SegmentUploads | None],
         loop: Any,
+        default_country: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """`default_country`: the country preselected for phone numbers (the Preferences)."""
         super().__init__(parent)
         self.setWindowTitle("Upload customer list")
         self.path = Path(path)
@@ -142,6 +144,7 @@ class ListUploadDialog(QDialog):
         self._mode = "add"
         self._log_line = ""
         self._setup_ui()
+        self.preview.set_default_country(default_country)
         self.usable = self._load(target_segment_id)
         self.finished.connect(self._on_finished)
 
@@ -228,6 +231,7 @@ class ListUploadDialog(QDialog):
         self.retention.setRange(1, RETENTION_LIFETIME)
         self.retention.setValue(RETENTION_DEFAULT)
         self.retention.setSuffix(" days")
+        self.retention.setAccessibleName("Retention in days")
         self.retention.setMinimumWidth(120)
         self.retention.valueChanged.connect(self._on_target_edited)
         self.lifetime = QCheckBox("Lifetime")
@@ -295,6 +299,7 @@ class ListUploadDialog(QDialog):
         self.upload_box.hide()
         layout.addWidget(self.upload_box)
         self.rehearsal_view = QPlainTextEdit()
+        self.rehearsal_view.setAccessibleName("Requests of the rehearsal")
         self.rehearsal_view.setObjectName("rawJson")
         self.rehearsal_view.setReadOnly(True)
         self.rehearsal_view.setPlaceholderText(

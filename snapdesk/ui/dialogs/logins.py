@@ -214,6 +214,7 @@ class LoginsDialog(QDialog):
         body.setSpacing(12)
         self.list = QTreeWidget()
         self.list.setObjectName("loginList")
+        self.list.setAccessibleName("Logins")
         self.list.setHeaderLabels(list(HEADERS))
         self.list.setRootIsDecorated(False)
         self.list.setUniformRowHeights(True)

@@ -111,6 +111,8 @@ class PostResultsDialog(QDialog):
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         self.table = QTableWidget(0, 4)
+        self.table.setAccessibleName("Results per change")
+        self.table.setTabKeyNavigation(False)
         self.table.setHorizontalHeaderLabels(["Result", "Change", "Request", "Id"])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -130,6 +132,7 @@ class PostResultsDialog(QDialog):
         self.table.currentCellChanged.connect(self._on_table_current_cell_changed)
         splitter.addWidget(self.table)
         self.detail = QPlainTextEdit()
+        self.detail.setAccessibleName("Requests and answers of the selected change")
         self.detail.setObjectName("requestPreview")
         self.detail.setReadOnly(True)
         self.detail.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)

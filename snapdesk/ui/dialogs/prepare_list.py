@@ -165,6 +165,8 @@ class ListPreview(QWidget):
         layout.addWidget(self.file_details)
         self.table = QTableWidget()
         self.table.setObjectName("listPreview")
+        self.table.setAccessibleName("First rows of the file")
+        self.table.setTabKeyNavigation(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.verticalHeader().setDefaultSectionSize(26)
@@ -181,6 +183,7 @@ class ListPreview(QWidget):
         country_row.setSpacing(8)
         country_row.addWidget(QLabel("Default country for phone numbers:"))
         self.country_combo = QComboBox()
+        self.country_combo.setAccessibleName("Default country for phone numbers")
         self.country_combo.addItem("None — reject numbers without country code", "")
         for code, label in countries():
             self.country_combo.addItem(label, code)
@@ -267,6 +270,7 @@ class ListPreview(QWidget):
         row.setSpacing(6)
         combo = QComboBox()
         combo.setObjectName(f"typeCombo{column.index}")
+        combo.setAccessibleName(f"Type of column {column.name}")
         detected = TYPE_LABELS.get(column.detected or "")
         combo.addItem(f"Auto ({detected.lower()})" if detected else "Not used", None)
         for key, label in TYPE_LABELS.items():
@@ -394,6 +398,8 @@ class CheckPanel(QWidget):
         self.reasons_title.setObjectName("sectionTitle")
         report.addWidget(self.reasons_title)
         self.reasons = QTableWidget(0, 3)
+        self.reasons.setAccessibleName("Rejected rows by reason")
+        self.reasons.setTabKeyNavigation(False)
         self.reasons.setHorizontalHeaderLabels(["Reason", "Rows", "First rows"])
         self.reasons.verticalHeader().hide()
         self.reasons.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -617,7 +623,10 @@ class PrepareListWindow(QWidget):
     list_saved = Signal(list)
     rejects_saved = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, default_country: str | None = None
+    ) -> None:
+        """`default_country`: the country preselected for phone numbers (the Preferences)."""
         super().__init__(parent)
         self.setWindowFlag(Qt.WindowType.Window, True)
         self.setWindowTitle("Prepare list offline — snapdesk")
@@ -627,6 +636,7 @@ class PrepareListWindow(QWidget):
         self.path: Path | None = None
         self.file_dialog: QFileDialog | None = None
         self._setup_ui()
+        self.preview.set_default_country(default_country)
         self._update_buttons()
 
     def sizeHint(self) -> QSize:

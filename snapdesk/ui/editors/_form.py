@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from snapdesk.core.money import MoneyError, format_amount, parse_money, symbol, to_micro
 from snapdesk.core.validation import Issue
 from snapdesk.ui import theme
+from snapdesk.ui._a11y import name_controls
 from snapdesk.ui._signals import emit
 from snapdesk.ui.formatting import humanize_enum
 
@@ -112,6 +113,7 @@ class Section(QFrame):
         label = QLabel(caption)
         label.setObjectName("formLabel")
         label.setBuddy(widget)
+        name_controls(widget, caption)  # the line edit inside a compound field, too
         message = FieldMessage(hint)
         self._grid.addWidget(label, self._row, 0)
         self._grid.addWidget(widget, self._row, 1)

@@ -145,6 +145,8 @@ class AdSquadEditor(EntityEditor):
         )
         self.age_min = EnumCombo(AGES[:-1], none_label="Any")
         self.age_max = EnumCombo(AGES, none_label="Any")
+        self.age_min.setAccessibleName("Minimum age")
+        self.age_max.setAccessibleName("Maximum age")
         to_label = QLabel("to")
         to_label.setObjectName("muted")
         self._register("age", targeting.add_row("Age", row(self.age_min, to_label, self.age_max)))

@@ -88,6 +88,7 @@ from snapdesk.ui.ops.audiences import (
     resume_label,
     send_upload,
 )
+from snapdesk.ui.prefs import load_preferences, preferences_paths
 
 POLL_SECONDS: Final = 5.0
 
@@ -352,6 +353,7 @@ class AudiencesPage(QWidget):
         top.addWidget(QLabel("Ad account"))
         self.account_combo = QComboBox()
         self.account_combo.setMinimumWidth(260)
+        self.account_combo.setAccessibleName("Ad account")
         self.account_combo.currentIndexChanged.connect(self._on_account_combo_changed)
         top.addWidget(self.account_combo)
         top.addStretch(1)
@@ -396,6 +398,7 @@ class AudiencesPage(QWidget):
         self.resume_banner.hide()
         layout.addWidget(self.resume_banner)
         self.table = SegmentTable()
+        self.table.setAccessibleName("Segments")
         self.table.setModel(self.model)
         self.table.list_dropped.connect(self._on_table_list_dropped)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
@@ -511,6 +514,7 @@ class AudiencesPage(QWidget):
             live=self.live,
             uploads_factory=self.uploads,
             loop=self.session.loop,
+            default_country=load_preferences(preferences_paths(self.session)).default_country,
             parent=self,
         )
         dialog.segments_changed.connect(self.refresh)
@@ -699,7 +703,7 @@ class AudiencesPage(QWidget):
         )
 
     def _on_prepare_button_clicked(self) -> None:
-        self.prepare_window = open_prepare_list_window(parent=self)
+        self.prepare_window = open_prepare_list_window(parent=self, session=self.session)
 
     def _on_upload_dialog_uploaded(self, result: object) -> None:
         assert isinstance(result, UploadResult)
@@ -858,9 +862,11 @@ def open_audiences_window(
     return page
 
 
-def open_prepare_list_window(*, parent: QWidget | None) -> QWidget:
-    """The offline "Prepare list" window: no login, no session."""
-    window = PrepareListWindow(parent)
+def open_prepare_list_window(*, parent: QWidget | None, session: Any = None) -> QWidget:
+    """The offline "Prepare list" window: no login; the session (if any) only tells where the
+    preferences are (the default country)."""
+    prefs = load_preferences(preferences_paths(session))
+    window = PrepareListWindow(parent, default_country=prefs.default_country)
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     window.resize(window.sizeHint())
     window.show()

@@ -89,6 +89,7 @@ CSV_FILTER: Final = "CSV files (*.csv *.txt *.tsv);;All files (*)"
 
 def _table(model: Any, *, stretch_last: bool = True) -> QTableView:
     view = QTableView()
+    view.setTabKeyNavigation(False)  # Tab leaves the table
     view.setModel(model)
     view.verticalHeader().hide()
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -230,6 +231,7 @@ class ConversionsPage(QWidget):
         grid.addWidget(self._label("Events file"), 0, 0)
         self.path_edit = QLineEdit()
         self.path_edit.setPlaceholderText("Choose or drop a CSV file of events")
+        self.path_edit.setAccessibleName("Events file")
         self.path_edit.returnPressed.connect(self._on_path_edit_return_pressed)
         grid.addWidget(self.path_edit, 0, 1, 1, 3)
         file_buttons = QHBoxLayout()
@@ -244,6 +246,7 @@ class ConversionsPage(QWidget):
 
         grid.addWidget(self._label("Source"), 1, 0)
         self.source_combo = QComboBox()
+        self.source_combo.setAccessibleName("Source")
         for key, text in SOURCES:
             self.source_combo.addItem(text, key)
         self.source_combo.currentIndexChanged.connect(self._on_options_changed)
@@ -252,6 +255,7 @@ class ConversionsPage(QWidget):
         grid.addWidget(self.asset_label, 1, 2)
         self.asset_combo = QComboBox()
         self.asset_combo.setEditable(True)
+        self.asset_combo.setAccessibleName("Pixel or app ID")
         self.asset_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.asset_combo.setMinimumContentsLength(36)
         for asset_id, label in self._assets:
@@ -271,6 +275,7 @@ class ConversionsPage(QWidget):
         self.window_spin.setRange(1, MAX_WINDOW_DAYS)
         self.window_spin.setValue(DEFAULT_WINDOW_DAYS)
         self.window_spin.setSuffix(" days")
+        self.window_spin.setAccessibleName("Time window in days")
         self.window_spin.setToolTip(
             f"Events older than this are invalid. The connector uses {DEFAULT_WINDOW_DAYS} days; "
             f"Snap accepts up to {MAX_WINDOW_DAYS}."
@@ -321,6 +326,7 @@ class ConversionsPage(QWidget):
         layout.addWidget(self.mapping_hint)
         self.mapping_model = RowsModel(MAPPING_COLUMNS, self)
         self.mapping_view = _table(self.mapping_model)
+        self.mapping_view.setAccessibleName("Column mapping")
         layout.addWidget(self.mapping_view, 1)
         return page
 
@@ -335,6 +341,7 @@ class ConversionsPage(QWidget):
         bar.addStretch(1)
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter by row, field, problem or value")
+        self.filter_edit.setAccessibleName("Filter the problems")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setMinimumWidth(300)
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
@@ -350,6 +357,7 @@ class ConversionsPage(QWidget):
         self.issue_proxy.setFilterKeyColumn(-1)
         self.issue_proxy.setSortRole(SORT_ROLE)
         self.issue_view = _table(self.issue_proxy)
+        self.issue_view.setAccessibleName("Problems by row")
         self.issue_view.setSortingEnabled(True)
         self.issue_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         layout.addWidget(self.issue_view, 1)
@@ -372,6 +380,7 @@ class ConversionsPage(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(_section("Requests"))
         self.batch_list = QListWidget()
+        self.batch_list.setAccessibleName("Requests")
         self.batch_list.currentRowChanged.connect(self._on_batch_list_current_row_changed)
         left_layout.addWidget(self.batch_list, 1)
         split.addWidget(left)
@@ -389,6 +398,7 @@ class ConversionsPage(QWidget):
         top.addWidget(self.copy_button)
         right_layout.addLayout(top)
         self.payload_view = QPlainTextEdit()
+        self.payload_view.setAccessibleName("Request body")
         self.payload_view.setObjectName("rawJson")
         self.payload_view.setReadOnly(True)
         self.payload_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
@@ -426,6 +436,7 @@ class ConversionsPage(QWidget):
         box_layout.addWidget(_section("Events"))
         self.result_model = RowsModel(RESULT_COLUMNS, self)
         self.result_view = _table(self.result_model)
+        self.result_view.setAccessibleName("Results")
         box_layout.addWidget(self.result_view, 1)
         self.results_split.addWidget(box)
         self.logs_box = QWidget()
@@ -435,6 +446,7 @@ class ConversionsPage(QWidget):
         logs_layout.addWidget(self.logs_title)
         self.log_model = RowsModel(LOG_COLUMNS, self)
         self.log_view = _table(self.log_model)
+        self.log_view.setAccessibleName("Events log")
         logs_layout.addWidget(self.log_view, 1)
         self.results_split.addWidget(self.logs_box)
         layout.addWidget(self.results_split, 1)

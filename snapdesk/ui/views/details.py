@@ -206,6 +206,7 @@ class DetailsPanel(QWidget):
         self.raw_toggle.toggled.connect(self._on_raw_toggle_toggled)
         self._body_layout.addWidget(self.raw_toggle)
         self.raw_view = QPlainTextEdit()
+        self.raw_view.setAccessibleName("Raw JSON from Snap")
         self.raw_view.setObjectName("rawJson")
         self.raw_view.setReadOnly(True)
         self.raw_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)

@@ -322,6 +322,7 @@ class StatsChartView(QWidget):
         compare_group, compare_row = _group()
         actions_group, actions_row = _group()
         self.preset_combo = QComboBox()
+        self.preset_combo.setAccessibleName("Date range")
         for name in PRESETS:
             self.preset_combo.addItem(PRESET_LABELS.get(name, name.replace("_", " ")), name)
         self.preset_combo.addItem("Custom range", CUSTOM)
@@ -330,6 +331,8 @@ class StatsChartView(QWidget):
         range_row.addWidget(self.preset_combo)
         self.first_edit = QDateEdit()
         self.last_edit = QDateEdit()
+        self.first_edit.setAccessibleName("First day")
+        self.last_edit.setAccessibleName("Last day")
         for edit, tip in ((self.first_edit, "First day"), (self.last_edit, "Last day")):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("d MMM yyyy")
@@ -357,6 +360,7 @@ class StatsChartView(QWidget):
         granularity_row.addWidget(self.hour_button)
 
         self.compare_combo = QComboBox()
+        self.compare_combo.setAccessibleName("Compare")
         self.compare_combo.setToolTip(
             "Compare the ad squads or ads of this campaign: one line each, from one query"
         )
@@ -369,6 +373,7 @@ class StatsChartView(QWidget):
         compare_row.addWidget(self.top_check)
 
         self.refresh_button = QToolButton()
+        self.refresh_button.setAccessibleName("Refresh stats")
         self.refresh_button.setIcon(theme.icon("sync_accent"))
         self.refresh_button.setToolTip("Fetch the days that are not final yet again from Snap")
         self.refresh_button.setAutoRaise(True)
@@ -449,6 +454,8 @@ class StatsChartView(QWidget):
         self.table = QTableView()
         self.table.setMinimumHeight(84)
         self.table.setObjectName("totalsTable")
+        self.table.setAccessibleName("Totals")
+        self.table.setTabKeyNavigation(False)
         self.table.setModel(self.table_model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(KEYS.index("spend"), Qt.SortOrder.DescendingOrder)
