@@ -852,6 +852,48 @@ static int table_buffers(PyObject *keys_obj, PyObject *rows_obj, Py_buffer *kv, 
     return 0;
 }
 
+typedef struct {
+    int fd;
+    const uint8_t *map; /* NULL: not mapped (yet) */
+    size_t len;         /* the bytes that may be read: the lines already written */
+    int reads, failed;  /* reads through this mapping; mmap failed: use read_at */
+} Reader;
+
+#define REMAP_AFTER 32
+
+static void reader_close(Reader *r) {
+#ifdef HAVE_MMAP
+    if (r->map != NULL) munmap((void *)r->map, r->len);
+#endif
+    r->map = NULL;
+    r->reads = 0;
+}
+
+/* The 64 bytes at `offset` (within the lines already written) into buf. */
+static int read_line(Reader *r, long long offset, uint8_t *buf) {
+#ifdef HAVE_MMAP
+    if (!r->failed) {
+        if (r->map != NULL && r->reads >= REMAP_AFTER) reader_close(r);
+        if (r->map == NULL) {
+            void *m = mmap(NULL, r->len, PROT_READ, MAP_SHARED, r->fd, 0);
+            if (m == MAP_FAILED) {
+                r->failed = 1;
+            } else {
+                madvise(m, r->len, MADV_RANDOM);
+                r->map = m;
+            }
+        }
+        if (r->map != NULL) {
+            if (offset < 0 || (size_t)offset + 64 > r->len) return -1;
+            memcpy(buf, r->map + offset, 64);
+            r->reads++;
+            return 0;
+        }
+    }
+#endif
+    return read_at(r->fd, buf, 64, offset);
+}
+
 #define LOOKAHEAD 8
 
 /* dedupe_add(keys, rows, written, digests, fd, header_len) -> (hex_lines, inserted)
@@ -897,16 +939,11 @@ static PyObject *dedupe_add(PyObject *self, PyObject *args) {
     static const char hexdigits[] = "0123456789abcdef";
     Py_BEGIN_ALLOW_THREADS
     uint8_t text[64], earlier[32];
-    /* Earlier lines are read through a read-only mapping of the output (a page fault is much
-       cheaper than a read call); without mmap, or if it fails, one read per match. */
-    const uint8_t *mapped = NULL;
-    size_t mapped_len = (size_t)(header_len + 65 * base);
-#ifdef HAVE_MMAP
-    if (base > 0) {
-        void *m = mmap(NULL, mapped_len, PROT_READ, MAP_SHARED, fd, 0);
-        if (m != MAP_FAILED) mapped = m;
-    }
-#endif
+    /* Earlier lines are read through a read-only mapping of the output (a page fault is
+       cheaper than a read call). Each fault maps pages around the one read, which count as
+       resident while mapped: the mapping is dropped and made again every REMAP_AFTER reads,
+       which bounds that to a few MB. Without mmap, or if it fails, one read per match. */
+    Reader reader = {fd, NULL, (size_t)(header_len + 65 * base), 0, 0};
     for (Py_ssize_t i = 0; i < n; i++) ks[i] = digest_key(d + 32 * i);
     for (Py_ssize_t i = 0; i < n && i < LOOKAHEAD; i++) PREFETCH(&keys[ks[i] & mask]);
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -931,9 +968,7 @@ static PyObject *dedupe_add(PyObject *self, PyObject *args) {
                 const uint8_t *other;
                 if (line >= base) {
                     other = d + 32 * kidx[line - base];
-                } else if (mapped != NULL && hex64(mapped + header_len + 65 * line, earlier)) {
-                    other = earlier;
-                } else if (mapped == NULL && read_at(fd, text, 64, header_len + 65 * line) == 0 &&
+                } else if (read_line(&reader, header_len + 65 * line, text) == 0 &&
                            hex64(text, earlier)) {
                     other = earlier;
                 } else {
@@ -959,7 +994,7 @@ static PyObject *dedupe_add(PyObject *self, PyObject *args) {
         }
     }
 #ifdef HAVE_MMAP
-    if (mapped != NULL) munmap((void *)mapped, mapped_len);
+    reader_close(&reader);
 #endif
     Py_END_ALLOW_THREADS
     if (io_error) {
