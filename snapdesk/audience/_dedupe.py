@@ -22,6 +22,7 @@ Only hashes ever touch the disk, and the temporary files are deleted afterwards.
 from __future__ import annotations
 
 import binascii
+import concurrent.futures as cf
 import os
 import tempfile
 from collections.abc import Callable
@@ -99,6 +100,9 @@ class DigestSink:
         self._out_fd = out_fd
         self._buckets = False
         self._early_duplicates = 0  # found by the table before a switch to the buckets
+        self._writer: cf.ThreadPoolExecutor | None = None
+        self._writes: list[cf.Future[None]] = []
+        self._last_lines = b""  # the hex lines handed to the writer last
         self._spool: IO[bytes] | None = None
         if not keep_duplicates:
             self._tmp = tempfile.TemporaryDirectory(prefix="snapdesk-hash-", dir=tmp_dir)
@@ -153,13 +157,21 @@ class DigestSink:
         if not self._buckets and not self._allocate(self._used + n):
             self._switch_to_buckets()
         if not self._buckets:
-            self._out.flush()  # the table confirms matches against the lines written so far
+            # Matches are confirmed against the lines written so far: the previous batch's
+            # (maybe still with the writer) passed along, the earlier ones on disk.
+            self._wait_for_writes(keep_last=True)
             lines, inserted = self._native.dedupe_add(
-                self._keys, self._rows, self.written, digests, self._out_fd, len(self._header)
+                self._keys,
+                self._rows,
+                self.written,
+                digests,
+                self._out_fd,
+                len(self._header),
+                self._last_lines,
             )
             self._used += inserted
             if lines:
-                self._out.write(lines)
+                self._write_behind(lines)
             kept = len(lines) // 65
             self.written += kept
             self.duplicates += n - kept
@@ -167,10 +179,33 @@ class DigestSink:
             return
         self._bucket(digests)
 
+    def _write_behind(self, lines: bytes) -> None:
+        """Append `lines` to the output on the writer thread (while the next batch is looked
+        up); they stay in memory as `_last_lines` until the next batch has been."""
+        if self._writer is None:
+            self._writer = cf.ThreadPoolExecutor(1, thread_name_prefix="snapdesk-hash-write")
+        out = self._out
+
+        def write() -> None:
+            out.write(lines)
+            out.flush()
+
+        self._writes.append(self._writer.submit(write))
+        self._last_lines = lines
+
+    def _wait_for_writes(self, *, keep_last: bool = False) -> None:
+        """Wait until every write (but the last one, with `keep_last`) is on disk; a failed
+        write raises here."""
+        while len(self._writes) > (1 if keep_last else 0):
+            self._writes.pop(0).result()
+        if not keep_last:
+            self._last_lines = b""
+
     def _switch_to_buckets(self) -> None:
         """The table would outgrow its budget: the distinct digests written so far become the
         first rows of the bucket path, and the output starts again (rewritten by `finish`)."""
         assert self._out_fd is not None
+        self._wait_for_writes()
         self._keys = self._rows = None
         self._out.flush()
         self._start_buckets()
@@ -223,6 +258,7 @@ class DigestSink:
         if self._keep:
             return
         if not self._buckets:
+            self._wait_for_writes()
             self._keys = self._rows = None
             if progress is not None:
                 progress(1.0)
@@ -290,6 +326,11 @@ class DigestSink:
 
     def close(self) -> None:
         """Remove the temporary files (also after an error or a cancel)."""
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+            self._writes.clear()
+            self._last_lines = b""
         if self._tmp is not None:
             if self._spool is not None and not self._spool.closed:
                 self._spool.close()

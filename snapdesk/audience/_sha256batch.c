@@ -859,7 +859,7 @@ typedef struct {
     int reads, failed;  /* reads through this mapping; mmap failed: use read_at */
 } Reader;
 
-#define REMAP_AFTER 32
+#define REMAP_AFTER 64
 
 static void reader_close(Reader *r) {
 #ifdef HAVE_MMAP
@@ -896,16 +896,18 @@ static int read_line(Reader *r, long long offset, uint8_t *buf) {
 
 #define LOOKAHEAD 8
 
-/* dedupe_add(keys, rows, written, digests, fd, header_len) -> (hex_lines, inserted)
-   `written` lines are already in the output file behind `fd` (flushed). Returns the lowercase
-   hex lines of the digests seen for the first time, in order, ready to append to the output.
-   The caller keeps the load factor below 1 (a table with room for every digest of the batch). */
+/* dedupe_add(keys, rows, written, digests, fd, header_len[, pending]) -> (hex_lines, inserted)
+   `written` lines came before this batch: the last ones, as hex lines in `pending` (handed to
+   a writer, maybe not on disk yet), the others in the output file behind `fd` (flushed).
+   Returns the lowercase hex lines of the digests seen for the first time, in order, ready to
+   append to the output. The caller keeps the load factor below 1 (room for the whole batch). */
 static PyObject *dedupe_add(PyObject *self, PyObject *args) {
     PyObject *keys_obj, *rows_obj;
     long long base, header_len;
-    Py_buffer dv;
+    Py_buffer dv, pv = {0};
     int fd;
-    if (!PyArg_ParseTuple(args, "OOLy*iL", &keys_obj, &rows_obj, &base, &dv, &fd, &header_len))
+    if (!PyArg_ParseTuple(args, "OOLy*iL|y*", &keys_obj, &rows_obj, &base, &dv, &fd, &header_len,
+                          &pv))
         return NULL;
     Py_buffer kv, rv;
     Py_ssize_t cap;
@@ -914,10 +916,18 @@ static PyObject *dedupe_add(PyObject *self, PyObject *args) {
     Py_ssize_t *kidx = NULL;
     if (table_buffers(keys_obj, rows_obj, &kv, &rv, &cap) < 0) {
         PyBuffer_Release(&dv);
+        if (pv.obj != NULL) PyBuffer_Release(&pv);
         return NULL;
     }
     Py_ssize_t n = dv.len / 32;
-    if (dv.len % 32 != 0 || base < 0 || base + n > 0xffffffffLL || header_len < 0) {
+    const uint8_t *pending = pv.obj != NULL ? pv.buf : NULL;
+    long long on_disk = base - (pv.obj != NULL ? pv.len / 65 : 0);
+    if (pv.obj != NULL && pv.len % 65 != 0) {
+        PyErr_SetString(PyExc_ValueError, "pending must be whole hex lines");
+        goto done;
+    }
+    if (dv.len % 32 != 0 || base < 0 || on_disk < 0 || base + n > 0xffffffffLL ||
+        header_len < 0) {
         PyErr_SetString(PyExc_ValueError, "digests: 32 bytes each, rows below 2**32");
         goto done;
     }
@@ -943,7 +953,7 @@ static PyObject *dedupe_add(PyObject *self, PyObject *args) {
        cheaper than a read call). Each fault maps pages around the one read, which count as
        resident while mapped: the mapping is dropped and made again every REMAP_AFTER reads,
        which bounds that to a few MB. Without mmap, or if it fails, one read per match. */
-    Reader reader = {fd, NULL, (size_t)(header_len + 65 * base), 0, 0};
+    Reader reader = {fd, NULL, (size_t)(header_len + 65 * on_disk), 0, 0};
     for (Py_ssize_t i = 0; i < n; i++) ks[i] = digest_key(d + 32 * i);
     for (Py_ssize_t i = 0; i < n && i < LOOKAHEAD; i++) PREFETCH(&keys[ks[i] & mask]);
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -968,7 +978,9 @@ static PyObject *dedupe_add(PyObject *self, PyObject *args) {
                 const uint8_t *other;
                 if (line >= base) {
                     other = d + 32 * kidx[line - base];
-                } else if (read_line(&reader, header_len + 65 * line, text) == 0 &&
+                } else if (line >= on_disk && hex64(pending + 65 * (line - on_disk), earlier)) {
+                    other = earlier;
+                } else if (line < on_disk && read_line(&reader, header_len + 65 * line, text) == 0 &&
                            hex64(text, earlier)) {
                     other = earlier;
                 } else {
@@ -1010,6 +1022,7 @@ done:
     PyBuffer_Release(&kv);
     PyBuffer_Release(&rv);
     PyBuffer_Release(&dv);
+    if (pv.obj != NULL) PyBuffer_Release(&pv);
     return result;
 }
 
@@ -1053,7 +1066,7 @@ static PyMethodDef methods[] = {
     {"phone_chunk", phone_chunk, METH_VARARGS,
      "phone_chunk(data, table, national) -> (digests, status, flagged, national_rows, blob)."},
     {"dedupe_add", dedupe_add, METH_VARARGS,
-     "dedupe_add(keys, rows, written, digests, fd, header_len) -> (hex_lines, inserted)."},
+     "dedupe_add(keys, rows, written, digests, fd, header_len[, pending]) -> (hex_lines, inserted)."},
     {"dedupe_rehash", dedupe_rehash, METH_VARARGS,
      "dedupe_rehash(old_keys, old_rows, new_keys, new_rows): grow a de-duplication table."},
     {"compact", compact, METH_VARARGS,
