@@ -6,9 +6,9 @@ Checks, each against the frozen executable (and the unfrozen `python -m snapdesk
 1. `snapdesk --version` exits 0 and prints `snapdesk <version of the source tree>`.
 2. `snapdesk hash resources/samples/emails.csv -o OUT` exits 0; OUT starts with `EMAIL_SHA256`
    and equals the unfrozen output byte for byte.
-3. `snapdesk hash` of a generated 3 MB phone list (above the in-thread limit, so it runs in the
-   spawn process pool: this proves `freeze_support()` works in the bundle) equals the unfrozen
-   output.
+3. `snapdesk hash` of a generated 3.7 MB device-id list (above the in-thread limit; device ids
+   are hashed in the spawn process pool — emails and phones use threads — so this proves
+   `freeze_support()` works in the bundle) equals the unfrozen output.
 4. `snapdesk --sandbox` on the offscreen Qt platform, with throw-away data/config/cache dirs:
    - if the app honours SNAPDESK_SMOKE_QUIT_AFTER_SYNC=1 (run_app(quit_after_sync=True)), it
      must quit by itself with exit code 0 after its first sync;
@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,14 +101,14 @@ def check_hash_emails(exe: Path, tmp: Path) -> str:
 
 
 def check_hash_process_pool(exe: Path, tmp: Path) -> str:
-    source = tmp / "phones-big.csv"
+    source = tmp / "device-ids-big.csv"
     rng = random.Random(9)
     with source.open("w", encoding="utf-8", newline="\n") as fh:
-        fh.write("phone\n")
-        for _ in range(200_000):  # ~3 MB: above hashing.INLINE_BYTES, so the pool is used
-            fh.write(f"+44 7{rng.randrange(10**8, 10**9)}\n")
-    _frozen, summary = _hash_both(exe, source, tmp, "phones", "--type", "phone")
-    return f"hash 3 MB phones (spawn process pool): exit 0, {summary}"
+        fh.write("device_id\n")
+        for _ in range(100_000):  # ~3.7 MB: above hashing.INLINE_BYTES, so the pool is used
+            fh.write(f"{uuid.UUID(int=rng.getrandbits(128), version=4)}\n")
+    _frozen, summary = _hash_both(exe, source, tmp, "maids", "--type", "maid")
+    return f"hash 3.7 MB device ids (spawn process pool): exit 0, {summary}"
 
 
 def _log_problems(log_dir: Path) -> list[str]:
