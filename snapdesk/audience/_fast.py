@@ -340,6 +340,21 @@ def _email_native(c: Any, data: bytes, default_country: str | None, schema: str)
     and hashes every plain-ASCII line exactly as `normalize` would (pre-hashed and blank lines
     too) and flags the rest, which the scalar rules decide here, in line order."""
     digests, status, flagged = c.email_chunk(data)
+    return _native_out(c, data, digests, status, flagged, "email", default_country, schema)
+
+
+def _native_out(
+    c: Any,
+    data: bytes,
+    digests: bytearray,
+    status: bytearray,
+    flagged: list[tuple[int, int, int]],
+    id_type: str,
+    default_country: str | None,
+    schema: str,
+) -> ChunkOut:
+    """The chunk's result from a C pass: the lines C flagged are decided by the scalar rules
+    here, in line order (`flagged` sorted by line), then the kept digests are compacted."""
     n = len(status)
     out = ChunkOut(lines=n)
     if n == 0:
@@ -347,7 +362,7 @@ def _email_native(c: Any, data: bytes, default_country: str | None, schema: str)
     prehashed = status.count(c.PREHASHED)
     out.blank = status.count(c.BLANK)
     for i, lo, hi in flagged:
-        norm, reason, cell = _scalar(data[lo:hi], "email", default_country, i)
+        norm, reason, cell = _scalar(data[lo:hi], id_type, default_country, i)
         if norm is not None:
             digests[32 * i : 32 * i + 32] = _digest_of(norm)
             status[i] = c.PREHASHED if norm.prehashed else c.HASHED
@@ -421,10 +436,6 @@ def _phone_native(c: Any, data: bytes, default_country: str | None, schema: str)
     digests, status, flagged, national_rows, blob = c.phone_chunk(
         data, _phone_table(), None if rule is None else rule.args
     )
-    n = len(status)
-    out = ChunkOut(lines=n)
-    if n == 0:
-        return out
     if national_rows and rule is not None and rule.lines is not None and rule.full is not None:
         matched = sum(1 for _ in rule.lines.finditer(blob))
         if matched != len(national_rows):  # some do not match: find them, let the rules decide
@@ -444,25 +455,7 @@ def _phone_native(c: Any, data: bytes, default_country: str | None, schema: str)
                     status[row] = c.FLAGGED
                     flagged.append((row, lo, hi))
                 flagged.sort()
-    prehashed = status.count(c.PREHASHED)
-    out.blank = status.count(c.BLANK)
-    for i, lo, hi in flagged:
-        norm, reason, cell = _scalar(data[lo:hi], "phone", default_country, i)
-        if norm is not None:
-            digests[32 * i : 32 * i + 32] = _digest_of(norm)
-            status[i] = c.PREHASHED if norm.prehashed else c.HASHED
-            prehashed += norm.prehashed
-        else:
-            status[i] = c.DROPPED
-            if reason is None:
-                out.blank += 1
-            else:
-                out.rejects.append((i, 0, reason, cell))
-    blob_out = c.compact(digests, status)
-    out.digests[schema] = blob_out
-    out.valid[schema] = len(blob_out) // 32
-    out.prehashed[schema] = prehashed
-    return out
+    return _native_out(c, data, digests, status, flagged, "phone", default_country, schema)
 
 
 Cell = tuple[int, str]  # (column index, cell text)

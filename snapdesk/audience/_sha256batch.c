@@ -267,6 +267,42 @@ typedef struct {
     Py_ssize_t index, start, end;
 } Flag;
 
+/* The flagged lines of a chunk: (line index, start, end) in the chunk's bytes. */
+typedef struct {
+    Flag *items;
+    Py_ssize_t n, cap;
+} Flags;
+
+static int flags_push(Flags *f, Py_ssize_t index, Py_ssize_t start, Py_ssize_t end) {
+    if (f->n == f->cap) {
+        Py_ssize_t ncap = f->cap ? f->cap * 2 : 256;
+        Flag *grown = realloc(f->items, (size_t)ncap * sizeof(Flag));
+        if (grown == NULL) return -1;
+        f->items = grown;
+        f->cap = ncap;
+    }
+    f->items[f->n].index = index;
+    f->items[f->n].start = start;
+    f->items[f->n].end = end;
+    f->n++;
+    return 0;
+}
+
+/* A new list of (index, start, end) tuples, or NULL with an exception set. */
+static PyObject *flags_list(const Flags *f) {
+    PyObject *list = PyList_New(f->n);
+    if (list == NULL) return NULL;
+    for (Py_ssize_t j = 0; j < f->n; j++) {
+        PyObject *item = Py_BuildValue("(nnn)", f->items[j].index, f->items[j].start, f->items[j].end);
+        if (item == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, j, item);
+    }
+    return list;
+}
+
 /* email_chunk(data) -> (digests: bytearray, status: bytearray, flagged: list) */
 static PyObject *email_chunk(PyObject *self, PyObject *arg) {
     Py_buffer view;
@@ -284,8 +320,7 @@ static PyObject *email_chunk(PyObject *self, PyObject *arg) {
     }
     PyObject *digests = PyByteArray_FromStringAndSize(NULL, n * 32);
     PyObject *status = PyByteArray_FromStringAndSize(NULL, n);
-    Flag *flags = NULL;
-    Py_ssize_t nflags = 0, cap = 0;
+    Flags flags = {NULL, 0, 0};
     int failed = 0;
     if (digests == NULL || status == NULL) goto error;
     uint8_t *dig = (uint8_t *)PyByteArray_AS_STRING(digests);
@@ -316,20 +351,10 @@ static PyObject *email_chunk(PyObject *self, PyObject *arg) {
         }
         if (st == ST_FLAGGED) {
             memset(slot, 0, 32);
-            if (nflags == cap) {
-                Py_ssize_t ncap = cap ? cap * 2 : 256;
-                Flag *grown = realloc(flags, (size_t)ncap * sizeof(Flag));
-                if (grown == NULL) {
-                    failed = 1;
-                    break;
-                }
-                flags = grown;
-                cap = ncap;
+            if (flags_push(&flags, li, p - data, line_end - data) < 0) {
+                failed = 1;
+                break;
             }
-            flags[nflags].index = li;
-            flags[nflags].start = p - data;
-            flags[nflags].end = line_end - data;
-            nflags++;
         } else if (st == ST_BLANK) {
             memset(slot, 0, 32);
         }
@@ -341,17 +366,9 @@ static PyObject *email_chunk(PyObject *self, PyObject *arg) {
         PyErr_NoMemory();
         goto error;
     }
-    PyObject *flagged = PyList_New(nflags);
+    PyObject *flagged = flags_list(&flags);
     if (flagged == NULL) goto error;
-    for (Py_ssize_t j = 0; j < nflags; j++) {
-        PyObject *item = Py_BuildValue("(nnn)", flags[j].index, flags[j].start, flags[j].end);
-        if (item == NULL) {
-            Py_DECREF(flagged);
-            goto error;
-        }
-        PyList_SET_ITEM(flagged, j, item);
-    }
-    free(flags);
+    free(flags.items);
     PyBuffer_Release(&view);
     PyObject *result = PyTuple_Pack(3, digests, status, flagged);
     Py_DECREF(digests);
@@ -359,7 +376,7 @@ static PyObject *email_chunk(PyObject *self, PyObject *arg) {
     Py_DECREF(flagged);
     return result;
 error:
-    free(flags);
+    free(flags.items);
     Py_XDECREF(digests);
     Py_XDECREF(status);
     PyBuffer_Release(&view);
@@ -590,7 +607,7 @@ static PyObject *phone_chunk(PyObject *self, PyObject *args) {
     PyObject *national_obj;
     if (!PyArg_ParseTuple(args, "y*y*O", &view, &tv, &national_obj)) return NULL;
     PyObject *digests = NULL, *status = NULL, *result = NULL;
-    Flag *flags = NULL;
+    Flags flags = {NULL, 0, 0};
     Py_ssize_t *nat_rows = NULL;
     uint8_t *nat_blob = NULL;
     Py_buffer ccv = {0}, trv = {0};
@@ -625,7 +642,7 @@ static PyObject *phone_chunk(PyObject *self, PyObject *args) {
     if (digests == NULL || status == NULL) goto done;
     uint8_t *dig = (uint8_t *)PyByteArray_AS_STRING(digests);
     uint8_t *stat = (uint8_t *)PyByteArray_AS_STRING(status);
-    Py_ssize_t nflags = 0, cap = 0, nnat = 0, nat_cap = 0, blob_len = 0, blob_cap = 0;
+    Py_ssize_t nnat = 0, nat_cap = 0, blob_len = 0, blob_cap = 0;
     int failed = 0;
     Py_BEGIN_ALLOW_THREADS
     uint8_t digits[MAX_PHONE_DIGITS + 4], value[MAX_PHONE_DIGITS + 8];
@@ -712,20 +729,10 @@ static PyObject *phone_chunk(PyObject *self, PyObject *args) {
         }
         if (st == ST_FLAGGED) {
             memset(slot, 0, 32);
-            if (nflags == cap) {
-                Py_ssize_t ncap = cap ? cap * 2 : 256;
-                Flag *grown = realloc(flags, (size_t)ncap * sizeof(Flag));
-                if (grown == NULL) {
-                    failed = 1;
-                    break;
-                }
-                flags = grown;
-                cap = ncap;
+            if (flags_push(&flags, li, p - data, line_end - data) < 0) {
+                failed = 1;
+                break;
             }
-            flags[nflags].index = li;
-            flags[nflags].start = p - data;
-            flags[nflags].end = line_end - data;
-            nflags++;
         } else if (st == ST_BLANK) {
             memset(slot, 0, 32);
         }
@@ -737,7 +744,7 @@ static PyObject *phone_chunk(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    PyObject *flagged = PyList_New(nflags);
+    PyObject *flagged = flags_list(&flags);
     PyObject *rows = PyList_New(nnat);
     PyObject *blob = PyBytes_FromStringAndSize((const char *)nat_blob, blob_len);
     if (flagged == NULL || rows == NULL || blob == NULL) {
@@ -746,15 +753,7 @@ static PyObject *phone_chunk(PyObject *self, PyObject *args) {
         Py_XDECREF(blob);
         goto done;
     }
-    for (Py_ssize_t j = 0; j < nflags; j++) {
-        PyObject *item = Py_BuildValue("(nnn)", flags[j].index, flags[j].start, flags[j].end);
-        if (item == NULL) {
-            failed = 1;
-            break;
-        }
-        PyList_SET_ITEM(flagged, j, item);
-    }
-    for (Py_ssize_t j = 0; j < nnat && !failed; j++) {
+    for (Py_ssize_t j = 0; j < nnat; j++) {
         PyObject *item = PyLong_FromSsize_t(nat_rows[j]);
         if (item == NULL) {
             failed = 1;
@@ -767,7 +766,7 @@ static PyObject *phone_chunk(PyObject *self, PyObject *args) {
     Py_DECREF(rows);
     Py_DECREF(blob);
 done:
-    free(flags);
+    free(flags.items);
     free(nat_rows);
     free(nat_blob);
     Py_XDECREF(digests);
