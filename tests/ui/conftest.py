@@ -18,10 +18,14 @@ import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from snapdesk.api import SnapApi
+from snapdesk.sandbox import SandboxServer
 from snapdesk.store import Store
 from snapdesk.ui import theme
 from tests.ui import data
 from tests.ui.auth_helpers import MemoryKeyring
+from tests.ui.changes_env import clear_recorded, make_api, reset, sync
+from tests.ui.helpers import run_in_loop
 
 
 @pytest.fixture(autouse=True)
@@ -104,3 +108,38 @@ def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
         # qtbot.waitUntil) would return at once. Mark the loop stopped directly instead.
         loop._QEventLoop__is_running = False
         loop.close()
+
+
+# -- the sandbox, for the modules that talk to one (a module may define its own instead) ------
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SandboxServer]:
+    """One emulator per test module."""
+    with SandboxServer(seed=42, scale="demo") as srv:
+        yield srv
+
+
+@pytest.fixture
+def api(
+    server: SandboxServer, qapp: QApplication, qloop: asyncio.AbstractEventLoop
+) -> Iterator[SnapApi]:
+    client = make_api(server)
+    yield client
+    run_in_loop(qapp, qloop, client.aclose())
+
+
+@pytest.fixture
+def synced(
+    server: SandboxServer,
+    api: SnapApi,
+    store: Store,
+    qapp: QApplication,
+    qloop: asyncio.AbstractEventLoop,
+) -> Store:
+    """The test's cache synced from a freshly reset sandbox, with the recorder cleared (so a
+    test sees only its own requests)."""
+    reset(server)
+    sync(qapp, qloop, api, store)
+    clear_recorded(server)
+    return store

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,31 +35,14 @@ from snapdesk.ui.views.audiences import AudiencesPage, open_prepare_list_window
 from tests.ui.changes_env import (
     clear_recorded,
     control,
-    make_api,
     recorded,
     recorded_writes,
     reset,
     sync,
     usd_account,
 )
-from tests.ui.helpers import run_in_loop
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer(seed=42, scale="demo") as srv:
-        yield srv
-
-
-@pytest.fixture
-def api(
-    server: SandboxServer, qapp: QApplication, qloop: asyncio.AbstractEventLoop
-) -> Iterator[SnapApi]:
-    client = make_api(server)
-    yield client
-    run_in_loop(qapp, qloop, client.aclose())
 
 
 @pytest.fixture

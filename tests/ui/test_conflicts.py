@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 
-import pytest
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from snapdesk.api import SnapApi
@@ -23,44 +20,11 @@ from snapdesk.ui.post_flow import PostFlow
 from tests.ui.changes_env import (
     Host,
     clear_recorded,
-    make_api,
     recorded_writes,
-    reset,
     server_get,
     server_put,
-    sync,
     usd_account,
 )
-from tests.ui.helpers import run_in_loop
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer(seed=42, scale="demo") as srv:
-        yield srv
-
-
-@pytest.fixture
-def api(
-    server: SandboxServer, qapp: QApplication, qloop: asyncio.AbstractEventLoop
-) -> Iterator[SnapApi]:
-    client = make_api(server)
-    yield client
-    run_in_loop(qapp, qloop, client.aclose())
-
-
-@pytest.fixture
-def synced(
-    server: SandboxServer,
-    api: SnapApi,
-    store: Store,
-    qapp: QApplication,
-    qloop: asyncio.AbstractEventLoop,
-) -> Store:
-    reset(server)
-    sync(qapp, qloop, api, store)
-    clear_recorded(server)
-    return store
 
 
 def change_on_snap(server: SandboxServer, campaign: EntityRow, **fields: object) -> None:

@@ -5,11 +5,9 @@ confirmation and banner (against a real sandbox)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
-import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtWidgets import QAbstractItemView, QApplication
+from PySide6.QtWidgets import QAbstractItemView
 from pytestqt.qtbot import QtBot
 
 from snapdesk.api import SnapApi
@@ -24,15 +22,10 @@ from snapdesk.ui.main_window import MainWindow
 from snapdesk.ui.session import Session
 from tests.ui import data
 from tests.ui.changes_env import (
-    clear_recorded,
-    make_api,
     recorded,
     recorded_writes,
-    reset,
-    sync,
     usd_account,
 )
-from tests.ui.helpers import run_in_loop
 
 
 def window_for(
@@ -154,35 +147,6 @@ def test_live_mode_is_off_at_start_and_cancel_keeps_dry_run(
 
 
 # -- sandbox -------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer(seed=42, scale="demo") as srv:
-        yield srv
-
-
-@pytest.fixture
-def api(
-    server: SandboxServer, qapp: QApplication, qloop: asyncio.AbstractEventLoop
-) -> Iterator[SnapApi]:
-    client = make_api(server)
-    yield client
-    run_in_loop(qapp, qloop, client.aclose())
-
-
-@pytest.fixture
-def synced(
-    server: SandboxServer,
-    api: SnapApi,
-    store: Store,
-    qapp: QApplication,
-    qloop: asyncio.AbstractEventLoop,
-) -> Store:
-    reset(server)
-    sync(qapp, qloop, api, store)
-    clear_recorded(server)
-    return store
 
 
 def test_dry_run_then_live_post_from_the_window(

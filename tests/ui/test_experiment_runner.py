@@ -5,7 +5,6 @@ HTTP)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,24 +20,8 @@ from snapdesk.store import Store
 from snapdesk.ui.experiment_runner import FIRST_RUN_MS, INTERVAL_MS, ExperimentRunner
 from snapdesk.ui.main_window import MainWindow
 from snapdesk.ui.session import Session
-from tests.ui.changes_env import clear_recorded, make_api, recorded_writes, reset, sync
+from tests.ui.changes_env import clear_recorded, recorded_writes, reset, sync
 from tests.ui.experiments_env import create, delivering_squad, launch
-from tests.ui.helpers import run_in_loop
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer(seed=42, scale="demo") as srv:
-        yield srv
-
-
-@pytest.fixture
-def api(
-    server: SandboxServer, qapp: QApplication, qloop: asyncio.AbstractEventLoop
-) -> Iterator[SnapApi]:
-    client = make_api(server)
-    yield client
-    run_in_loop(qapp, qloop, client.aclose())
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ and post flow)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -36,7 +36,6 @@ from tests.experiments.conftest import fixed_ids  # noqa: F401  (pytest fixture)
 from tests.ui.changes_env import (
     clear_recorded,
     control,
-    make_api,
     recorded_writes,
     reset,
     sync,
@@ -50,21 +49,6 @@ from tests.ui.experiments_env import (
     stats_at,
 )
 from tests.ui.helpers import run_in_loop
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer(seed=42, scale="demo") as srv:
-        yield srv
-
-
-@pytest.fixture
-def api(
-    server: SandboxServer, qapp: QApplication, qloop: asyncio.AbstractEventLoop
-) -> Iterator[SnapApi]:
-    client = make_api(server)
-    yield client
-    run_in_loop(qapp, qloop, client.aclose())
 
 
 @pytest.fixture

@@ -5,12 +5,9 @@ requests; spend guards need an extra confirmation."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from snapdesk.api import SnapApi
@@ -24,44 +21,10 @@ from snapdesk.ui.dialogs.post_results import PostResultsDialog
 from snapdesk.ui.post_flow import PostFlow
 from tests.ui.changes_env import (
     Host,
-    clear_recorded,
-    make_api,
     recorded,
     recorded_writes,
-    reset,
-    sync,
     usd_account,
 )
-from tests.ui.helpers import run_in_loop
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer(seed=42, scale="demo") as srv:
-        yield srv
-
-
-@pytest.fixture
-def api(
-    server: SandboxServer, qapp: QApplication, qloop: asyncio.AbstractEventLoop
-) -> Iterator[SnapApi]:
-    client = make_api(server)
-    yield client
-    run_in_loop(qapp, qloop, client.aclose())
-
-
-@pytest.fixture
-def synced(
-    server: SandboxServer,
-    api: SnapApi,
-    store: Store,
-    qapp: QApplication,
-    qloop: asyncio.AbstractEventLoop,
-) -> Store:
-    reset(server)
-    sync(qapp, qloop, api, store)
-    clear_recorded(server)
-    return store
 
 
 def make_flow(

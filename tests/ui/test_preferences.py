@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -43,14 +42,9 @@ from snapdesk.ui.tools_menu import open_prepare_list
 from snapdesk.ui.views.audiences import AudiencesPage
 from tests.ui import data
 from tests.ui.changes_env import (
-    clear_recorded,
-    make_api,
     recorded_writes,
-    reset,
-    sync,
     usd_account,
 )
-from tests.ui.helpers import run_in_loop
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 
@@ -408,35 +402,6 @@ def test_default_country_is_preselected_in_the_list_dialogs(
 
 
 # -- confirm every live post (real sandbox) ---------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer(seed=42, scale="demo") as srv:
-        yield srv
-
-
-@pytest.fixture
-def api(
-    server: SandboxServer, qapp: QApplication, qloop: asyncio.AbstractEventLoop
-) -> Iterator[SnapApi]:
-    client = make_api(server)
-    yield client
-    run_in_loop(qapp, qloop, client.aclose())
-
-
-@pytest.fixture
-def synced(
-    server: SandboxServer,
-    api: SnapApi,
-    store: Store,
-    qapp: QApplication,
-    qloop: asyncio.AbstractEventLoop,
-) -> Store:
-    reset(server)
-    sync(qapp, qloop, api, store)
-    clear_recorded(server)
-    return store
 
 
 def test_each_post_confirmation_holds_a_live_post_until_accepted(
