@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -13,6 +14,8 @@ from typing import TypeVar
 from snapdesk.store.migrations import migrate
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 WriteFn = Callable[[sqlite3.Connection], T]
 
@@ -45,6 +48,7 @@ class Writer:
         self._thread_id: int | None = None
         self._closed = False
         self._lock = threading.Lock()
+        self._commit_listeners: list[Callable[[], object]] = []
         self.migrated: tuple[int, int] = self._executor.submit(
             self._open, path, migrations
         ).result()
@@ -72,7 +76,22 @@ class Writer:
                 conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+        for listener in list(self._commit_listeners):
+            try:
+                listener()
+            except Exception:  # a listener must never turn a committed write into an error
+                log.exception("commit listener failed")
         return result
+
+    def add_commit_listener(self, listener: Callable[[], object]) -> Callable[[], None]:
+        """Call `listener()` on the writer thread after every commit; returns the remover."""
+        self._commit_listeners.append(listener)
+
+        def remove() -> None:
+            if listener in self._commit_listeners:
+                self._commit_listeners.remove(listener)
+
+        return remove
 
     def on_writer_thread(self) -> bool:
         return threading.get_ident() == self._thread_id

@@ -271,6 +271,55 @@ CREATE TABLE experiment_steps (
 );
 """
 
+# Version 7: the change feed. Every insert, update or delete of a pending change appends a row to
+# `change_events` (triggers, so no code path and no other snapdesk process can forget to), and
+# writes to the entity cache append to `entity_events` (kind '*' = the whole account was
+# replaced by a sync). Views poll both from the last seq they saw (`snapdesk.store.feed`).
+# `post_leases` makes one process at a time post a change: a lease names its owner process and
+# expires unless renewed, so a crashed poster's changes are free again.
+_FEED_AND_LEASES = """
+CREATE TABLE change_events (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    change_id     TEXT NOT NULL,
+    ad_account_id TEXT,
+    kind          TEXT,
+    entity_id     TEXT,
+    state         TEXT
+);
+CREATE TRIGGER pending_changes_feed_insert AFTER INSERT ON pending_changes
+BEGIN
+    INSERT INTO change_events (change_id, ad_account_id, kind, entity_id, state)
+    VALUES (new.id, new.ad_account_id, new.kind, new.entity_id, new.state);
+END;
+CREATE TRIGGER pending_changes_feed_update AFTER UPDATE ON pending_changes
+BEGIN
+    INSERT INTO change_events (change_id, ad_account_id, kind, entity_id, state)
+    VALUES (new.id, new.ad_account_id, new.kind, new.entity_id, new.state);
+END;
+CREATE TRIGGER pending_changes_feed_delete AFTER DELETE ON pending_changes
+BEGIN
+    INSERT INTO change_events (change_id, ad_account_id, kind, entity_id, state)
+    VALUES (old.id, old.ad_account_id, old.kind, old.entity_id, NULL);
+END;
+
+CREATE TABLE entity_events (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind          TEXT NOT NULL,
+    entity_id     TEXT,
+    ad_account_id TEXT
+);
+
+CREATE TABLE post_leases (
+    change_id   TEXT PRIMARY KEY,
+    owner       TEXT NOT NULL,
+    pid         INTEGER NOT NULL,
+    host        TEXT NOT NULL,
+    acquired_at TEXT NOT NULL,
+    expires_at  REAL NOT NULL
+);
+CREATE INDEX post_leases_owner ON post_leases(owner);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_ENTITIES,
     _V2_SYNC_META,
@@ -278,6 +327,7 @@ MIGRATIONS: tuple[str, ...] = (
     _STATS_CACHE,
     _SEGMENT_UPLOADS,
     _EXPERIMENTS,
+    _FEED_AND_LEASES,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -25,7 +25,7 @@ from snapdesk.core.kinds import (
     PLURAL,
     SEGMENT,
 )
-from snapdesk.store import writes
+from snapdesk.store import feed, writes
 from snapdesk.store._writer import Writer, connect
 from snapdesk.store.migrations import MIGRATIONS
 from snapdesk.store.rows import (
@@ -46,6 +46,7 @@ _ENTITY_COLUMNS = "id, name, status, ad_account_id, parent_id, data"
 _ACCOUNT_COLUMNS = "id, organization_id, profile, name, status, currency, timezone, data"
 _ORDER = "ORDER BY lower(name), id"
 _CHUNK = 500
+_FEED_VERSION = 7  # the schema version that added the change feed
 
 
 def _casefold(value: str | None) -> str | None:
@@ -74,6 +75,8 @@ class Store:
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._closed = False
+        if self._writer.migrated[1] >= _FEED_VERSION:
+            self.write(feed.prune)
 
     @classmethod
     def open_default(cls, paths: Paths | None = None) -> Store:
@@ -185,6 +188,15 @@ class Store:
         )
 
     # -- reading -----------------------------------------------------------------------------
+
+    def reader(self) -> sqlite3.Connection:
+        """This thread's read-only connection (the last committed state)."""
+        return self._conn()
+
+    def add_commit_listener(self, listener: Callable[[], object]) -> Callable[[], None]:
+        """Call `listener()` (on the writer thread) after every committed write of this
+        process; returns the function that removes it. Used by the change feed."""
+        return self._writer.add_commit_listener(listener)
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

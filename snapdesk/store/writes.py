@@ -156,6 +156,17 @@ def _replace_kind(
     return KindChanges(inserted=inserted, updated=written - inserted, deleted=deleted, total=total)
 
 
+def entity_event(
+    conn: sqlite3.Connection, kind: str, entity_id: str | None, ad_account_id: str | None
+) -> None:
+    """Tell the feed (`snapdesk.store.feed`) that cached entities changed. `kind` "*" with an
+    ad account: the whole account was replaced; "organization" with no id: the account list."""
+    conn.execute(
+        "INSERT INTO entity_events (kind, entity_id, ad_account_id) VALUES (?, ?, ?)",
+        (kind, entity_id, ad_account_id),
+    )
+
+
 def replace_account_snapshot(
     conn: sqlite3.Connection,
     ad_account_id: str,
@@ -176,6 +187,7 @@ def replace_account_snapshot(
             tables[PLURAL[kind]] = _replace_kind(
                 conn, ad_account_id=ad_account_id, kind=kind, objects=per_kind[kind]
             )
+    entity_event(conn, "*", None, ad_account_id)
     return SnapshotChanges(ad_account_id=ad_account_id, tables=tables)
 
 
@@ -190,6 +202,8 @@ def delete_account_entities(conn: sqlite3.Connection, ad_account_ids: Sequence[s
             f"DELETE FROM {table} WHERE ad_account_id IN ({marks})", tuple(ad_account_ids)
         ).rowcount
     conn.execute(f"DELETE FROM sync_meta WHERE ad_account_id IN ({marks})", tuple(ad_account_ids))
+    for account_id in ad_account_ids:
+        entity_event(conn, "*", None, account_id)
     return removed
 
 
@@ -268,6 +282,7 @@ def replace_organizations(
         deleted=len(gone),
     )
     conn.execute("DELETE FROM temp._keep_ids")
+    entity_event(conn, ORGANIZATION, None, None)
     return SnapshotChanges(ad_account_id=None, tables=tables)
 
 
@@ -375,6 +390,7 @@ def upsert_entity(
             encode(clean),
         ),
     )
+    entity_event(conn, kind, oid, ad_account_id)
 
 
 def remove_entity(conn: sqlite3.Connection, kind: str, entity_id: str) -> int:
@@ -394,5 +410,9 @@ def remove_entity(conn: sqlite3.Connection, kind: str, entity_id: str) -> int:
         removed += conn.execute(
             f"DELETE FROM {PLURAL[AD]} WHERE parent_id = ?", (entity_id,)
         ).rowcount
+    row = conn.execute(
+        f"SELECT ad_account_id FROM {PLURAL[kind]} WHERE id = ?", (entity_id,)
+    ).fetchone()
     removed += conn.execute(f"DELETE FROM {PLURAL[kind]} WHERE id = ?", (entity_id,)).rowcount
+    entity_event(conn, kind, entity_id, row[0] if row else None)
     return removed

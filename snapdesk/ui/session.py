@@ -17,6 +17,7 @@ from typing import Any
 
 from snapdesk import config
 from snapdesk.api import SnapApi, SnapError, TokenProvider
+from snapdesk.changes.mode import LiveMode
 from snapdesk.auth import (
     KeyringUnavailable,
     MemoryTokenStore,
@@ -155,8 +156,12 @@ class Session:
         profiles: Profiles | None = None,
         oauth_app: OAuthApp | None = None,
         api_base: str | None = None,
+        live_mode: LiveMode | None = None,
     ) -> None:
         self.store = store
+        #: The one owner of live / dry-run for everything this session shows (a fresh session
+        #: starts in dry-run). Widgets read it and redraw on `app_state(session).live_changed`.
+        self.live_mode = live_mode or LiveMode()
         self.loop = loop
         self.sandbox = sandbox  # the running SandboxServer, when on the sandbox
         self.settings_path = settings_path  # QSettings ini file for window geometry and layout
