@@ -17,7 +17,6 @@ from typing import Any
 
 from snapdesk import config
 from snapdesk.api import SnapApi, SnapError, TokenProvider
-from snapdesk.changes.mode import LiveMode
 from snapdesk.auth import (
     KeyringUnavailable,
     MemoryTokenStore,
@@ -32,6 +31,7 @@ from snapdesk.auth import (
     provider_for_login,
     resolve_oauth_app,
 )
+from snapdesk.changes.mode import LiveMode
 
 log = logging.getLogger(__name__)
 
