@@ -205,11 +205,19 @@ class SnapApi:
         files: Any = None,
         data: Mapping[str, Any] | None = None,
         idempotency_key: str,
+        retry_ambiguous: bool = True,
     ) -> dict[str, Any]:
         """The only write entry point (POST/PUT/DELETE; DELETE may carry a JSON body).
 
         Every attempt carries `Idempotency-Key: <idempotency_key>`. Returns the raw envelope after
         checking `request_status` and every `sub_request_status`.
+
+        With `retry_ambiguous=False` a failure after which Snap may have acted on the request
+        (a 5xx, a connection broken or timed out once the request was sent) is not retried here
+        but raised with `maybe_processed=True`: whether Snap honours Idempotency-Key is not
+        verified (reference/model-codebases.md §10), so the gateway checks what Snap holds
+        before it sends a create again. Failures before sending (connect errors, 429) are still
+        retried.
         """
         verb = method.upper()
         if verb not in WRITE_METHODS:
@@ -224,6 +232,7 @@ class SnapApi:
             files=files,
             data=data,
             idempotency_key=idempotency_key,
+            retry_ambiguous=retry_ambiguous,
         )
 
     # -- internals -------------------------------------------------------------------------
@@ -278,6 +287,7 @@ class SnapApi:
         files: Any = None,
         data: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        retry_ambiguous: bool = True,
     ) -> dict[str, Any]:
         url = self._resolve(path_or_url)
         path = url.path
@@ -308,11 +318,18 @@ class SnapApi:
                     headers=headers,
                 )
             except httpx.TransportError as exc:
-                if policy.should_retry_exception(exc) and attempt < policy.max_attempts:
+                ambiguous = method in WRITE_METHODS and _maybe_sent(exc)
+                if (
+                    policy.should_retry_exception(exc)
+                    and attempt < policy.max_attempts
+                    and (retry_ambiguous or not ambiguous)
+                ):
                     self.stats.retries += 1
                     await self._pause(policy.delay_for(attempt))
                     continue
-                raise self._scrub_error(self._transport_error(exc, method=method)) from None
+                error = self._transport_error(exc, method=method)
+                error.maybe_processed = ambiguous
+                raise self._scrub_error(error) from None
 
             self.stats.record_headers(response.headers)
             status = response.status_code
@@ -328,7 +345,12 @@ class SnapApi:
             if status == 429:
                 self.stats.rate_limited += 1
 
-            if policy.should_retry_status(status) and attempt < policy.max_attempts:
+            ambiguous = method in WRITE_METHODS and status >= 500
+            if (
+                policy.should_retry_status(status)
+                and attempt < policy.max_attempts
+                and (retry_ambiguous or not ambiguous)
+            ):
                 self.stats.retries += 1
                 await self._pause(self._delay_after(response, attempt))
                 continue
@@ -337,6 +359,7 @@ class SnapApi:
                 error = error_from_response(
                     status=status, body=body, headers=response.headers, method=method, path=path
                 )
+                error.maybe_processed = ambiguous
                 raise self._scrub_error(error)
             try:
                 return check_envelope(
@@ -358,6 +381,7 @@ class SnapApi:
         return self.retry.delay_for(attempt, retry_after=retry_after, rate_limit_reset=reset)
 
     def _transport_error(self, exc: httpx.TransportError, *, method: str) -> SnapError:
+        """The user-facing error for a failed transport (see `_maybe_sent` for writes)."""
         host = self._base.host
         if isinstance(exc, httpx.TimeoutException):
             return Timeout(f"Snap ({host}) didn't answer in time — check your connection and retry")
@@ -366,3 +390,9 @@ class SnapApi:
                 f"Couldn't reach Snap ({host}) — check your internet connection and retry"
             )
         return ConnectionFailed(f"The request to Snap ({host}) failed ({type(exc).__name__})")
+
+
+def _maybe_sent(exc: httpx.TransportError) -> bool:
+    """Whether the request may have reached Snap before `exc`: only failures to connect (or to
+    get a pooled connection) are certain not to have sent anything."""
+    return not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)

@@ -33,7 +33,13 @@ __all__ = [
 
 
 class SnapError(Exception):
-    """Base of everything the client raises. `message` is safe to show to a user."""
+    """Base of everything the client raises. `message` is safe to show to a user.
+
+    `maybe_processed` is set on a write that failed in a way that doesn't tell whether Snap
+    acted on it (a 5xx, or a connection that broke after the request went out): the write
+    gateway then checks Snap before sending it again instead of trusting a retry."""
+
+    maybe_processed: bool = False
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

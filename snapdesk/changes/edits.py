@@ -388,7 +388,10 @@ class EditService:
         self._check(issues, f"New {LABEL[create.kind].lower()} {after.get('name') or ''}".strip())
         act.issues.extend(issues)
         request = create_request(create.kind, after, ad_account_id=create.ad_account_id)
-        failed = create.state == FAILED
+        # A failed create gets a new key — unless Snap may have made it: then it keeps the key,
+        # the record of its attempt and its "may have been created" note, and the next post
+        # looks for it on Snap before sending anything (WriteGateway._post_uncertain_create).
+        fresh_key = create.state == FAILED and not create.outcome_unknown
         change = create.evolve(
             after=after,
             request=request,
@@ -396,9 +399,9 @@ class EditService:
             label=after.get("name") or create.label,
             depends_on=_depends(request, create.depends_on, keep_uploads=True, conn=act.conn),
             state=PENDING,
-            error=None,
-            result=None,
-            idempotency_key=str(uuid.uuid4()) if failed else create.idempotency_key,
+            error=create.error if create.outcome_unknown else None,
+            result=create.result if create.outcome_unknown else None,
+            idempotency_key=str(uuid.uuid4()) if fresh_key else create.idempotency_key,
         )
         return act.save(change)
 

@@ -16,8 +16,20 @@ Live mode, per change in dependency order:
 3. on success it is marked `posted`, the cache is updated from the response, and the audit log
    records the attempt — all in one transaction. On failure it is marked `failed`.
 A change found `sending` at the next post (the process died mid-request) is re-sent exactly as
-recorded with the same key, so Snap (and the sandbox) answer with the first result instead of
-creating anything twice. Spend guards are checked before anything is sent.
+recorded with the same key. Spend guards are checked before anything is sent.
+
+Creates never rely on Snap honouring Idempotency-Key (not verified for the Marketing API; see
+reference/model-codebases.md §10). A create that fails in a way that leaves its outcome unknown
+(a 5xx, a connection broken after sending, a process killed mid-request) is not blindly
+retried: the gateway re-reads the parent's list and adopts the entity if Snap made it (then
+sends the user's later edits as an update), sends the create again only if Snap has nothing,
+and stops if it can't tell. Until then the change keeps its key and shows "may have been
+created", whatever the user edits.
+
+Live mode: `live` is a bool or the session's `LiveMode` owner; with the owner, a post is live if
+the owner says so when it starts, and it stops sending (what is left stays pending) as soon as
+the owner switches back to dry-run. A live post leases its changes (`leases.py`), so two
+snapdesk processes never send the same change.
 """
 
 from __future__ import annotations
@@ -38,7 +50,9 @@ import httpx
 
 from snapdesk.api import SnapApi, SnapError, unwrap_items, unwrap_result
 from snapdesk.api.errors import ApiError, NotFound
+from snapdesk.changes import leases
 from snapdesk.changes import repository as repo
+from snapdesk.changes.mode import LiveMode
 from snapdesk.changes.model import (
     CREATE,
     DELETE,
@@ -140,7 +154,7 @@ class WriteGateway:
         *,
         api: SnapApi | None,
         store: Store,
-        live: bool,
+        live: bool | LiveMode,
         settings: AppSettings | None = None,
         profile: str | None = "default",
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
@@ -148,11 +162,13 @@ class WriteGateway:
         chunk_size: int = CHUNK_SIZE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if live and api is None:
+        self._owner_mode = live if isinstance(live, LiveMode) else None
+        self._fixed_live = bool(live) if not isinstance(live, LiveMode) else False
+        self._posting_live: bool | None = None  # the mode of the post in progress
+        if self._fixed_live and api is None:
             raise ValueError("live posting needs an API client")
         self.api = api
         self.store = store
-        self.live = live
         self.settings = settings or AppSettings()
         self.profile = profile
         self.repository = repo.ChangeRepository(store)
@@ -163,8 +179,21 @@ class WriteGateway:
         self._lock = asyncio.Lock()
 
     @property
+    def live(self) -> bool:
+        """Whether posting sends: the running post's mode, else what the owner says now."""
+        if self._posting_live is not None:
+            return self._posting_live
+        if self._owner_mode is not None:
+            return self._owner_mode.live
+        return self._fixed_live
+
+    @property
     def mode(self) -> str:
         return "live" if self.live else "dry-run"
+
+    def _still_live(self) -> bool:
+        """False once the owner switched back to dry-run during a live post."""
+        return self._owner_mode is None or self._owner_mode.live
 
     # ------------------------------------------------------------------ selection
 
@@ -399,45 +428,120 @@ class WriteGateway:
         they depend on. Returns per-change results; never raises for a failed request."""
         async with self._lock:
             ids_filter = list(change_ids) if change_ids is not None else None
+            live = self.live
+            if live and self.api is None:
+                raise ChangeError("Sign in to Snap to post live; nothing was sent")
+            owner = leases.new_owner() if live else None
+            self._posting_live = live
+            heartbeat: asyncio.Task[None] | None = None
+            try:
+                if owner is not None:
+                    heartbeat = asyncio.ensure_future(self._renew_leases(owner))
+                return await self._post(
+                    ids_filter, live=live, owner=owner, progress=progress, confirm=confirm
+                )
+            finally:
+                self._posting_live = None
+                if heartbeat is not None:
+                    heartbeat.cancel()
+                if owner is not None:
+                    await self.store.awrite(lambda c: leases.release(c, owner))
 
-            def load(conn: sqlite3.Connection) -> tuple[list[Change], dict[str, str]]:
-                selected = self._select(conn, ids_filter)
-                return selected, self._posted_ids(conn, selected)
+    async def _renew_leases(self, owner: str) -> None:
+        while True:
+            await asyncio.sleep(leases.LEASE_SECONDS / 3)
+            try:
+                await self.store.awrite(lambda c: leases.renew(c, owner))
+            except Exception:  # the cache closed: the post is ending anyway
+                log.debug("lease renewal failed", exc_info=True)
+                return
 
-            selected, ids = await self.store.awrite(load)
-            order = _topological(selected)
-            violations = self._guard_violations(order)
-            if self.live and violations and not await self._approved(confirm, violations):
-                await self.store.awrite(lambda c: self._audit_blocked(c, order, violations))
-                return PostReport(live=True, guard_violations=tuple(violations), blocked=True)
-            results: list[ChangeResult] = []
-            succeeded: set[str] = set(ids)
-            total = len(order)
-            for index, change in enumerate(order):
-                self._report(progress, index, total, change, f"{self.mode}: {change.summary()}")
-                missing = [d for d in change.depends_on if d not in succeeded]
-                if missing:
-                    results.append(await self._skip(change, missing))
-                    continue
-                if self.live:
-                    result = await self._post_live(change, ids)
-                else:
-                    result = await self._rehearse(change, ids)
-                results.append(result)
-                if result.outcome in ("posted", "dry-run"):
-                    succeeded.add(change.id)
-                    if result.created_id is not None:
-                        ids[change.id] = result.created_id
-            self._report(progress, total, total, None, f"{self.mode}: done")
-            posted = [r.change_id for r in results if r.outcome == "posted"]
-            if posted:
-                await self.store.awrite(lambda c: repo.forget_posted(c, posted))
-            return PostReport(
-                live=self.live,
-                results=tuple(results),
-                conflicts=tuple(c for r in results for c in r.conflicts),
-                guard_violations=tuple(violations),
-            )
+    async def _post(
+        self,
+        ids_filter: list[str] | None,
+        *,
+        live: bool,
+        owner: str | None,
+        progress: ProgressCallback | None,
+        confirm: ConfirmGuards,
+    ) -> PostReport:
+        def load(
+            conn: sqlite3.Connection,
+        ) -> tuple[list[Change], dict[str, str], dict[str, leases.Lease]]:
+            # One transaction: what is open now, and (live) the leases on it — so a change
+            # another process posted or holds is never picked up here.
+            selected = self._select(conn, ids_filter)
+            busy: dict[str, leases.Lease] = {}
+            if owner is not None:
+                busy = leases.acquire(conn, [c.id for c in selected], owner=owner)
+            return selected, self._posted_ids(conn, selected), busy
+
+        selected, ids, busy = await self.store.awrite(load)
+        order = _topological(selected)
+        mine = [c for c in order if c.id not in busy]
+        violations = self._guard_violations(mine)
+        if live and violations and not await self._approved(confirm, violations):
+            await self.store.awrite(lambda c: self._audit_blocked(c, mine, violations))
+            return PostReport(live=True, guard_violations=tuple(violations), blocked=True)
+        results: list[ChangeResult] = []
+        succeeded: set[str] = set(ids)
+        total = len(order)
+        switched_off = False
+        for index, change in enumerate(order):
+            self._report(progress, index, total, change, f"{self.mode}: {change.summary()}")
+            if change.id in busy:
+                results.append(self._busy(change, busy[change.id]))
+                continue
+            waiting = [d for d in change.depends_on if d in busy]
+            if waiting:
+                results.append(self._busy(change, busy[waiting[0]], dependency=True))
+                continue
+            missing = [d for d in change.depends_on if d not in succeeded]
+            if missing:
+                results.append(await self._skip(change, missing))
+                continue
+            if live and not self._still_live():
+                switched_off = True
+                results.append(
+                    self._result(
+                        change,
+                        "skipped",
+                        error="Not sent: live mode was switched off during the post; "
+                        "it stays pending",
+                    )
+                )
+                continue
+            if live:
+                result = await self._post_live(change, ids)
+            else:
+                result = await self._rehearse(change, ids)
+            results.append(result)
+            if result.outcome in ("posted", "dry-run"):
+                succeeded.add(change.id)
+                if result.created_id is not None:
+                    ids[change.id] = result.created_id
+        done = "stopped: live mode switched off" if switched_off else "done"
+        self._report(progress, total, total, None, f"{self.mode}: {done}")
+        posted = [r.change_id for r in results if r.outcome == "posted"]
+        if posted:
+            await self.store.awrite(lambda c: repo.forget_posted(c, posted))
+        return PostReport(
+            live=live,
+            results=tuple(results),
+            conflicts=tuple(c for r in results for c in r.conflicts),
+            guard_violations=tuple(violations),
+        )
+
+    def _busy(
+        self, change: Change, lease: leases.Lease, *, dependency: bool = False
+    ) -> ChangeResult:
+        who = lease.describe()
+        message = (
+            f"Not sent: it waits for a change {who} is posting"
+            if dependency
+            else f"Not sent here: {who} is posting it"
+        )
+        return self._result(change, "busy", error=message)
 
     @staticmethod
     def _report(
@@ -598,8 +702,13 @@ class WriteGateway:
         # the user may have edited or reverted it while earlier changes were being posted
         fresh = await self.store.awrite(lambda c: repo.load_change(c, change.id))
         if fresh is None or not fresh.is_open:
+            if fresh is not None and fresh.state == POSTED:
+                return self._result(change, "skipped", error="Already posted")
             return self._result(change, "skipped", error="Reverted while posting")
         change = fresh
+        if change.action == CREATE and (change.outcome_unknown or change.state == SENDING):
+            # The last attempt may have created it: look on Snap before sending anything.
+            return await self._post_uncertain_create(change, ids)
         resumed = change.state == SENDING and change.sent_request is not None
         try:
             if resumed:
@@ -612,7 +721,7 @@ class WriteGateway:
                     change.kind, base=base, mine=change.after or {}, theirs=server
                 )
                 if clashes:
-                    return await self._conflicted(change, clashes)
+                    return await self._conflicted(change, clashes, server=server)
                 request = update_request(
                     change.kind, merged, ad_account_id=change.ad_account_id
                 ).resolved(ids)
@@ -628,7 +737,17 @@ class WriteGateway:
             current = repo.load_change(conn, change.id)
             if current is None or current.updated_at != change.updated_at:
                 return False  # edited since we read it: its request is no longer this one
-            repo.save_change(conn, sending)
+            if change.action == CREATE:
+                # What a later check needs to recognise this create on Snap if its outcome is
+                # lost: when it went out, and the siblings Snap already had.
+                parent = _parent_of(request)
+                attempt = {
+                    "at": now_iso(),
+                    "known_ids": writes.child_ids(conn, change.kind, parent) if parent else [],
+                }
+                repo.save_change(conn, sending.evolve(result={"attempt": attempt}))
+            else:
+                repo.save_change(conn, sending)
             return True
 
         if not await self.store.awrite(mark_sending):
@@ -636,10 +755,15 @@ class WriteGateway:
                 change, "skipped", error="Edited while posting; post again to send the new version"
             )
         obj: dict[str, Any] | None
+        if change.action == CREATE:
+            stored = await self.store.awrite(lambda c: repo.load_change(c, change.id))
+            sending = stored or sending  # with the record of this attempt
         try:
             if change.action == UPLOAD_MEDIA:
                 obj = await self._upload(sending, request)
                 response: dict[str, Any] = {"result": obj}
+            elif change.action == CREATE:
+                response, obj = await self._send_create(sending, request)
             else:
                 response = await self.api.send(
                     request.method,
@@ -656,11 +780,165 @@ class WriteGateway:
             status = getattr(exc, "status", None)
             # an upload's HTTP steps are audited one by one as they happen
             step_failed = change.action == UPLOAD_MEDIA and isinstance(exc, SnapError)
-            return await self._failed(sending, request, message, status, audit=not step_failed)
+            unknown = change.action == CREATE and isinstance(exc, SnapError) and exc.maybe_processed
+            return await self._failed(
+                sending, request, message, status, audit=not step_failed, outcome_unknown=unknown
+            )
+        return await self._posted(sending, request, response, obj)
+
+    # ------------------------------------------------------------------ creates
+
+    async def _send_create(
+        self, change: Change, request: RequestSpec
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """POST a create. A failure that may have reached Snap is answered by looking for the
+        entity on Snap, not by a blind retry; the create is sent again only if Snap has none."""
+        assert self.api is not None
+        attempts = max(1, getattr(getattr(self.api, "retry", None), "max_attempts", 3))
+        for attempt in range(1, attempts + 1):
+            try:
+                response = await self.api.send(
+                    request.method,
+                    request.path,
+                    json=request.body,
+                    params=request.params,
+                    idempotency_key=change.idempotency_key,
+                    retry_ambiguous=False,
+                )
+            except SnapError as exc:
+                if not exc.maybe_processed:
+                    raise
+                found = await self._look_for_created(change, request, error=exc)
+                if found is not None:
+                    return {"adopted": found.get("id")}, found
+                if attempt == attempts:
+                    raise
+                await self._sleep(min(8.0, 0.5 * 2 ** (attempt - 1)))
+                continue
+            obj = _entity_from(change.kind, response)
+            if obj is None:
+                raise _StepFailed("Snap's answer did not contain the saved object")
+            return response, obj
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _look_for_created(
+        self, change: Change, request: RequestSpec, *, error: SnapError
+    ) -> dict[str, Any] | None:
+        """The entity this create made on Snap, None if Snap has none. Raises `error` (outcome
+        still unknown) when Snap can't be asked, `_StepFailed` when several could be it."""
+        try:
+            found = await self._find_created(change, request)
+        except SnapError:
+            raise error from None
+        if len(found) > 1:
+            ids = ", ".join(str(o.get("id")) for o in found)
+            raise _StepFailed(
+                f"Snap has {len(found)} {LABEL[change.kind].lower()}s named "
+                f"{_sent_name(change.kind, request)!r} made since this was first sent ({ids}); "
+                "snapdesk can't tell which is this one — sync, delete the extra one in "
+                "Ads Manager, then revert this change"
+            )
+        return found[0] if found else None
+
+    async def _find_created(self, change: Change, request: RequestSpec) -> list[dict[str, Any]]:
+        """Entities in the parent's list that this create could have made: same name, not
+        among the siblings known when it was first sent, created no earlier than that."""
+        assert self.api is not None
+        kind = change.kind
+        name = _sent_name(kind, request)
+        attempt = (change.result or {}).get("attempt") or {}
+        known = {str(i) for i in attempt.get("known_ids") or ()}
+        since = _parse_iso(attempt.get("at"))
+        found = []
+        async for obj in self.api.paginate(
+            request.path, item_key=item_key(kind), plural_key=plural_key(kind)
+        ):
+            if obj.get("name") != name or str(obj.get("id")) in known:
+                continue
+            created = _parse_iso(obj.get("created_at"))
+            if since is not None and created is not None and created < since - _CLOCK_SKEW_S:
+                continue
+            found.append(obj)
+        return found
+
+    async def _post_uncertain_create(self, change: Change, ids: Mapping[str, str]) -> ChangeResult:
+        """A create whose last attempt may have reached Snap: adopt what Snap made (and send
+        the user's later edits as an update), or send it again if Snap has nothing."""
+        assert self.api is not None
+        sent = change.sent_request or change.request
+        try:
+            found = await self._look_for_created(
+                change, sent, error=SnapError("Snap could not be asked")
+            )
+        except (SnapError, _StepFailed) as exc:
+            message = exc.message
+            return await self._failed(
+                change,
+                sent,
+                f"Still not known whether Snap created it: {message}",
+                None,
+                outcome_unknown=not isinstance(exc, _StepFailed),
+            )
+        if found is None:
+            # Snap has nothing: a new attempt, with the same key, of what the user wants now.
+            fresh = change.evolve(state="pending", result=dict(change.result or {}))
+            await self.store.awrite(lambda c: repo.save_change(c, fresh))
+            return await self._post_live_create_again(fresh, ids)
+        adopted = found
+        mine = writable(change.kind, change.after or {})
+        mine.pop("id", None)
+        differs = {k: v for k, v in mine.items() if k not in _NOT_COMPARED and adopted.get(k) != v}
+        if not differs:
+            return await self._posted(change, sent, {"adopted": adopted.get("id")}, adopted)
+        # Snap made it from an earlier version: bring it to what the user has now.
+        merged, _clashes = merge_for_put(change.kind, base=adopted, mine=mine, theirs=adopted)
+        update = update_request(
+            change.kind, {**merged, "id": adopted["id"]}, ad_account_id=change.ad_account_id
+        )
+        try:
+            response = await self.api.send(
+                update.method,
+                update.path,
+                json=update.body,
+                params=update.params,
+                idempotency_key=f"{change.idempotency_key}:reconcile",
+            )
+        except SnapError as exc:
+            # It exists now: record that, so nothing creates it again; the edit stays to send.
+            await self._posted(change, sent, {"adopted": adopted.get("id")}, adopted)
+            return self._result(
+                change,
+                "failed",
+                requests=(update,),
+                error=f"Found it on Snap (id {adopted['id']}), but updating it failed: "
+                f"{exc.message}. Edit it again to send your changes",
+                created_id=str(adopted["id"]),
+            )
+        obj = _entity_from(change.kind, response) or adopted
+        return await self._posted(change, update, response, {**obj, "id": adopted["id"]})
+
+    async def _post_live_create_again(self, change: Change, ids: Mapping[str, str]) -> ChangeResult:
+        try:
+            request = change.request.resolved(ids)
+        except UnresolvedReference as exc:
+            return await self._failed(change, change.request, str(exc), None)
+        sending = change.evolve(state=SENDING, sent_request=request, attempts=change.attempts + 1)
+        await self.store.awrite(lambda c: repo.save_change(c, sending))
+        try:
+            response, obj = await self._send_create(sending, request)
+        except (SnapError, _StepFailed) as exc:
+            unknown = isinstance(exc, SnapError) and exc.maybe_processed
+            return await self._failed(
+                sending, request, exc.message, getattr(exc, "status", None), outcome_unknown=unknown
+            )
         return await self._posted(sending, request, response, obj)
 
     async def _conflicted(
-        self, change: Change, clashes: Sequence[tuple[str, Any, Any, Any]]
+        self,
+        change: Change,
+        clashes: Sequence[tuple[str, Any, Any, Any]],
+        *,
+        server: Mapping[str, Any] | None = None,
     ) -> ChangeResult:
         conflicts = tuple(Conflict(change.id, f, b, m, t) for f, b, m, t in clashes)
         fields = ", ".join(c.field for c in conflicts)
@@ -673,6 +951,8 @@ class WriteGateway:
 
         def save(conn: sqlite3.Connection) -> None:
             repo.save_change(conn, updated)
+            if server is not None:  # the cache (and every view) shows what Snap has now
+                writes.upsert_entity(conn, change.kind, server, ad_account_id=change.ad_account_id)
             repo.append_audit(
                 conn,
                 profile=self.profile,
@@ -698,8 +978,19 @@ class WriteGateway:
         status: int | None,
         *,
         audit: bool = True,
+        outcome_unknown: bool = False,
     ) -> ChangeResult:
-        failed = change.evolve(state=FAILED, error=message)
+        result = change.result
+        if outcome_unknown:
+            # Keep what identifies it on Snap (the attempt) and say so until it's settled.
+            noun = LABEL.get(change.kind, change.kind).lower()
+            message = (
+                f"Snap may have created this {noun}: the request failed after it was sent "
+                f"({message}). Before sending anything again, snapdesk checks Snap for it; "
+                "post again when Snap answers"
+            )
+            result = {**(change.result or {}), "outcome": "unknown"}
+        failed = change.evolve(state=FAILED, error=message, result=result)
 
         def save(conn: sqlite3.Connection) -> None:
             repo.save_change(conn, failed)
@@ -919,3 +1210,34 @@ def _set(obj: dict[str, Any], field: str, value: Any) -> None:
         obj.pop(field, None)
     else:
         obj[field] = value
+
+
+# Snap's clock and ours may differ a little: an entity created up to this long before our first
+# attempt (by our clock) still counts as possibly ours.
+_CLOCK_SKEW_S: Final = 300.0
+# Fields a create body can't be compared on after Snap answered (Snap fills or rewrites them).
+_NOT_COMPARED: Final = frozenset({"id", "ad_account_id", "campaign_id", "ad_squad_id"})
+
+
+def _sent_name(kind: str, request: RequestSpec) -> Any:
+    body = request.body if isinstance(request.body, Mapping) else {}
+    items = body.get(plural_key(kind)) or [{}]
+    first = items[0] if isinstance(items, list) and items else {}
+    return first.get("name") if isinstance(first, Mapping) else None
+
+
+def _parent_of(request: RequestSpec) -> str | None:
+    """The parent id in a collection path: `/adaccounts/{id}/campaigns` → id."""
+    parts = request.path.strip("/").split("/")
+    return parts[1] if len(parts) >= 3 else None
+
+
+def _parse_iso(value: Any) -> float | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        from datetime import datetime
+
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

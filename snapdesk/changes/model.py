@@ -43,7 +43,8 @@ TEMP_PREFIX: Final = "new-"
 DRYRUN_PREFIX: Final = "dryrun-"
 _REF = re.compile(r"\$ref:([0-9a-f]{32})")
 
-Outcome = Literal["posted", "dry-run", "failed", "conflict", "skipped", "blocked"]
+# "busy": another snapdesk process holds the change's post lease and is sending it.
+Outcome = Literal["posted", "dry-run", "failed", "conflict", "skipped", "blocked", "busy"]
 
 
 def now_iso() -> str:
@@ -215,6 +216,12 @@ class Change:
         ]
 
     @property
+    def outcome_unknown(self) -> bool:
+        """A create whose last attempt may have reached Snap (a 5xx or a broken connection
+        after sending): it keeps its key, and the next post looks for it on Snap first."""
+        return self.is_open and (self.result or {}).get("outcome") == "unknown"
+
+    @property
     def conflicts(self) -> list[Conflict]:
         raw = (self.result or {}).get("conflicts") if self.state != POSTED else None
         if not raw:
@@ -364,12 +371,59 @@ class GuardViolation:
     entity_id: str
     name: str | None
     field: str
-    guard: str  # "budget_increase_percent" | "budget_increase" | "max_bid"
+    guard: str  # "budget_increase_percent" | "budget_increase" | "max_bid" | "bid_over_budget"
     old_micro: int | None
     new_micro: int
     limit: str
     currency: str | None
     message: str
+
+
+CheckSeverity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class CheckIssue:
+    """What "Check changes" (`snapdesk.changes.checks`) found in one field of one pending
+    change: an error (Snap would refuse it; posting is blocked, dry-run and live alike) or a
+    warning (worth knowing; nothing is blocked). Spend guards that need a confirmation before a
+    live post are `GuardViolation`s. `remedy` says what the user can do."""
+
+    change_id: str
+    ad_account_id: str
+    kind: str
+    entity_id: str
+    name: str | None
+    action: str
+    field: str
+    message: str
+    severity: CheckSeverity
+    code: str
+    remedy: str = ""
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    @property
+    def entity(self) -> str:
+        """ "Ad squad 'Spring 18-34'" (the id when there is no name)."""
+        return f"{LABEL.get(self.kind, self.kind)} {self.name or self.entity_id!r}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "change_id": self.change_id,
+            "ad_account_id": self.ad_account_id,
+            "kind": self.kind,
+            "entity_id": self.entity_id,
+            "name": self.name,
+            "action": self.action,
+            "field": self.field,
+            "message": self.message,
+            "severity": self.severity,
+            "code": self.code,
+            "remedy": self.remedy,
+        }
 
 
 @dataclass(frozen=True)
@@ -399,10 +453,21 @@ class PostReport:
     conflicts: tuple[Conflict, ...] = ()
     guard_violations: tuple[GuardViolation, ...] = ()
     blocked: bool = False
+    # What Check changes found; with an error among them `blocked` is True and nothing was
+    # rehearsed or sent (`results` is empty).
+    check_issues: tuple[CheckIssue, ...] = ()
 
     @property
     def mode(self) -> str:
         return "live" if self.live else "dry-run"
+
+    @property
+    def check_errors(self) -> list[CheckIssue]:
+        return [i for i in self.check_issues if i.is_error]
+
+    @property
+    def check_warnings(self) -> list[CheckIssue]:
+        return [i for i in self.check_issues if not i.is_error]
 
     def by_outcome(self, outcome: Outcome) -> list[ChangeResult]:
         return [r for r in self.results if r.outcome == outcome]

@@ -180,7 +180,7 @@ class SandboxMiddleware:
             return rate_limited_reply(verdict, request_id)
 
         key = headers.get("idempotency-key") if method in WRITE_METHODS else None
-        if key:
+        if key and state.honour_idempotency:
             while (token, key) in self._inflight:  # a retry racing its first attempt
                 await self._inflight[(token, key)].wait()
             done = self._inflight[(token, key)] = asyncio.Event()

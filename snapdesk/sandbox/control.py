@@ -132,6 +132,16 @@ class ControlPlane:
         self.state.latency_ms = int(_number(body, "ms", default=0) or 0)
         return json_response({"ms": self.state.latency_ms})
 
+    async def idempotency(self, request: Request) -> Response:
+        """`{"honour": false}`: answer every write afresh, as an API without Idempotency-Key
+        support would (is Snap's support verified? no — see SandboxState.honour_idempotency)."""
+        body = await _body(request)
+        honour = body.get("honour", True)
+        if not isinstance(honour, bool):
+            raise bad_request("E1002", "'honour' must be true or false")
+        self.state.honour_idempotency = honour
+        return json_response({"honour": honour})
+
     async def rate_limit(self, request: Request) -> Response:
         body = await _body(request)
         per_second = _number(body, "per_second", default=10.0)
@@ -197,6 +207,7 @@ class ControlPlane:
             Route(f"{PREFIX}/faults", w(self.faults), methods=["GET", "POST", "DELETE"]),
             Route(f"{PREFIX}/latency", w(self.latency), methods=["POST"]),
             Route(f"{PREFIX}/rate_limit", w(self.rate_limit), methods=["POST"]),
+            Route(f"{PREFIX}/idempotency", w(self.idempotency), methods=["POST"]),
             Route(f"{PREFIX}/requests", w(self.requests), methods=["GET", "DELETE"]),
             Route(f"{PREFIX}/state/summary", w(self.summary), methods=["GET"]),
             Route(f"{PREFIX}/permissions", w(self.permissions), methods=["POST"]),

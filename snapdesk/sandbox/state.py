@@ -231,6 +231,10 @@ class SandboxState:
         self.media_files: dict[str, tuple[str, bytes]] = {}
         self.uploads: dict[str, ChunkedUpload] = {}
         self.idempotency: dict[tuple[str, str], StoredResponse] = {}
+        # Whether Idempotency-Key replays the first answer. Snap's support of the header is not
+        # verified (reference/model-codebases.md §10), so tests also run with it off: the
+        # client must not create anything twice either way.
+        self.honour_idempotency = True
         self.tokens: dict[str, float | None] = {SANDBOX_TOKEN: None}
         self.limiter = TokenBucketLimiter(rate_limit, burst)
         self.faults = FaultSet()
@@ -300,6 +304,7 @@ class SandboxState:
             self.limiter.configure(per_second=rate_limit, burst=burst)
             self.faults.clear()
             self.latency_ms = 0
+            self.honour_idempotency = True
             self.segment_processing_seconds = processing
             self.stats_now = None
             self.requests.clear()

@@ -393,6 +393,18 @@ def upsert_entity(
     entity_event(conn, kind, oid, ad_account_id)
 
 
+def child_ids(conn: sqlite3.Connection, kind: str, parent_id: str) -> list[str]:
+    """Ids of the cached `kind` entities under `parent_id` (an ad account, campaign, ad squad)."""
+    kind = normalize_kind(kind)
+    return [
+        str(r[0])
+        for r in conn.execute(
+            f"SELECT id FROM {PLURAL[kind]} WHERE parent_id = ? OR ad_account_id = ?",
+            (parent_id, parent_id),
+        )
+    ]
+
+
 def remove_entity(conn: sqlite3.Connection, kind: str, entity_id: str) -> int:
     """Drop one entity (and, for campaigns and ad squads, what Snap deletes with it)."""
     kind = normalize_kind(kind)
