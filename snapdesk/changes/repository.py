@@ -233,6 +233,16 @@ def clear_history(conn: sqlite3.Connection, stack: Stack) -> None:
     conn.execute("DELETE FROM change_history WHERE stack = ?", (stack,))
 
 
+def drop_history_groups(conn: sqlite3.Connection, group_ids: Iterable[str]) -> None:
+    """Drop the undo/redo entries of these actions (the code that made them took them back,
+    e.g. a cancelled experiment promotion, so undo or redo must not bring them back)."""
+    ids = list(group_ids)
+    if ids:
+        conn.execute(
+            f"DELETE FROM change_history WHERE group_id IN ({','.join('?' * len(ids))})", ids
+        )
+
+
 def forget_posted(conn: sqlite3.Connection, change_ids: Iterable[str]) -> int:
     """Drop history entries touching changes that were posted: Snap can't be undone from here."""
     posted = set(change_ids)

@@ -13,7 +13,9 @@ Qt-free. The UI and `snapdesk experiments tick` build on:
     paused = service.pause(experiment_id); service.resume(experiment_id)   # hold the rotation
     plan = service.plan_promotion(experiment_id, winner="B", move_budget=True)  # to confirm
     promotion = service.promote(experiment_id, winner="B", move_budget=True)
-    await gateway.post(promotion.change_ids)
+    await gateway.post(promotion.change_ids)     # live: ends it with B; dry-run: rehearses only
+    service.get(experiment_id)                   # reconciled: ended once those changes posted
+    service.cancel_pending(experiment_id)        # or take a queued pause/promotion back
     planner: stats.plan(baseline=..., relative_mde=..., arms=..., daily_units=..., rotation=...)
     schedules: schedule.active_variant / due_step, model.due_steps
 """
@@ -26,10 +28,13 @@ from snapdesk.experiments.model import (
     ENDED,
     METRICS,
     PAUSED,
+    PAUSING,
+    PROMOTING,
     RUNNING,
     TREATMENT,
     Experiment,
     MetricSpec,
+    PendingTransition,
     Variant,
     due_steps,
     metric,
@@ -52,6 +57,7 @@ from snapdesk.experiments.service import (
     Created,
     ExperimentService,
     Paused,
+    PendingProgress,
     Promotion,
     PromotionPlan,
     TickOutcome,
@@ -78,6 +84,8 @@ __all__ = [
     "METRICS",
     "NO_DIFFERENCE_YET",
     "PAUSED",
+    "PAUSING",
+    "PROMOTING",
     "ROTATION",
     "RUNNING",
     "SEQUENTIAL_METHOD",
@@ -95,6 +103,8 @@ __all__ = [
     "ExperimentService",
     "MetricSpec",
     "Paused",
+    "PendingProgress",
+    "PendingTransition",
     "Plan",
     "Promotion",
     "PromotionPlan",

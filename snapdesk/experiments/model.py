@@ -20,6 +20,10 @@ STATES: Final = (DRAFT, RUNNING, PAUSED, ENDED, ARCHIVED)
 CONTROL: Final = "control"
 TREATMENT: Final = "treatment"
 
+# What a pending transition will do once its changes posted (`PendingTransition.action`).
+PAUSING: Final = "pause"
+PROMOTING: Final = "promote"
+
 # The one dimension a treatment may differ in, and the ad squad fields that belong to it
 # (creative differs at the ad level: the treatment's ads use other creatives).
 DIMENSIONS: Final[dict[str, tuple[str, ...]]] = {
@@ -136,6 +140,66 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class PendingTransition:
+    """A pause or a promotion whose changes wait in Pending Changes.
+
+    The experiment keeps its state until every one of `change_ids` has posted live (then it is
+    paused, or ended with `winner`); a dry-run rehearsal (`rehearsed_at`) changes nothing.
+    `before` holds each change the transition touched as it was before, as its JSON text (None:
+    the transition made it), and `group_ids` its undo entries, so cancelling restores Pending
+    Changes exactly.
+    `requested_at` is when it was asked for: the pause (or the end) counts from then — the time
+    until the changes posted is left out of the readout, never given to a variant."""
+
+    action: str  # PAUSING | PROMOTING
+    change_ids: tuple[str, ...]
+    requested_at: datetime
+    winner: str | None = None
+    budget_micro: int | None = None
+    before: Mapping[str, str | None] = field(default_factory=dict)
+    group_ids: tuple[str, ...] = ()
+    rehearsed_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.action not in (PAUSING, PROMOTING):
+            raise ValueError(f"unknown transition {self.action!r}")
+        if self.action == PROMOTING and not self.winner:
+            raise ValueError("a promotion needs its winner")
+
+    @property
+    def noun(self) -> str:
+        return "promotion" if self.action == PROMOTING else "pause"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "change_ids": list(self.change_ids),
+            "requested_at": _iso(self.requested_at),
+            "winner": self.winner,
+            "budget_micro": self.budget_micro,
+            "before": dict(self.before),
+            "group_ids": list(self.group_ids),
+            "rehearsed_at": _iso(self.rehearsed_at),
+        }
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> PendingTransition:
+        return cls(
+            action=str(raw["action"]),
+            change_ids=tuple(raw.get("change_ids") or ()),
+            requested_at=_parse(raw.get("requested_at")) or now_utc(),
+            winner=raw.get("winner"),
+            budget_micro=raw.get("budget_micro"),
+            before={
+                str(k): (str(v) if v is not None else None)
+                for k, v in (raw.get("before") or {}).items()
+            },
+            group_ids=tuple(raw.get("group_ids") or ()),
+            rehearsed_at=_parse(raw.get("rehearsed_at")),
+        )
+
+
+@dataclass(frozen=True)
 class Experiment:
     id: str
     name: str
@@ -157,6 +221,7 @@ class Experiment:
     winner: str | None = None
     pauses: tuple[Pause, ...] = ()  # the intervals it was paused (the last one open while paused)
     reapply: bool = False  # resumed: the current step must be applied again (it was paused)
+    pending: PendingTransition | None = None  # a pause or promotion queued, not posted yet
     created_at: datetime = field(default_factory=now_utc)
     updated_at: datetime = field(default_factory=now_utc)
 
@@ -231,6 +296,7 @@ class Experiment:
             "winner": self.winner,
             "pauses": [[_iso(begin), _iso(end)] for begin, end in self.pauses],
             "reapply": self.reapply,
+            "pending": self.pending.to_json() if self.pending is not None else None,
             "created_at": _iso(self.created_at),
             "updated_at": _iso(self.updated_at),
         }
@@ -258,6 +324,7 @@ class Experiment:
             winner=raw.get("winner"),
             pauses=_pauses_from(raw.get("pauses")),
             reapply=bool(raw.get("reapply", False)),
+            pending=PendingTransition.from_json(raw["pending"]) if raw.get("pending") else None,
             created_at=_parse(raw.get("created_at")) or now_utc(),
             updated_at=_parse(raw.get("updated_at")) or now_utc(),
         )
@@ -265,9 +332,12 @@ class Experiment:
 
 def due_steps(experiment: Experiment, last_applied_step: int | None, now: datetime) -> list[Step]:
     """The steps to apply now: none, or exactly one — the current slot's (catch-up jumps
-    straight to it). Only a running experiment with a start has steps; one resumed after a
-    pause (`reapply`) has its current step due again, applied or not."""
+    straight to it). Only a running experiment with a start has steps, and none while a pause
+    or promotion waits to be posted (its changes hold the variants' statuses); one resumed
+    after a pause (`reapply`) has its current step due again, applied or not."""
     if experiment.state != RUNNING or experiment.start_at is None:
+        return []
+    if experiment.pending is not None:
         return []
     if experiment.end_at is not None and now >= experiment.end_at:
         return []

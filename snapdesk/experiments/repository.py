@@ -58,29 +58,31 @@ def _step_row(row: Sequence[object]) -> StepRecord:
 _STEP_COLUMNS = "experiment_id, step, slot_start, active, recorded_at, change_ids, applied_at"
 
 
+def save_in(conn: sqlite3.Connection, experiment: Experiment) -> None:
+    """Insert or replace the experiment's row (inside the caller's write transaction)."""
+    conn.execute(
+        "INSERT INTO experiments (id, ad_account_id, campaign_id, name, state, data, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+        "name = excluded.name, state = excluded.state, data = excluded.data, "
+        "updated_at = excluded.updated_at",
+        (
+            experiment.id,
+            experiment.ad_account_id,
+            experiment.campaign_id,
+            experiment.name,
+            experiment.state,
+            json.dumps(experiment.to_json(), sort_keys=True),
+            _iso(experiment.updated_at),
+        ),
+    )
+
+
 class ExperimentRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
 
     def save(self, experiment: Experiment) -> Experiment:
-        def work(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT INTO experiments (id, ad_account_id, campaign_id, name, state, data, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-                "name = excluded.name, state = excluded.state, data = excluded.data, "
-                "updated_at = excluded.updated_at",
-                (
-                    experiment.id,
-                    experiment.ad_account_id,
-                    experiment.campaign_id,
-                    experiment.name,
-                    experiment.state,
-                    json.dumps(experiment.to_json(), sort_keys=True),
-                    _iso(experiment.updated_at),
-                ),
-            )
-
-        self.store.write(work)
+        self.store.write(lambda conn: save_in(conn, experiment))
         return experiment
 
     def get(self, experiment_id: str) -> Experiment | None:

@@ -5,22 +5,42 @@ Every status or budget change is queued through `EditService` and sent through t
 step is not marked applied), a live one posts. A rotation step is recorded before its changes
 are queued; its changes are posted in two phases — pauses first, the activation only once
 every pause posted — so two variants are never active together, and a step is marked applied
-only when both phases posted. Statuses converge to the step's target (an ad squad already in
-the wanted status, on Snap or in a pending change, gets no change), so a tick re-run after a
-crash never toggles twice.
+only when the store says every one of its changes posted. Statuses converge to the step's
+target (an ad squad already in the wanted status, on Snap or in a pending change, gets no
+change), so a tick re-run after a crash never toggles twice.
+
+The rule for every transition: an experiment's state changes only when the changes that make
+the change have posted. `pause` and `promote` queue their changes and record them as the
+experiment's `pending` transition; the experiment pauses (or ends with its winner) once every
+one of those changes is posted — reconciled from the pending-changes store on every read, so
+a post from another window or process (`snapdesk changes post --live`) or a restart gives the
+same answer. Until then the rotation holds and the experiment shows what it was;
+`cancel_pending` takes the transition back, restoring Pending Changes exactly as they were.
+A resumed experiment counts as paused until its re-applied step has posted.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from snapdesk.changes import EditService, WriteGateway
 from snapdesk.changes import repository as change_repo
-from snapdesk.changes.model import CREATE, OPEN_STATES, POSTED, Change, ChangeError, ChangeGroup
+from snapdesk.changes.model import (
+    CREATE,
+    FAILED,
+    OPEN_STATES,
+    POSTED,
+    SENDING,
+    UPDATE_ACTIONS,
+    Change,
+    ChangeError,
+    ChangeGroup,
+)
 from snapdesk.changes.requests import writable
 from snapdesk.core.kinds import AD, AD_SQUAD
 from snapdesk.core.money import from_micro
@@ -30,10 +50,13 @@ from snapdesk.experiments.model import (
     DIMENSIONS,
     DRAFT,
     ENDED,
+    PAUSING,
+    PROMOTING,
     RUNNING,
     TREATMENT,
     Experiment,
     Pause,
+    PendingTransition,
     Variant,
     due_steps,
     metric,
@@ -48,7 +71,7 @@ from snapdesk.experiments.readout import (
     sum_rows,
     window_hours,
 )
-from snapdesk.experiments.repository import ExperimentRepository, StepRecord
+from snapdesk.experiments.repository import ExperimentRepository, StepRecord, save_in
 from snapdesk.experiments.schedule import ROTATION, SPLIT, Mode, Step
 from snapdesk.experiments.stats import Plan
 from snapdesk.experiments.stats import plan as stats_plan
@@ -85,14 +108,25 @@ class TickOutcome:
 
 @dataclass(frozen=True)
 class Paused:
-    """A paused experiment and the changes that pause its variants (post them)."""
+    """A pause asked for: the experiment (paused already when nothing had to be sent; else
+    running, with the pause pending), the groups queued, and `change_ids` — every change that
+    has to post for its variants to be paused on Snap (post them)."""
 
     experiment: Experiment
     groups: tuple[ChangeGroup, ...]
+    change_ids: tuple[str, ...] = ()
 
-    @property
-    def change_ids(self) -> tuple[str, ...]:
-        return tuple(c.id for g in self.groups for c in g.changes)
+
+@dataclass(frozen=True)
+class PendingProgress:
+    """How far a pending transition's changes are: `posted` (live), `open` still to post (of
+    which `failed` failed when last sent), `gone` reverted or removed without posting."""
+
+    total: int
+    posted: int
+    open: int
+    failed: int
+    gone: int
 
 
 @dataclass(frozen=True)
@@ -112,15 +146,16 @@ class PromotionPlan:
 
 @dataclass(frozen=True)
 class Promotion:
+    """A promotion asked for: the experiment (ended already when nothing had to be sent; else
+    as it was, with the promotion pending), the groups queued, and `change_ids` — every change
+    that has to post for the winner to be active and the others paused on Snap (post them)."""
+
     experiment: Experiment
     winner: Variant
     paused: tuple[str, ...]
     budget_micro: int | None
     groups: tuple[ChangeGroup, ...]
-
-    @property
-    def change_ids(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(c.id for g in self.groups for c in g.changes))
+    change_ids: tuple[str, ...] = ()
 
 
 class ExperimentService:
@@ -171,10 +206,141 @@ class ExperimentService:
         return self.repository.save(experiment.evolve(variants=variants))
 
     def get(self, experiment_id: str) -> Experiment:
+        """The experiment as the store says it is now (its pending transition reconciled)."""
         experiment = self.repository.get(experiment_id)
         if experiment is None:
             raise ChangeError(f"No experiment {experiment_id}")
-        return self._resolve_ids(experiment)
+        return self.reconcile(self._resolve_ids(experiment))
+
+    def experiments(
+        self, *, states: Sequence[str] | None = None, campaign_id: str | None = None
+    ) -> list[Experiment]:
+        """The experiments (newest change first), each reconciled like `get`, then filtered by
+        state — a promotion posted elsewhere lists as ended."""
+        found = [
+            self.reconcile(e) if e.pending is not None else e
+            for e in self.repository.list(campaign_id=campaign_id)
+        ]
+        return [e for e in found if states is None or e.state in states]
+
+    # ------------------------------------------------------------------ pending transitions
+
+    def _change_states(self, change_ids: Sequence[str]) -> dict[str, str | None]:
+        """Each change's state in the store (None: no longer there)."""
+        rows = self.store.write(
+            lambda c: change_repo.load_changes(c, states=None, change_ids=change_ids)
+        )
+        found = {c.id: c.state for c in rows}
+        return {change_id: found.get(change_id) for change_id in change_ids}
+
+    def pending_progress(self, experiment_id: str) -> PendingProgress | None:
+        """How far the pending transition's changes are (None: nothing pending)."""
+        pending = self.get(experiment_id).pending
+        if pending is None:
+            return None
+        states = list(self._change_states(pending.change_ids).values())
+        return PendingProgress(
+            total=len(states),
+            posted=sum(1 for s in states if s == POSTED),
+            open=sum(1 for s in states if s in OPEN_STATES),
+            failed=sum(1 for s in states if s == FAILED),
+            gone=sum(1 for s in states if s is None or (s not in OPEN_STATES and s != POSTED)),
+        )
+
+    def reconcile(self, experiment: Experiment) -> Experiment:
+        """Apply the pending transition once all its changes posted; drop it once they were all
+        reverted or removed without any posting; otherwise leave the experiment as it is."""
+        pending = experiment.pending
+        if pending is None:
+            return experiment
+        states = self._change_states(pending.change_ids).values()
+        if all(s == POSTED for s in states):
+            return self.repository.save(_completed(experiment, pending))
+        if not any(s == POSTED or s in OPEN_STATES for s in states):
+            return self.repository.save(replace(experiment, pending=None))
+        return experiment
+
+    def cancel_pending(self, experiment_id: str) -> Experiment:
+        """Take back the pending pause or promotion: every change it queued or edited that has
+        not posted goes back to what it was before (a change it made is removed, with its undo
+        entries), and the experiment's row is what it was. Changes already posted stay posted
+        (Snap has them); the experiment keeps its state."""
+        experiment = self.get(experiment_id)
+        pending = experiment.pending
+        if pending is None:
+            return experiment
+        restored = replace(experiment, pending=None)
+
+        def work(conn: sqlite3.Connection) -> None:
+            for change_id, image in pending.before.items():
+                current = change_repo.load_change(conn, change_id)
+                if current is not None and current.state in (POSTED, SENDING):
+                    continue  # on Snap, or on its way there: not ours to take back
+                if image is None:
+                    if current is not None:
+                        change_repo.delete_change(conn, change_id)
+                else:
+                    change_repo.save_change(conn, Change.from_json(json.loads(image)))
+            change_repo.drop_history_groups(conn, pending.group_ids)
+            save_in(conn, restored)
+
+        self.store.write(work)
+        return restored
+
+    def mark_rehearsed(self, experiment_id: str, *, at: datetime | None = None) -> Experiment:
+        """Note that the pending transition's changes were rehearsed in dry-run (nothing else
+        changes: it still waits to be posted)."""
+        experiment = self.get(experiment_id)
+        if experiment.pending is None:
+            return experiment
+        moment = (at or now_utc()).astimezone(UTC)
+        return self.repository.save(
+            replace(experiment, pending=replace(experiment.pending, rehearsed_at=moment))
+        )
+
+    def _open_images(self, squad_ids: Iterable[str]) -> dict[str, str]:
+        """The open changes of these ad squads as stored now, as JSON text (key order kept, so
+        a cancel writes them back byte for byte)."""
+        wanted = set(squad_ids)
+        rows = self.store.write(lambda c: change_repo.load_changes(c, states=OPEN_STATES))
+        return {
+            c.id: json.dumps(c.to_json(), ensure_ascii=False, default=str)
+            for c in rows
+            if c.entity_id in wanted
+        }
+
+    @staticmethod
+    def _before(images: Mapping[str, str], groups: Sequence[ChangeGroup]) -> dict[str, str | None]:
+        touched = [c.id for g in groups for c in g.changes] + [i for g in groups for i in g.removed]
+        return {change_id: images.get(change_id) for change_id in dict.fromkeys(touched)}
+
+    def _needed(self, squad_ids: Iterable[str], status: str, *, creates: bool) -> list[str]:
+        """The open changes that must post for these ad squads to have `status` on Snap: for
+        each one whose cached status differs, its open change setting that status (with
+        `creates`, also a not-yet-created squad's create and what depends on it)."""
+        ids: list[str] = []
+        for squad_id in squad_ids:
+            row = self.store.get(AD_SQUAD, squad_id)
+            on_snap = str(row.data.get("status") or row.status or "") if row else None
+            if on_snap == status:
+                continue
+            for change in self._open_changes(squad_id):
+                if change.after is None or change.after.get("status") != status:
+                    continue
+                if change.action in UPDATE_ACTIONS or (creates and change.action == CREATE):
+                    ids.append(change.id)
+        return ids + (self._dependents(ids) if creates else [])
+
+    @staticmethod
+    def _refuse_pending(experiment: Experiment, what: str) -> None:
+        pending = experiment.pending
+        if pending is None:
+            return
+        subject = f"The promotion of {pending.winner}" if pending.action == PROMOTING else "A pause"
+        raise ChangeError(
+            f"{subject} of “{experiment.name}” waits to be posted: post it or cancel it before "
+            f"you {what}"
+        )
 
     # ------------------------------------------------------------------ create
 
@@ -317,7 +483,10 @@ class ExperimentService:
         return self.repository.save(experiment.evolve(state=RUNNING, start_at=start))
 
     def end(self, experiment_id: str, *, at: datetime | None = None) -> Experiment:
+        """Stop the rotation and freeze the readout; the variants keep their statuses (no
+        change is queued)."""
         experiment = self.get(experiment_id)
+        self._refuse_pending(experiment, "end it")
         if experiment.state not in (DRAFT, RUNNING, PAUSED_STATE):
             return experiment
         end_at = (at or now_utc()).astimezone(UTC)
@@ -327,6 +496,7 @@ class ExperimentService:
 
     def archive(self, experiment_id: str) -> Experiment:
         experiment = self.get(experiment_id)
+        self._refuse_pending(experiment, "archive it")
         end_at = experiment.end_at or (now_utc() if experiment.start_at else None)
         return self.repository.save(
             experiment.evolve(
@@ -336,33 +506,41 @@ class ExperimentService:
 
     def pause(self, experiment_id: str, *, at: datetime | None = None) -> Paused:
         """Stop a running experiment for a while: queue a pause of every variant that is not
-        paused and stop rotating. Its time paused counts for no variant in the readout."""
+        paused. It is paused — the rotation holds and the time counts for no variant in the
+        readout, from `at` — once those changes posted; until then the pause is pending (post
+        `change_ids`, or `cancel_pending`). With nothing to send it is paused at once."""
         experiment = self.get(experiment_id)
+        self._refuse_pending(experiment, "pause it")
         if experiment.state != RUNNING:
             raise ChangeError(f"{experiment.name} is {experiment.state}; only a running "
                               "experiment can be paused")  # fmt: skip
         moment = (at or now_utc()).astimezone(UTC)
+        images = self._open_images(experiment.squad_ids)
         to_pause = [s for s in experiment.squad_ids if self.effective_status(s) != PAUSED]
         groups = (self.edits.pause([(AD_SQUAD, s) for s in to_pause]),) if to_pause else ()
-        paused = self.repository.save(
-            experiment.evolve(
-                state=PAUSED_STATE, pauses=(*experiment.pauses, (moment, None)), reapply=False
-            )
+        change_ids = tuple(self._needed(experiment.squad_ids, PAUSED, creates=False))
+        pending = PendingTransition(
+            action=PAUSING,
+            change_ids=change_ids,
+            requested_at=moment,
+            before=self._before(images, groups),
+            group_ids=tuple(g.group_id for g in groups),
         )
-        return Paused(paused, groups)
+        if not change_ids:
+            return Paused(self.repository.save(_completed(experiment, pending)), groups)
+        queued = self.repository.save(replace(experiment, pending=pending))
+        return Paused(queued, groups, change_ids)
 
     def resume(self, experiment_id: str, *, at: datetime | None = None) -> Experiment:
         """Run a paused experiment again: the next tick applies the current step (the current
-        slot's variant in rotation, every variant in split) even if it was applied before."""
+        slot's variant in rotation, every variant in split) even if it was applied before. The
+        pause lasts — no variant's time counts — until that step has posted live, so `at` is
+        not when it ends (kept for callers that pass the clock)."""
         experiment = self.get(experiment_id)
+        self._refuse_pending(experiment, "resume it")
         if experiment.state != PAUSED_STATE:
             raise ChangeError(f"{experiment.name} is {experiment.state}, not paused")
-        moment = (at or now_utc()).astimezone(UTC)
-        return self.repository.save(
-            experiment.evolve(
-                state=RUNNING, pauses=_closed(experiment.pauses, moment), reapply=True
-            )
-        )
+        return self.repository.save(experiment.evolve(state=RUNNING, reapply=True))
 
     def pending_change_ids(self, experiment_id: str) -> tuple[str, ...]:
         """Open changes on the experiment's ad squads and the ones that need them (the copied
@@ -420,7 +598,7 @@ class ExperimentService:
         """Apply the due step of every running experiment (or of the given ones)."""
         moment = (now or now_utc()).astimezone(UTC)
         if experiment_ids is None:
-            chosen = self.repository.list(states=(RUNNING,))
+            chosen = self.experiments(states=(RUNNING,))
         else:
             chosen = [self.get(i) for i in experiment_ids]
         outcomes = []
@@ -432,6 +610,19 @@ class ExperimentService:
         self, gateway: WriteGateway, experiment: Experiment, now: datetime
     ) -> TickOutcome:
         last = self.repository.last_applied_step(experiment.id)
+        pending = experiment.pending
+        if pending is not None and experiment.state == RUNNING:
+            what = (
+                f"the promotion of {pending.winner}" if pending.action == PROMOTING else "a pause"
+            )
+            return TickOutcome(
+                experiment.id,
+                experiment.name,
+                last,
+                mode=gateway.mode,
+                message=f"{what} waits to be posted; the rotation holds until it is posted "
+                "or cancelled",
+            )
         steps = due_steps(experiment, last, now)
         if not steps:
             return TickOutcome(
@@ -445,7 +636,7 @@ class ExperimentService:
         if pause_ids:
             first = await gateway.post(pause_ids)
             reports.append(first)
-            if gateway.live and not _all_posted(first):
+            if first.live and not _all_posted(first):
                 return TickOutcome(
                     experiment.id,
                     experiment.name,
@@ -459,7 +650,7 @@ class ExperimentService:
         if activate_ids:
             second = await gateway.post(activate_ids)
             reports.append(second)
-            if gateway.live and not _all_posted(second):
+            if second.live and not _all_posted(second):
                 return TickOutcome(
                     experiment.id,
                     experiment.name,
@@ -470,21 +661,31 @@ class ExperimentService:
                     message="activation failed (run tick again)",
                     reports=tuple(reports),
                 )
-        applied = gateway.live
+        # Applied only when the store says every change posted — not from the mode a gateway
+        # reports afterwards (the session's mode may have changed since the rehearsal).
+        change_ids = (*pause_ids, *activate_ids)
+        mode = reports[-1].mode if reports else gateway.mode
+        if change_ids:
+            applied = all(s == POSTED for s in self._change_states(change_ids).values())
+        else:
+            applied = gateway.live  # nothing to send: in place on Snap, applied when live
         if applied:
             self.repository.mark_applied(experiment.id, step.index, at=now)
             if experiment.reapply:
                 current = self.repository.get(experiment.id)
                 if current is not None and current.reapply:
-                    self.repository.save(current.evolve(reapply=False))
+                    # resumed: the pause ends now that the variants deliver again
+                    self.repository.save(
+                        current.evolve(reapply=False, pauses=_closed(current.pauses, now))
+                    )
         return TickOutcome(
             experiment.id,
             experiment.name,
             step.index,
             step.active,
-            (*pause_ids, *activate_ids),
+            change_ids,
             applied=applied,
-            mode=gateway.mode,
+            mode=mode,
             message="applied" if applied else "rehearsed (dry-run): nothing was sent",
             reports=tuple(reports),
         )
@@ -671,20 +872,40 @@ class ExperimentService:
         return PromotionPlan(
             experiment=experiment,
             winner=chosen,
-            pause=tuple(v for v in losers if self.effective_status(v.squad_id) != PAUSED),
-            resume_winner=self.effective_status(chosen.squad_id) != ACTIVE,
+            pause=tuple(v for v in losers if not self._settled(v.squad_id, PAUSED)),
+            resume_winner=not self._settled(chosen.squad_id, ACTIVE),
             budgets=budgets,
             budget_micro=budget,
             currency=account.currency if account and account.currency else "USD",
         )
 
-    def promote(self, experiment_id: str, *, winner: str, move_budget: bool = False) -> Promotion:
+    def _settled(self, squad_id: str, status: str) -> bool:
+        """Whether the squad has `status` on Snap (cached) and no queued change alters it."""
+        row = self.store.get(AD_SQUAD, squad_id)
+        on_snap = str(row.data.get("status") or row.status or "") if row else None
+        if squad_id.startswith("new-") and status == PAUSED:
+            on_snap = PAUSED  # not created yet: as good as paused
+        return on_snap == status and self.effective_status(squad_id) in (status, None)
+
+    def promote(
+        self,
+        experiment_id: str,
+        *,
+        winner: str,
+        move_budget: bool = False,
+        at: datetime | None = None,
+    ) -> Promotion:
         """Queue one change set: pause every other variant, keep the winner ACTIVE and
-        (optionally) give it the other variants' daily budgets; end the experiment. Post it with
-        `gateway.post(promotion.change_ids)` (dry-run rehearses it). `plan_promotion` shows
-        the same set beforehand."""
+        (optionally) give it the other variants' daily budgets. The experiment ends with the
+        winner once every change in `promotion.change_ids` has posted live (post them with
+        `gateway.post(promotion.change_ids)`; dry-run rehearses them and ends nothing); until
+        then the promotion is pending and `cancel_pending` takes it back. With nothing to send
+        it ends at once. `plan_promotion` shows the same set beforehand."""
         planned = self.plan_promotion(experiment_id, winner=winner, move_budget=move_budget)
         experiment, chosen = planned.experiment, planned.winner
+        self._refuse_pending(experiment, "promote again")
+        moment = (at or now_utc()).astimezone(UTC)
+        images = self._open_images(experiment.squad_ids)
         losers = [v.squad_id for v in experiment.variants if v.squad_id != chosen.squad_id]
         groups: list[ChangeGroup] = []
         if planned.pause:
@@ -698,17 +919,25 @@ class ExperimentService:
                     [(AD_SQUAD, chosen.squad_id)], value=from_micro(budget, planned.currency)
                 )
             )
-        end_at = experiment.end_at or now_utc()
-        ended = self.repository.save(
-            experiment.evolve(
-                state=ENDED,
-                winner=chosen.key,
-                end_at=end_at,
-                pauses=_closed(experiment.pauses, end_at),
-                reapply=False,
-            )
+        needed = self._needed(losers, PAUSED, creates=False)
+        needed += self._needed([chosen.squad_id], ACTIVE, creates=True)
+        if budget is not None:
+            needed += [c.id for c in self._open_changes(chosen.squad_id)]
+        change_ids = tuple(dict.fromkeys(needed))
+        pending = PendingTransition(
+            action=PROMOTING,
+            change_ids=change_ids,
+            requested_at=moment,
+            winner=chosen.key,
+            budget_micro=budget,
+            before=self._before(images, groups),
+            group_ids=tuple(g.group_id for g in groups),
         )
-        return Promotion(ended, chosen, tuple(losers), budget, tuple(groups))
+        if not change_ids:
+            ended = self.repository.save(_completed(experiment, pending))
+            return Promotion(ended, chosen, tuple(losers), budget, tuple(groups))
+        queued = self.repository.save(replace(experiment, pending=pending))
+        return Promotion(queued, chosen, tuple(losers), budget, tuple(groups), change_ids)
 
     def _daily_budget(self, squad_id: str) -> int | None:
         for change in self._open_changes(squad_id):
@@ -718,6 +947,27 @@ class ExperimentService:
         row = self.store.get(AD_SQUAD, squad_id)
         value = row.data.get("daily_budget_micro") if row else None
         return int(value) if isinstance(value, int) else None
+
+
+def _completed(experiment: Experiment, pending: PendingTransition) -> Experiment:
+    """The experiment once the transition's changes posted: paused from when the pause was
+    asked for, or ended (then, unless it had ended already) with the winner."""
+    if pending.action == PAUSING:
+        return experiment.evolve(
+            state=PAUSED_STATE,
+            pauses=(*experiment.pauses, (pending.requested_at, None)),
+            reapply=False,
+            pending=None,
+        )
+    end_at = experiment.end_at or pending.requested_at
+    return experiment.evolve(
+        state=ENDED if experiment.state != ARCHIVED else ARCHIVED,
+        winner=pending.winner,
+        end_at=end_at,
+        pauses=_closed(experiment.pauses, end_at),
+        reapply=False,
+        pending=None,
+    )
 
 
 def _closed(pauses: tuple[Pause, ...], at: datetime | None) -> tuple[Pause, ...]:

@@ -94,13 +94,15 @@ async def test_pause_holds_the_rotation_and_resume_reapplies_the_current_step(
 
     paused_at = start + timedelta(hours=6, minutes=30)
     paused = service.pause(exp_id, at=paused_at)
-    assert paused.experiment.state == PAUSED
+    assert paused.experiment.state == RUNNING  # paused once its change posted (issue 13)
     [change] = [ch for g in paused.groups for ch in g.changes]
     assert change.entity_id == b and change.action == PAUSE  # only B was active
+    assert paused.change_ids == (change.id,)
     with pytest.raises(ChangeError):
         service.pause(exp_id)
     assert (await gateway(live=True).post(list(paused.change_ids))).ok
     assert _statuses(recorded_writes(server)) == [(b, "PAUSED")]
+    assert service.get(exp_id).state == PAUSED
     clear_recorded(server)
 
     # paused: no step is due, whatever the clock says
@@ -147,10 +149,13 @@ async def test_dry_run_resume_rehearses_and_keeps_reapplying(
     assert service.get(exp_id).reapply is True  # still to apply for real
 
 
-async def test_end_closes_an_open_pause(store: Store, service: ExperimentService) -> None:
+async def test_end_closes_an_open_pause(
+    store: Store, service: ExperimentService, gateway: Gateway
+) -> None:
     created = _create(service, first_squad(store))
     exp_id = service.start(created.experiment.id, at=T0).id
-    service.pause(exp_id, at=T0 + timedelta(hours=1))
+    paused = service.pause(exp_id, at=T0 + timedelta(hours=1))
+    assert (await gateway(live=True).post(list(paused.change_ids))).ok  # paused once posted
     ended = service.end(exp_id, at=T0 + timedelta(hours=3))
     assert ended.state == "ended"
     assert ended.pauses == ((T0 + timedelta(hours=1), T0 + timedelta(hours=3)),)

@@ -164,9 +164,16 @@ async def test_split_mode_and_promotion_change_set(
     after = by_entity[b].after
     assert after is not None
     assert after["daily_budget_micro"] == sum(budgets) and after["status"] == "ACTIVE"
-    assert service.get(exp_id).state == "ended" and service.get(exp_id).winner == "B"
+    # queued, not posted: it ends only once the change set posted live (issue 13)
+    assert service.get(exp_id).state == "running" and service.get(exp_id).winner is None
 
     report = await gateway(live=False).post(promotion.change_ids)
     assert len(report.results) == 3 and all(r.outcome == "dry-run" for r in report.results)
     assert recorded_writes(server) == []
     assert RESUME not in {ch.action for ch in changes}
+    assert service.get(exp_id).state == "running"  # rehearsed, not done
+
+    blocked = await gateway(live=True).post(promotion.change_ids)  # B's budget triples
+    assert blocked.blocked and service.get(exp_id).state == "running"
+    assert (await gateway(live=True).post(promotion.change_ids, confirm=True)).ok
+    assert service.get(exp_id).state == "ended" and service.get(exp_id).winner == "B"
