@@ -140,6 +140,16 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="stop at the first invalid row (send nothing)",
     )
+    p_push.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help="send COLUMN as FIELD (em, ph, fn, …, order_id, custom_data.NAME); repeatable",
+    )
+    p_push.add_argument(
+        "--drop", action="append", default=[], metavar="COLUMN", help="don't send COLUMN"
+    )
     p_push.add_argument("--live", action="store_true", help="send for real (default: dry-run)")
 
     p_exp = sub.add_parser("experiments", help="experiment variant rotator")

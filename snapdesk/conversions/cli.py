@@ -1,5 +1,12 @@
 """`snapdesk conversions push INPUT --pixel ID [--source web|app|offline] [--test]
-[--stop-on-invalid] [--live]` (wired up in snapdesk/cli.py).
+[--stop-on-invalid] [--map COLUMN=FIELD ...] [--drop COLUMN ...] [--live]` (wired up in
+snapdesk/cli.py).
+
+Columns are mapped by name: seed 003's standard names, and the headers CRM exports use
+(`Email Address`, `Phone Number`, `Zip`, … — `snapdesk.conversions.aliases`). `--map` sends a
+column as another field (`--map contact=em`), `--drop` leaves it out. A column whose values look
+like e-mail addresses or phone numbers is never sent unhashed: unless it is mapped to a hashed
+field or dropped, nothing is sent and the error names the `--map`/`--drop` to use.
 
 Reads and validates every row as seed 003 specifies (invalid rows are reported with row number,
 field and reason, and skipped; `--stop-on-invalid` stops at the first one and sends nothing),
@@ -12,7 +19,8 @@ then:
 
 The token: `SNAPDESK_CAPI_TOKEN`, else the keyring's Conversions API token for that pixel, else
 the active login's OAuth token if it has the snapchat-offline-conversions-api scope.
-Exit codes: 0 success, 1 failure (one line on stderr naming what to fix).
+Exit codes: 0 success, 1 failure (one line on stderr naming what to fix), 2 usage (a `--map`
+that isn't COLUMN=FIELD or names no field).
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 from snapdesk import config
+from snapdesk.conversions.aliases import TargetError, parse_target
 from snapdesk.conversions.fields import SOURCES
 from snapdesk.conversions.load import load_events
 from snapdesk.conversions.model import ConversionsError, LoadOptions, LoadResult
@@ -36,9 +45,24 @@ __all__ = ["cmd_conversions_push"]
 _REPORT_LIMIT = 200
 
 
-def _fail(message: str, err: TextIO) -> int:
+def _fail(message: str, err: TextIO, code: int = 1) -> int:
     print(f"snapdesk: {message}", file=err)
-    return 1
+    return code
+
+
+def _column_map(values: list[str]) -> list[tuple[str, str]]:
+    """`--map COLUMN=FIELD` values as pairs (the last `=` splits: field names have none)."""
+    pairs: list[tuple[str, str]] = []
+    for value in values:
+        column, sep, target = str(value).rpartition("=")
+        if not sep or not column.strip() or not target.strip():
+            raise TargetError(f"--map takes COLUMN=FIELD (e.g. --map contact=em), not {value!r}")
+        try:
+            parse_target(target)
+        except TargetError as exc:
+            raise TargetError(f"--map {value}: {exc.message}") from None
+        pairs.append((column.strip(), target.strip()))
+    return pairs
 
 
 def _print_report(result: LoadResult, err: TextIO) -> None:
@@ -65,15 +89,27 @@ def cmd_conversions_push(
     test = bool(getattr(args, "test", False))
     live = bool(getattr(args, "live", False)) or config.live_mode_from_env()
     mode: Mode = "test" if test else ("live" if live else "dry-run")
-    options = LoadOptions(
-        source=source,
-        stop_on_invalid=bool(getattr(args, "stop_on_invalid", False)),
-    )
+    drops = [str(d).strip() for d in getattr(args, "drop", None) or []]
+    try:
+        options = LoadOptions(
+            source=source,
+            stop_on_invalid=bool(getattr(args, "stop_on_invalid", False)),
+            column_map=tuple(_column_map(list(getattr(args, "map", None) or []))),
+            drop_columns=tuple(d for d in drops if d),
+        )
+    except TargetError as exc:
+        return _fail(exc.message, err, 2)
+    except ConversionsError as exc:  # a column both mapped and dropped
+        return _fail(exc.message, err, 2)
     try:
         result = load_events(args.input, options)
     except ConversionsError as exc:
         return _fail(exc.message, err)
     _print_report(result, err)
+    if result.refusals:
+        first = result.refusals[0].message()
+        more = len(result.refusals) - 1
+        return _fail(first + (f" ({more} more column(s) listed above)" if more else ""), err)
     if result.file_errors:
         return _fail(f"{result.file_errors[0]} — fix the file and try again", err)
     if result.stopped_at is not None:

@@ -153,6 +153,36 @@ CUSTOM_FIELDS: Final = (
     CUSTOM_COUNTRY,
 )
 CONTENT_TYPES: Final = frozenset({"product", "product_group"})
+# Travel-Related, Travel Schedule and Accommodation-Related fields: a file with one of them
+# describes trips, so its `city` column is the destination's (custom_data.city). In any other
+# file `city` is the customer's city (user_data.ct, hashed): that is what CRM exports mean.
+TRAVEL_FIELDS: Final = frozenset(
+    {
+        "checkin_date",
+        "travel_start",
+        "travel_end",
+        "suggested_destinations",
+        "destination_airport",
+        "origin_airport",
+        "neighborhood",
+        "departing_departure_date",
+        "departing_arrival_date",
+        "returning_departure_date",
+        "returning_arrival_date",
+        "num_adults",
+        "num_children",
+        "num_infants",
+        "hotel_score",
+        "preferred_neighborhoods",
+        "preferred_star_ratings",
+        "suggested_hotels",
+        "destination_ids",
+        CUSTOM_COUNTRY,
+    }
+)
+# Location fields of custom_data whose seed name a CRM column may share with the customer's
+# address: sent as seed 003 says, with a warning naming the hashed field to map to instead.
+DESTINATION_FIELDS: Final[dict[str, str]] = {"postal_code": "zp", "region": "st"}
 DATE_FIELDS: Final = ("checkin_date",)  # YYYYMMDD or YYYY-MM-DD
 
 # JSON Object Array Construction: content_<property>_<n> → contents[n-1].<property>.

@@ -16,7 +16,13 @@ import io
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from snapdesk.conversions.mapping import map_row, now_utc, plan_columns
+from snapdesk.conversions.mapping import (
+    find_refusals,
+    map_row,
+    now_utc,
+    plan_columns,
+    with_refusals,
+)
 from snapdesk.conversions.model import (
     ColumnMapping,
     ConversionsError,
@@ -81,6 +87,7 @@ def load_events(
         issues=result.issues,
         file_errors=result.file_errors,
         file_warnings=result.file_warnings,
+        refusals=result.refusals,
         rows_read=result.rows_read,
         stopped_at=result.stopped_at,
         invalid_rows=result.invalid_rows,
@@ -96,15 +103,28 @@ def load_rows(
     cancelled: Callable[[], bool] | None = None,
 ) -> LoadResult:
     """Map and validate rows under `header`. Row numbers are spreadsheet rows: the header is
-    row 1, so the first event is row 2."""
+    row 1, so the first event is row 2.
+
+    Before any row is mapped, every column whose values would be sent unhashed is scanned for
+    e-mail addresses and phone numbers (`mapping.find_refusals`): such a column stops the whole
+    file, with a message naming it and how to map or drop it. Raises `MappingError` when the
+    options map or drop a column the header doesn't have."""
     options = options or LoadOptions()
-    plan = plan_columns(header, options.source)
-    if plan.errors:
+    plan = plan_columns(
+        header,
+        options.source,
+        column_map=options.column_map,
+        drop_columns=options.drop_columns,
+    )
+    rows = rows if isinstance(rows, Sequence) else list(rows)
+    refusals = (*plan.refusals, *find_refusals(plan, rows, cancelled=cancelled))
+    if plan.errors or refusals:
         return LoadResult(
             options=options,
-            columns=plan.mappings,
-            file_errors=plan.errors,
+            columns=with_refusals(plan.mappings, refusals),
+            file_errors=(*plan.errors, *(r.message() for r in refusals)),
             file_warnings=plan.warnings,
+            refusals=tuple(refusals),
         )
     now = now_utc(options)
     events: list[MappedEvent] = []

@@ -12,13 +12,23 @@ import ipaddress
 import json
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import shlex
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final, Literal
 
+from snapdesk.conversions import pii
 from snapdesk.conversions._iso import CURRENCIES
+from snapdesk.conversions.aliases import (
+    CUSTOM_PREFIX,
+    DROP,
+    Origin,
+    automatic_field,
+    numbered_alias,
+    squash,
+)
 from snapdesk.conversions.fields import (
     ACTION_SOURCE,
     ANON_ID,
@@ -35,6 +45,7 @@ from snapdesk.conversions.fields import (
     CUSTOM_STRING_OR_ARRAY,
     DATA_PROCESSING_OPTIONS,
     DATE_FIELDS,
+    DESTINATION_FIELDS,
     EVENT_NAMES,
     EXTINFO_COLUMNS,
     EXTINFO_INT64,
@@ -44,12 +55,21 @@ from snapdesk.conversions.fields import (
     HASHED_USER_FIELDS,
     IDENTIFIER_FIELDS,
     PLAIN_USER_FIELDS,
-    STANDARD_COLUMNS,
     TOP_LEVEL,
+    TRAVEL_FIELDS,
     USER_FIELDS,
     Source,
 )
-from snapdesk.conversions.model import ColumnMapping, LoadOptions, RowIssue, Severity
+from snapdesk.conversions.model import (
+    ColumnMapping,
+    ColumnRefusal,
+    ConversionsError,
+    LoadOptions,
+    MappingError,
+    PiiKind,
+    RowIssue,
+    Severity,
+)
 from snapdesk.conversions.normalize import (
     NormalizationError,
     hash_user_value,
@@ -60,10 +80,13 @@ __all__ = [
     "ColumnPlan",
     "EventTimeError",
     "RowOutcome",
+    "find_refusals",
     "map_row",
     "mint_event_id",
     "parse_event_time",
     "plan_columns",
+    "sends_raw",
+    "with_refusals",
 ]
 
 Kind = Literal[
@@ -111,6 +134,7 @@ class Column:
     field: str
     n: int = 0
     prop: str = ""
+    origin: Origin = "standard"
 
 
 @dataclass(frozen=True)
@@ -122,7 +146,11 @@ class ColumnPlan:
     mappings: tuple[ColumnMapping, ...]
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: mappings the user chose that would send a personal column raw (header-level)
+    refusals: tuple[ColumnRefusal, ...] = ()
     single: dict[str, Column] = field(default_factory=dict)
+    #: further columns of an array-capable field ("Email" and "Email Address" → em)
+    more: dict[str, tuple[Column, ...]] = field(default_factory=dict)
     flats: dict[str, tuple[Column, ...]] = field(default_factory=dict)
     content_items: dict[int, tuple[Column, ...]] = field(default_factory=dict)
     extinfo_items: tuple[Column | None, ...] = ()
@@ -185,11 +213,21 @@ def _handling(kind: Kind, name: str) -> str:
     return "as-is"
 
 
-def plan_columns(headers: Sequence[str], source: Source) -> ColumnPlan:
-    """Classify the header: standard names case-insensitively, flattened arrays, object arrays,
-    extinfo columns, custom fields. File-level rules of seed 003 become `errors`/`warnings`."""
+def plan_columns(
+    headers: Sequence[str],
+    source: Source,
+    *,
+    column_map: Sequence[tuple[str, str]] = (),
+    drop_columns: Sequence[str] = (),
+) -> ColumnPlan:
+    """Classify the header: standard names case-insensitively, the alias table's spellings
+    (`aliases.py`), flattened arrays, object arrays, extinfo columns, custom fields; then the
+    user's `column_map` ((column, canonical field) pairs) and `drop_columns` override that.
+    File-level rules of seed 003 become `errors`/`warnings`. Raises `MappingError` when
+    `column_map` or `drop_columns` name a column the header doesn't have."""
     errors: list[str] = []
     warnings: list[str] = []
+    refusals: list[ColumnRefusal] = []
     app = source == "app"
 
     seen: dict[str, list[str]] = {}
@@ -200,6 +238,9 @@ def plan_columns(headers: Sequence[str], source: Source) -> ColumnPlan:
         listed = "; ".join(" = ".join(repr(n) for n in names) for names in dupes)
         errors.append(f"duplicate column names are not allowed: {listed}")
 
+    overrides = {_find_column(headers, c, "--map"): t for c, t in column_map}
+    dropped = {_find_column(headers, c, "--drop") for c in drop_columns}
+
     columns: list[Column] = []
     candidates: list[tuple[int, str, str, int]] = []  # unknown columns named <base>_<n>
     ignored_app: list[str] = []
@@ -209,21 +250,37 @@ def plan_columns(headers: Sequence[str], source: Source) -> ColumnPlan:
         if not header:
             errors.append(f"column {index + 1} has no name")
             continue
+        if index in dropped:
+            columns.append(Column(index, header, "ignored", key, origin="dropped"))
+            continue
+        if index in overrides:
+            target = overrides[index]
+            col = _target_column(index, header, target, app, warnings, ignored_app)
+            columns.append(col)
+            refusal = _downgrade(header, col)
+            if refusal is not None:
+                refusals.append(refusal)
+            continue
         item = _CONTENT_ITEM.fullmatch(key)
+        field_name, origin = automatic_field(header)
         flat = _FLAT.fullmatch(key)
+        numbered = numbered_alias(header)
         if item:
             columns.append(
                 Column(index, header, "content_item", CONTENTS, int(item.group(2)), item.group(1))
             )
-        elif key in STANDARD_COLUMNS:
-            columns.append(_standard(index, header, key, app, warnings, ignored_app))
+        elif field_name is not None:
+            col = _standard(index, header, field_name, app, warnings, ignored_app)
+            columns.append(replace(col, origin=origin))
         elif flat and flat.group(1) in ARRAY_CAPABLE:
             columns.append(Column(index, header, "flat", flat.group(1), int(flat.group(2))))
+        elif numbered is not None and numbered[0] in ARRAY_CAPABLE:
+            columns.append(Column(index, header, "flat", numbered[0], numbered[1], origin="alias"))
         elif flat:
             base = header[: len(flat.group(1))]
             candidates.append((index, header, base, int(flat.group(2))))
         else:
-            columns.append(Column(index, header, "extra", header))
+            columns.append(Column(index, header, "extra", header, origin="custom"))
     if ignored_app:
         warnings.append(
             f"app-event columns are ignored for {source} events: {', '.join(ignored_app)}"
@@ -235,13 +292,15 @@ def plan_columns(headers: Sequence[str], source: Source) -> ColumnPlan:
     for group in groups.values():
         if any(n == 1 for *_, n in group):
             for index, header, _base, n in group:
-                columns.append(Column(index, header, "extra_item", group[0][2], n))
+                columns.append(Column(index, header, "extra_item", group[0][2], n, origin="custom"))
         else:  # not a flattened array (no element 1): an ordinary custom field
             for index, header, _base, _n in group:
-                columns.append(Column(index, header, "extra", header))
+                columns.append(Column(index, header, "extra", header, origin="custom"))
     columns.sort(key=lambda c: c.index)
+    columns = _place_locations(columns, warnings)
 
     single: dict[str, Column] = {}
+    more: dict[str, list[Column]] = {}
     flats: dict[str, list[Column]] = {}
     content_items: dict[int, list[Column]] = {}
     extinfo: list[Column | None] = [None] * EXTINFO_LENGTH
@@ -259,13 +318,24 @@ def plan_columns(headers: Sequence[str], source: Source) -> ColumnPlan:
         elif col.kind == "extra_item":
             extra_groups.setdefault(col.field, []).append(col)
         elif col.kind != "ignored":
-            single.setdefault(f"{col.kind}:{col.field}", col)
+            key = f"{col.kind}:{col.field}"
+            first = single.setdefault(key, col)
+            if first is col:
+                continue
+            if col.field in ARRAY_CAPABLE:  # "Email" and "Email Address": both hashed into em
+                more.setdefault(key, []).append(col)
+            elif first.header.lower() != col.header.lower():  # (same name: reported above)
+                errors.append(
+                    f'columns "{first.header}" and "{col.header}" both map to {col.field}: '
+                    f"drop one with --drop {shlex.quote(col.header)}"
+                )
 
     plan = ColumnPlan(
         source=source,
         columns=tuple(columns),
         mappings=(),
         single=single,
+        more={k: tuple(v) for k, v in more.items()},
         flats={k: tuple(sorted(v, key=lambda c: c.n)) for k, v in flats.items()},
         content_items={k: tuple(v) for k, v in sorted(content_items.items())},
         extinfo_items=tuple(extinfo),
@@ -273,19 +343,86 @@ def plan_columns(headers: Sequence[str], source: Source) -> ColumnPlan:
         extra_groups={k: tuple(sorted(v, key=lambda c: c.n)) for k, v in extra_groups.items()},
     )
     _required_columns(plan, errors, warnings)
-    return ColumnPlan(
-        source=plan.source,
-        columns=plan.columns,
+    return replace(
+        plan,
         mappings=tuple(_mappings(plan)),
         errors=tuple(errors),
         warnings=tuple(warnings),
-        single=plan.single,
-        flats=plan.flats,
-        content_items=plan.content_items,
-        extinfo_items=plan.extinfo_items,
-        extras=plan.extras,
-        extra_groups=plan.extra_groups,
+        refusals=tuple(refusals),
     )
+
+
+def _find_column(headers: Sequence[str], name: str, flag: str) -> int:
+    """The index of the column the user named: exactly, else in any case, else with spaces
+    and punctuation ignored (when that names one column only)."""
+    wanted = name.strip()
+    stripped = [h.strip() for h in headers]
+    for test in (
+        lambda h: h == wanted,
+        lambda h: h.lower() == wanted.lower(),
+        lambda h: squash(h) == squash(wanted) and squash(wanted) != "",
+    ):
+        found = [i for i, h in enumerate(stripped) if test(h)]
+        if len(found) == 1:
+            return found[0]
+    listed = ", ".join(f'"{h}"' for h in stripped if h)
+    what = "map" if flag == "--map" else "drop"
+    raise MappingError(
+        f'{flag} names a column the file doesn\'t have: "{wanted}" '
+        f"(nothing to {what}; the columns are {listed})"
+    )
+
+
+def _target_column(
+    index: int, header: str, target: str, app: bool, warnings: list[str], ignored_app: list[str]
+) -> Column:
+    """The column as the user mapped it (`target` canonical, see `aliases.parse_target`)."""
+    if target.startswith(CUSTOM_PREFIX):
+        return Column(index, header, "extra", target[len(CUSTOM_PREFIX) :], origin="mapped")
+    col = _standard(index, header, target, app, warnings, ignored_app)
+    return replace(col, origin="mapped")
+
+
+def _downgrade(header: str, col: Column) -> ColumnRefusal | None:
+    """A user's mapping that would send raw what snapdesk hashes: "First Name" → custom_data."""
+    meant, _origin = automatic_field(header)
+    if meant is None:
+        numbered = numbered_alias(header)
+        meant = numbered[0] if numbered is not None else None
+    if meant not in HASHED_USER_FIELDS or _hashed(col):
+        return None
+    target = _target_path(col) or col.field
+    return ColumnRefusal(col.header, mapped_to=target, personal_field=meant, suggest=meant)
+
+
+def _place_locations(columns: list[Column], warnings: list[str]) -> list[Column]:
+    """Seed 003's destination `city` is the customer's city (ct, hashed) in a file without
+    travel fields; `postal_code`/`region` stay the destination's, with a warning naming the
+    hashed field for a customer's address."""
+    travel = any(c.field in TRAVEL_FIELDS or c.kind == "custom_country" for c in columns)
+    out: list[Column] = []
+    for col in columns:
+        automatic = col.origin == "standard" and col.kind == "custom"
+        if automatic and col.field == "city" and not travel:
+            col = replace(col, kind="user", field="ct", origin="alias")
+        elif automatic and col.field in DESTINATION_FIELDS and not travel:
+            hashed = DESTINATION_FIELDS[col.field]
+            warnings.append(
+                f'column "{col.header}" is sent as custom_data.{col.field}, a travel '
+                f"destination, as it is; if it holds the customer's address, map it with "
+                f"--map {shlex.quote(col.header + '=' + hashed)}"
+            )
+        out.append(col)
+    return out
+
+
+def _hashed(col: Column) -> bool:
+    return col.kind in ("user", "flat") and col.field in HASHED_USER_FIELDS
+
+
+def sends_raw(col: Column) -> bool:
+    """The column's values leave the computer as they are (not hashed, not dropped)."""
+    return col.kind != "ignored" and not _hashed(col)
 
 
 def _standard(
@@ -349,39 +486,60 @@ def _required_columns(plan: ColumnPlan, errors: list[str], warnings: list[str]) 
             )
 
 
+def _target_path(col: Column) -> str:
+    """Where the column's value goes in the payload ("" when it is not sent)."""
+    kind, name = col.kind, col.field
+    if kind == "top":
+        return name
+    if kind == "user":
+        return f"user_data.{name}"
+    if kind == "anon":
+        return "custom_data.anon_id"
+    if kind in ("custom", "contents", "extra"):
+        return f"custom_data.{name}"
+    if kind == "custom_country":
+        return "custom_data.country"
+    if kind == "content_item":
+        return f"custom_data.contents[{col.n}].{col.prop}"
+    if kind == "app":
+        return f"app_data.{name}"
+    if kind == "extinfo":
+        return "app_data.extinfo"
+    if kind == "extinfo_item":
+        return f"app_data.extinfo[{EXTINFO_COLUMNS.index(name)}]"
+    if kind == "flat":
+        section = _section(name)
+        return f"{section + '.' if section else ''}{name}[{col.n}]"
+    if kind == "extra_item":
+        return f"custom_data.{name}[{col.n}]"
+    return ""
+
+
+def _field_key(col: Column) -> str:
+    """The column's field as `--map` would name it (see `ColumnMapping.field`)."""
+    if col.origin == "dropped":
+        return DROP
+    if col.kind in ("top", "user", "anon", "custom", "contents", "app", "extinfo"):
+        return col.field
+    if col.kind == "custom_country":
+        return "custom_country"
+    if col.kind == "extinfo_item":
+        return col.field
+    if col.kind == "flat":
+        return col.field
+    if col.kind == "extra":
+        return CUSTOM_PREFIX + col.field
+    return ""
+
+
 def _mappings(plan: ColumnPlan) -> list[ColumnMapping]:
     out: list[ColumnMapping] = []
     for col in plan.columns:
         kind, name = col.kind, col.field
-        if kind == "top":
-            target = name
-        elif kind == "user":
-            target = f"user_data.{name}"
-        elif kind == "anon":
-            target = "custom_data.anon_id"
-        elif kind in ("custom", "contents"):
-            target = f"custom_data.{name}"
-        elif kind == "custom_country":
-            target = "custom_data.country"
-        elif kind == "content_item":
-            target = f"custom_data.contents[{col.n}].{col.prop}"
-        elif kind == "app":
-            target = f"app_data.{name}"
-        elif kind == "extinfo":
-            target = "app_data.extinfo"
-        elif kind == "extinfo_item":
-            index = EXTINFO_COLUMNS.index(name)
-            target = f"app_data.extinfo[{index}]"
-        elif kind == "flat":
-            section = _section(name)
-            target = f"{section + '.' if section else ''}{name}[{col.n}]"
-        elif kind == "extra":
-            target = f"custom_data.{name}"
-        elif kind == "extra_item":
-            target = f"custom_data.{name}[{col.n}]"
-        else:
-            target = ""
-        if kind == "ignored":
+        target = _target_path(col)
+        if col.origin == "dropped":
+            handling = "dropped: not sent"
+        elif kind == "ignored":
             handling = "not sent"
         elif kind == "anon":
             handling = "as-is (Snap rejects anon_id inside user_data)"
@@ -412,7 +570,17 @@ def _mappings(plan: ColumnPlan) -> list[ColumnMapping]:
         else:
             handling = _handling(kind, name)
         standard = kind not in ("extra", "extra_item")
-        out.append(ColumnMapping(col.header, target, handling, standard))
+        out.append(
+            ColumnMapping(
+                col.header,
+                target,
+                handling,
+                standard,
+                field=_field_key(col),
+                origin=col.origin,
+                personal=_hashed(col),
+            )
+        )
     return out
 
 
@@ -582,12 +750,17 @@ class _Row:
     def values(
         self, kind: str, section: str, name: str, *, comma: bool = False
     ) -> list[tuple[Column, str]]:
-        """Every value of an array-capable field: its own column (maybe holding an array) then
-        the flattened `<name>_<n>` columns in index order."""
+        """Every value of an array-capable field: its own column (maybe holding an array), the
+        other columns mapped to it ("Email", "Email Address"), then the flattened `<name>_<n>`
+        columns in index order."""
         out: list[tuple[Column, str]] = []
         col, text = self.get(kind, name)
         if col is not None and text is not None:
             out.extend((col, v) for v in _cell_values(text, comma=comma))
+        for other in self.plan.more.get(f"{kind}:{name}", ()):
+            value = self.cell(other)
+            if value is not None:
+                out.extend((other, v) for v in _cell_values(value, comma=comma))
         for flat in self.plan.flats.get(f"{section}:{name}", ()):
             value = self.cell(flat)
             if value is not None:
@@ -597,7 +770,10 @@ class _Row:
     def issue(
         self, field_name: str, reason: str, value: str | None = None, severity: Severity = "error"
     ) -> None:
-        self.issues.append(RowIssue(self.row, field_name, reason, value, severity))
+        # The offending cell goes into the report, messages and saved reports: e-mail
+        # addresses and phone numbers in it are hidden (the row number says where to look).
+        shown = pii.redact(value) if value is not None else None
+        self.issues.append(RowIssue(self.row, field_name, reason, shown, severity))
 
     @property
     def has_errors(self) -> bool:
@@ -994,3 +1170,81 @@ def _extinfo(r: _Row) -> list[str] | None:
 def now_utc(options: LoadOptions) -> datetime:
     moment = options.now or datetime.now(UTC)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# ------------------------------------------------------------------------------- personal data
+
+
+def find_refusals(
+    plan: ColumnPlan,
+    rows: Iterable[Sequence[str]],
+    *,
+    cancelled: Callable[[], bool] | None = None,
+) -> tuple[ColumnRefusal, ...]:
+    """The columns whose values would leave the computer unhashed although some look like
+    e-mail addresses or phone numbers (`pii.kinds`), each with the first rows found.
+
+    One such value is enough to refuse its column, whatever the share: a column that is
+    "mostly order ids" but holds one customer's phone would send that phone raw, and nothing
+    sent can be taken back. The cost of a false alarm is one `--map`/`--drop` (or one choice in
+    the mapping table), and `pii` is strict enough that ids, amounts, dates and zip codes
+    don't raise one. Row numbers are shown, values never."""
+    watched = [c for c in plan.columns if sends_raw(c)]
+    if not watched:
+        return ()
+    found: dict[int, dict[PiiKind, list[int]]] = {}
+    counts: dict[int, int] = {}
+    for offset, cells in enumerate(rows):
+        if cancelled is not None and offset % 1000 == 0 and cancelled():
+            raise ConversionsError("reading the file was cancelled")
+        for col in watched:
+            if col.index >= len(cells):
+                continue
+            cell = cells[col.index]
+            if not cell or cell.isspace():
+                continue
+            kinds = pii.kinds(cell)
+            if not kinds:
+                continue
+            counts[col.index] = counts.get(col.index, 0) + 1
+            rows_of = found.setdefault(col.index, {})
+            for kind in kinds:
+                listed = rows_of.setdefault(kind, [])
+                if len(listed) < _ROWS_SHOWN:
+                    listed.append(offset + 2)
+    refusals: list[ColumnRefusal] = []
+    for col in watched:
+        if col.index not in found:
+            continue
+        by_kind = found[col.index]
+        held: tuple[PiiKind, ...] = tuple(k for k in (pii.EMAIL, pii.PHONE) if k in by_kind)
+        shown = sorted({r for listed in by_kind.values() for r in listed})[:_ROWS_SHOWN]
+        refusals.append(
+            ColumnRefusal(
+                col.header,
+                kinds=held,
+                rows=tuple(shown),
+                count=counts[col.index],
+                suggest="em" if pii.EMAIL in by_kind else "ph",
+                event_field=col.kind == "top",
+            )
+        )
+    return tuple(refusals)
+
+
+_ROWS_SHOWN: Final = 3
+
+
+def with_refusals(
+    mappings: Sequence[ColumnMapping], refusals: Sequence[ColumnRefusal]
+) -> tuple[ColumnMapping, ...]:
+    """The mapping table with each refused column marked (personal, and why it is refused)."""
+    by_column = {r.column: r for r in refusals}
+    out: list[ColumnMapping] = []
+    for mapping in mappings:
+        refusal = by_column.get(mapping.column)
+        if refusal is None or not mapping.column:
+            out.append(mapping)
+        else:
+            out.append(replace(mapping, personal=True, refused=refusal.gui_message()))
+    return tuple(out)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import shlex
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from snapdesk.conversions.aliases import DROP, parse_target
 from snapdesk.conversions.fields import (
     DEFAULT_WINDOW_DAYS,
     MAX_WINDOW_DAYS,
     SOURCES,
     Source,
 )
+from snapdesk.conversions.pii import PiiKind
 
 Severity = Literal["error", "warning"]
 
@@ -27,6 +30,11 @@ class LoadOptions:
     up to 37). `stop_on_invalid`: stop at the first invalid row instead of skipping invalid rows.
     `mint_event_ids`: give events without an `event_id` a deterministic one (a hash of the event),
     so a retried or re-run send is deduplicated by Snap. `now` fixes the clock (tests).
+    `column_map`: (column, field) pairs chosen by the user (`--map COLUMN=FIELD`, the GUI's
+    mapping table), the field in any spelling `aliases.parse_target` accepts (stored canonical);
+    `drop_columns`: columns not sent at all (`--drop COLUMN`). A column named in neither is
+    mapped automatically (`aliases.automatic_field`). Raises `ValueError` (with a `message`
+    line) for an unknown field or a column both mapped and dropped.
     """
 
     source: Source = "web"
@@ -34,6 +42,8 @@ class LoadOptions:
     stop_on_invalid: bool = False
     mint_event_ids: bool = True
     now: datetime | None = None
+    column_map: tuple[tuple[str, str], ...] = ()
+    drop_columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
@@ -42,6 +52,26 @@ class LoadOptions:
             raise ValueError(
                 f"the event time window must be 1 to {MAX_WINDOW_DAYS} days, not {self.window_days}"
             )
+        pairs = _pairs(self.column_map)
+        mapped: list[tuple[str, str]] = []
+        dropped = [str(c).strip() for c in self.drop_columns]
+        for column, target in pairs:
+            canonical = parse_target(target)  # TargetError (a ValueError) names the field
+            if canonical == DROP:
+                dropped.append(column)
+            else:
+                mapped.append((column, canonical))
+        both = {c.lower() for c, _ in mapped} & {c.lower() for c in dropped}
+        if both:
+            name = next(c for c, _ in mapped if c.lower() in both)
+            raise MappingError(f"column {name!r} is both mapped and dropped: choose one")
+        object.__setattr__(self, "column_map", tuple(mapped))
+        object.__setattr__(self, "drop_columns", tuple(dict.fromkeys(dropped)))
+
+
+def _pairs(value: Any) -> list[tuple[str, str]]:
+    items: Iterable[Any] = value.items() if isinstance(value, Mapping) else value
+    return [(str(column).strip(), str(target).strip()) for column, target in items]
 
 
 @dataclass(frozen=True)
@@ -55,6 +85,22 @@ class ColumnMapping:
     #: how the value is treated, in words: "normalized + SHA-256", "as-is", ...
     handling: str
     standard: bool
+    #: the field as `--map` names it: "em", "order_id", "custom_data.Notes"; "drop" when the
+    #: user dropped the column; "" when it can't be remapped as a whole (contents[2].id, ...).
+    field: str = ""
+    #: how the field was chosen: "standard" (seed 003's name), "alias" (a header such as
+    #: "Email Address"), "mapped" (--map / the mapping table), "dropped", "custom" (unknown
+    #: name: custom_data as-is).
+    origin: str = "standard"
+    #: the column holds personal data: it is hashed, or its values look like e-mail addresses
+    #: or phone numbers. Such a column can only be mapped to a hashed field or dropped.
+    personal: bool = False
+    #: why the column stops the file ("" when it doesn't): its values would go out unhashed.
+    refused: str = ""
+
+    @property
+    def hashed(self) -> bool:
+        return "SHA-256" in self.handling
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +108,102 @@ class ColumnMapping:
             "target": self.target,
             "handling": self.handling,
             "standard": self.standard,
+            "field": self.field,
+            "origin": self.origin,
+            "personal": self.personal,
+            "refused": self.refused,
+        }
+
+
+_KIND_WORDS: dict[str, str] = {"email": "email addresses", "phone": "phone numbers"}
+
+
+def _arg(column: str, value: str | None = None) -> str:
+    """`column` (or `column=value`) quoted for a shell when it needs to be."""
+    text = column if value is None else f"{column}={value}"
+    return shlex.quote(text)
+
+
+@dataclass(frozen=True)
+class ColumnRefusal:
+    """A column the file can't be sent with: its values would leave the computer unhashed.
+
+    `kinds`: what its values hold ("email", "phone"); `rows`: the first rows found (spreadsheet
+    numbers), `count`: how many rows in all — never the values themselves. `suggest` is the
+    hashed field to map it to. `mapped_to` is set when the user's own mapping sends a personal
+    column raw (then `kinds` is empty and `personal_field` names what the header means).
+    """
+
+    column: str
+    kinds: tuple[PiiKind, ...] = ()
+    rows: tuple[int, ...] = ()
+    count: int = 0
+    suggest: str = "em"
+    mapped_to: str = ""
+    personal_field: str = ""
+    #: the column is one of the event's own fields (event_source_url, event_id, ...), which
+    #: no hashed identifier can replace: the values must be fixed in the file, or dropped.
+    event_field: bool = False
+
+    @property
+    def holds(self) -> str:
+        """ "email addresses", "phone numbers" or "email addresses and phone numbers"."""
+        return " and ".join(_KIND_WORDS[k] for k in self.kinds)
+
+    def _where(self) -> str:
+        if not self.rows:
+            return ""
+        shown = ", ".join(str(r) for r in self.rows)
+        more = self.count - len(self.rows)
+        word = "row" if self.count == 1 else "rows"
+        return f" (found in {word} {shown}{f' and {more:,} more' if more > 0 else ''})"
+
+    def message(self) -> str:
+        """One line for the command line, naming the column and the --map / --drop to use."""
+        col = self.column
+        if self.mapped_to:
+            return (
+                f'column "{col}" holds personal data ({self.personal_field}) and can only be '
+                f"sent hashed, not as {self.mapped_to}: map it with --map "
+                f"{_arg(col, self.personal_field)} or drop it with --drop {_arg(col)}"
+            )
+        if self.event_field:
+            return (
+                f'column "{col}" holds {self.holds}{self._where()}: they would be sent '
+                f"unhashed; remove them from the file or drop the column with --drop {_arg(col)}"
+            )
+        return (
+            f'column "{col}" holds {self.holds}: map it with --map {_arg(col, self.suggest)} '
+            f"or drop it with --drop {_arg(col)}{self._where()}"
+        )
+
+    def gui_message(self) -> str:
+        """The same for the mapping table (which has a field chooser instead of flags)."""
+        col = self.column
+        if self.mapped_to:
+            return (
+                f"“{col}” holds personal data ({self.personal_field}): it can only be sent "
+                f"hashed. Choose {self.personal_field} or another hashed field, or “drop”."
+            )
+        if self.event_field:
+            return (
+                f"“{col}” holds {self.holds}{self._where()}, which would be sent unhashed. "
+                "Remove them from the file, or choose “drop”."
+            )
+        return (
+            f"“{col}” holds {self.holds}{self._where()}. Send it hashed as {self.suggest} "
+            "(or another hashed field), or choose “drop”."
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "column": self.column,
+            "kinds": list(self.kinds),
+            "rows": list(self.rows),
+            "count": self.count,
+            "suggest": self.suggest,
+            "mapped_to": self.mapped_to,
+            "message": self.message(),
         }
 
 
@@ -129,6 +271,8 @@ class LoadResult:
     issues: tuple[RowIssue, ...] = ()
     file_errors: tuple[str, ...] = ()
     file_warnings: tuple[str, ...] = ()
+    #: columns whose values would be sent unhashed (their messages are in `file_errors` too)
+    refusals: tuple[ColumnRefusal, ...] = ()
     rows_read: int = 0
     stopped_at: int | None = None
     invalid_rows: tuple[int, ...] = field(default=())
@@ -189,6 +333,7 @@ class LoadResult:
             "stopped_at": self.stopped_at,
             "file_errors": list(self.file_errors),
             "file_warnings": list(self.file_warnings),
+            "refusals": [r.to_json() for r in self.refusals],
             "columns": [c.to_json() for c in self.columns],
             "issues": [i.to_json() for i in self.issues],
         }
@@ -200,3 +345,8 @@ class ConversionsError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class MappingError(ConversionsError, ValueError):
+    """A column mapping that can't apply: `--map`/`--drop` naming a column the file doesn't
+    have, or a column both mapped and dropped."""

@@ -43,6 +43,8 @@ def run(path: Path | str, pixel: str = DEMO_PIXEL_ID, **flags: Any) -> tuple[int
         test=flags.get("test", False),
         stop_on_invalid=flags.get("stop_on_invalid", False),
         live=flags.get("live", False),
+        map=flags.get("map", []),
+        drop=flags.get("drop", []),
     )
     out, err = io.StringIO(), io.StringIO()
     code = cmd_conversions_push(args, stdout=out, stderr=err)
@@ -169,3 +171,126 @@ def test_refused_pixel_exits_1(tmp_path: Path) -> None:
     )
     assert code == 1
     assert "Unauthorized resources" in out + err
+
+
+# -- issue 13: CRM headers, --map and --drop, no raw e-mail address or phone number ----------------
+
+CRM_HEADER = ["Email Address", "Phone Number", "First Name", "Zip", "Order ID", "Value",
+              "Currency", "Event Name", "Event Time", "Notes"]  # fmt: skip
+CRM_EMAIL, CRM_PHONE = "Ava.Jones@Example.com", "+1 206 555 0134"
+
+
+def crm_file(tmp_path: Path, notes: str = "VIP") -> Path:
+    from datetime import UTC, datetime, timedelta
+
+    when = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    rows = [
+        [CRM_EMAIL, CRM_PHONE, "Ava", "94107", "ORD-5001", "89.97", "USD", "PURCHASE", when,
+         "VIP"],
+        ["lee.wong@example.com", "(415) 555-0199", "Lee", "10001", "ORD-5002", "12.50", "USD",
+         "PURCHASE", when, notes],
+    ]  # fmt: skip
+    path = tmp_path / "crm_export.csv"
+    path.write_text(
+        "\n".join(",".join(f'"{c}"' for c in r) for r in [CRM_HEADER, *rows]) + "\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def assert_no_raw(text: str) -> None:
+    lowered = text.lower()
+    for raw in ("ava.jones", "lee.wong", "555-0134", "555 0134", "555-0199", "2065550134",
+                "4155550199", "ava", "jane"):  # fmt: skip
+        assert raw not in lowered, raw
+
+
+def test_crm_export_is_mapped_and_hashed(tmp_path: Path, server: SandboxServer) -> None:
+    code, out, err = run(crm_file(tmp_path), source="offline")
+    assert code == 0, err
+    body = json.loads(out[out.index("{") : out.rindex("}") + 1])
+    user = body["data"][0]["user_data"]
+    assert set(user) == {"em", "ph", "fn", "zp"}
+    assert body["data"][0]["custom_data"] == {
+        "order_id": "ORD-5001", "value": 89.97, "currency": "USD", "Notes": "VIP"}  # fmt: skip
+    assert_no_raw(out + err)
+    assert server.state.recorded() == []
+
+
+def test_notes_with_an_email_stop_the_file(tmp_path: Path, server: SandboxServer) -> None:
+    path = crm_file(tmp_path, notes="wants invoices at jane@example.org")
+    code, out, err = run(path, source="offline", live=True)
+    assert code == 1
+    assert err.strip().splitlines()[-1] == (
+        'snapdesk: column "Notes" holds email addresses: map it with --map Notes=em or drop it '
+        "with --drop Notes (found in row 3)"
+    )
+    assert_no_raw(out + err)
+    assert server.state.recorded() == []
+
+
+def test_drop_and_map_let_it_through(tmp_path: Path, server: SandboxServer) -> None:
+    path = crm_file(tmp_path, notes="wants invoices at jane@example.org")
+    code, out, err = run(path, source="offline", test=True, drop=["notes"])
+    assert code == 0, err
+    [request] = [r for r in server.state.recorded() if r["method"] == "POST"]
+    assert request["path"] == f"/v3/{DEMO_PIXEL_ID}/events/validate"
+    sent = json.dumps(request["json"])
+    assert "Notes" not in sent
+    assert_no_raw(sent + out + err)
+
+    server.state.requests.clear()
+    path = crm_file(tmp_path, notes="jane@example.org")
+    code, out, err = run(path, source="offline", test=True, map=["Notes=em", "Order ID=drop"])
+    assert code == 0, err  # row 2's "VIP" is no e-mail address: that row is skipped
+    assert "row 2: em: not a valid e-mail address ('VIP')" in err
+    [request] = [r for r in server.state.recorded() if r["method"] == "POST"]
+    [event] = request["json"]["data"]
+    assert len(event["user_data"]["em"]) == 2 and "order_id" not in event["custom_data"]
+    assert_no_raw(json.dumps(request["json"]) + out + err)
+
+
+@pytest.mark.parametrize(
+    ("flags", "line"),
+    [
+        ({"map": ["Notes=emial"]}, "snapdesk: --map Notes=emial: unknown field 'emial': use a "
+                                   "user_data field (em, ph, fn"),
+        ({"map": ["Notes"]}, "snapdesk: --map takes COLUMN=FIELD (e.g. --map contact=em), "
+                             "not 'Notes'"),
+        ({"map": ["Notes=em"], "drop": ["Notes"]}, "snapdesk: column 'Notes' is both mapped "
+                                                   "and dropped: choose one"),
+    ],
+)  # fmt: skip
+def test_bad_map_is_a_usage_error(
+    tmp_path: Path, server: SandboxServer, flags: dict[str, Any], line: str
+) -> None:
+    code, out, err = run(crm_file(tmp_path), source="offline", **flags)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and err.startswith(line), err
+    assert out == ""
+
+
+def test_map_of_a_missing_column_names_the_columns(tmp_path: Path, server: SandboxServer) -> None:
+    code, _out, err = run(crm_file(tmp_path), source="offline", map=["Contact=em"])
+    assert code == 1
+    assert err.strip() == (
+        'snapdesk: --map names a column the file doesn\'t have: "Contact" (nothing to map; the '
+        'columns are "Email Address", "Phone Number", "First Name", "Zip", "Order ID", '
+        '"Value", "Currency", "Event Name", "Event Time", "Notes")'
+    )
+
+
+def test_map_and_drop_through_the_console_script(
+    tmp_path: Path, server: SandboxServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from snapdesk.cli import main
+
+    path = crm_file(tmp_path, notes="call (206) 555-0000")
+    argv = ["conversions", "push", str(path), "--pixel", DEMO_PIXEL_ID, "--source", "offline"]
+    assert main(argv) == 1
+    assert "--map Notes=ph or drop it with --drop Notes" in capsys.readouterr().err
+    assert main([*argv, "--drop", "Notes", "--map", "Zip=zp"]) == 0
+    captured = capsys.readouterr()
+    assert_no_raw(captured.out + captured.err)
+    assert main([*argv, "--map", "Notes=phone number"]) == 0
+    assert main([*argv, "--map", "Notes=nope"]) == 2
