@@ -2,9 +2,11 @@
 
 It owns the edit service, the editor pane, the Pending Changes dock, the bulk actions, the
 post flow and the live-mode switch, and gives the window the actions for its toolbar, menus
-and the tree's context menu. Live mode is off at every start; switching it on asks for a
-confirmation naming the ad accounts the pending changes touch, and a red banner stays across
-the window while it is on."""
+and the tree's context menu. Live mode is owned by `session.live_mode` (off at every start);
+this controller only asks for it (a confirmation naming the ad accounts the pending changes
+touch) and reflects it — the switch, the Live mode action, the red banner and every Post label
+redraw from `app_state(session).live_changed`, and the pending set from `operation_did_execute`.
+"""
 
 from __future__ import annotations
 
@@ -32,8 +34,10 @@ from snapdesk.core.settings import (
     load_settings,
 )
 from snapdesk.store import Store
+from snapdesk.store.feed import OpChanges
 from snapdesk.ui import theme
 from snapdesk.ui._signals import emit
+from snapdesk.ui.app_state import AppState, app_state
 from snapdesk.ui.dialogs.live_mode import LIVE_BANNER_TEXT, LiveModeDialog
 from snapdesk.ui.dialogs.live_post import LivePostDialog
 from snapdesk.ui.models.changes import change_marks
@@ -52,13 +56,11 @@ _ENTITY_KINDS = (CAMPAIGN, AD_SQUAD, AD, CREATIVE, MEDIA, SEGMENT)
 
 
 class EditingController(QObject):
-    """Signals: `message_posted(str, bool)` for the status bar; `changes_applied()` after
-    anything changed the pending set (the window reloads the tree); `live_changed(bool)`;
-    `edit_requested()` when the user asked to edit or create (the window shows the editor)."""
+    """Signals: `message_posted(str, bool)` for the status bar; `edit_requested()` when the
+    user asked to edit or create (the window shows the editor). Live mode and pending-change
+    notifications come from `AppState` (`self.state`), not from here."""
 
     message_posted = Signal(str, bool)
-    changes_applied = Signal()
-    live_changed = Signal(bool)
     edit_requested = Signal()
 
     def __init__(self, window: Any) -> None:
@@ -66,7 +68,7 @@ class EditingController(QObject):
         from snapdesk.changes import EditService
 
         self._window = window
-        self._live = False
+        self.state: AppState = app_state(window.session)
         self._node: TreeNode | None = None
         self.live_dialog: LiveModeDialog | None = None
         self.live_post_dialog: LivePostDialog | None = None
@@ -75,10 +77,11 @@ class EditingController(QObject):
         self.editor_pane = EditorPane(self.edits)
         self.editor_pane.applied.connect(self._on_changes_made)
         self.editor_pane.failed.connect(self._on_failed)
-        self.panel = PendingChangesPanel(self.edits)
+        self.panel = PendingChangesPanel(self.edits, state=self.state)
         self.panel.post_requested.connect(self.post)
         self.panel.changes_modified.connect(self._on_panel_changes_modified)
         self.panel.message_posted.connect(self._on_message)
+        self.panel.settings_source = lambda: self.app_settings  # Check changes' spend guards
         self.dock = QDockWidget("Pending changes", window)
         self.dock.setObjectName("pendingChangesDock")
         self.dock.setWidget(self.panel)
@@ -97,6 +100,9 @@ class EditingController(QObject):
         self.flow.message_posted.connect(self._on_message)
         self._setup_actions()
         self.live_banner = self._make_banner()
+        self.state.live_changed.connect(self._on_live_mode_changed)
+        self.state.operation_did_execute.connect(self._on_operation_did_execute)
+        self._reflect_live()
 
     # -- PostHost --------------------------------------------------------------------------
 
@@ -127,12 +133,11 @@ class EditingController(QObject):
         self.post_action.setShortcut(QKeySequence("Ctrl+Return"))
         self.post_action.triggered.connect(lambda: self.post(None))
         self.live_action = QAction("Live mode", self)
-        self.live_action.setCheckable(True)
-        self.live_action.setChecked(False)
+        self.live_action.setCheckable(True)  # the check mark mirrors session.live_mode
         self.live_action.setToolTip(
             "Off: Post only rehearses (dry-run). On: Post sends real changes to Snap."
         )
-        self.live_action.toggled.connect(self._on_live_action_toggled)
+        self.live_action.triggered.connect(self._on_live_action_triggered)
         self.undo_action = self.panel.undo_action
         self.redo_action = self.panel.redo_action
         self.new_campaign_action = QAction("New campaign", self)
@@ -202,38 +207,31 @@ class EditingController(QObject):
 
     @property
     def live(self) -> bool:
-        return self._live
+        """The session's live mode (read from its owner, never stored here)."""
+        return self.session.live_mode.live
 
-    def set_live(self, live: bool) -> None:
-        """Switch without asking (the confirmation is `request_live`)."""
-        self._live = live
-        self.live_action.blockSignals(True)
-        self.live_action.setChecked(live)
-        self.live_action.blockSignals(False)
-        self.live_banner.setVisible(live)
-        self.panel.set_live(live)
-        self.update_actions()
-        emit(self.live_changed, live)
-        emit(
-            self.message_posted,
-            "Live mode is on: Post sends real changes to Snap"
-            if live
-            else "Dry-run: Post rehearses and sends nothing",
-            False,
-        )
+    def set_live(self, live: bool, *, reason: str = "editing") -> None:
+        """Switch the owner without asking (the confirmation is `request_live`); every view
+        redraws from the owner's notification."""
+        self.session.live_mode.set(live, reason=reason)
 
     def request_live(self) -> LiveModeDialog:
-        """Ask to switch live mode on, naming the ad accounts pending changes touch."""
+        """Ask to switch live mode on, naming the ad accounts pending changes touch. Nothing
+        changes unless the user confirms; an open confirmation is raised, not doubled."""
+        if self.live_dialog is not None and self.live_dialog.isVisible():
+            self.live_dialog.raise_()
+            self.live_dialog.activateWindow()
+            return self.live_dialog
         accounts = WriteGateway(api=None, store=self.store, live=False).affected_accounts()
         dialog = LiveModeDialog(accounts, parent=self._window)
-        dialog.accepted.connect(lambda: self.set_live(True))
+        dialog.accepted.connect(lambda: self.set_live(True, reason="confirmed"))
         self.live_dialog = dialog
         dialog.open()
         return dialog
 
     def post(self, change_ids: object = None) -> None:
         ids = list(change_ids) if isinstance(change_ids, list) else None
-        if self._live and self.session.api is None:
+        if self.live and self.session.api is None:
             emit(self.message_posted, "Sign in to post live", True)
             return
         try:
@@ -241,10 +239,10 @@ class EditingController(QObject):
         except SettingsError as exc:
             emit(self.message_posted, f"Can't post: {exc}", True)
             return
-        if self._live and self._confirm_each_post():
+        if self.live and self._confirm_each_post():
             self.confirm_live_post(ids)
             return
-        self.flow.post(ids, live=self._live)
+        self.flow.post(ids)
 
     def confirm_live_post(self, change_ids: list[str] | None) -> LivePostDialog:
         """Ask before this live post (Preferences: confirm every live post); posts if accepted."""
@@ -262,8 +260,8 @@ class EditingController(QObject):
         return prefs.live_confirmation == LIVE_CONFIRM_EACH_POST
 
     def _on_live_post_dialog_accepted(self, change_ids: list[str] | None) -> None:
-        if self._live:  # still on: it can't be switched off under the modal dialog, but be sure
-            self.flow.post(change_ids, live=True)
+        if self.live:  # still on: it can't be switched off under the modal dialog, but be sure
+            self.flow.post(change_ids)
 
     def load_settings_or_fail(self) -> AppSettings:
         return load_settings(self.session.paths)
@@ -351,10 +349,11 @@ class EditingController(QObject):
         busy = self.flow.running
         has_changes = bool(self.panel.changes)
         self.post_action.setEnabled(has_changes and not busy)
-        self.post_action.setText("Post live" if self._live else "Post (dry-run)")
+        live = self.live
+        self.post_action.setText("Post live" if live else "Post (dry-run)")
         self.post_action.setToolTip(
             "Send the pending changes to Snap (live mode is on)"
-            if self._live
+            if live
             else "Rehearse the pending changes: shows the exact requests, sends nothing"
         )
         self.live_action.setEnabled(not busy)
@@ -382,14 +381,37 @@ class EditingController(QObject):
             node = node.parent
         return out
 
-    def _on_live_action_toggled(self, checked: bool) -> None:
-        if checked and not self._live:
-            self.live_action.blockSignals(True)
-            self.live_action.setChecked(False)  # on only once confirmed
-            self.live_action.blockSignals(False)
+    def _on_live_action_triggered(self, _checked: bool = False) -> None:
+        # Qt flipped the check mark before telling us; the owner decides, the mark follows it.
+        self._reflect_live()
+        if self.live:
+            self.set_live(False, reason="switched off")  # back to dry-run needs no confirmation
+        else:
             self.request_live()
-        elif not checked and self._live:
-            self.set_live(False)
+
+    def _reflect_live(self) -> None:
+        live = self.live
+        if self.live_action.isChecked() != live:
+            self.live_action.setChecked(live)
+        self.live_banner.setVisible(live)
+        self.update_actions()
+
+    def _on_live_mode_changed(self, live: bool) -> None:
+        self._reflect_live()
+        emit(
+            self.message_posted,
+            "Live mode is on: Post sends real changes to Snap"
+            if live
+            else "Dry-run: Post rehearses and sends nothing",
+            False,
+        )
+
+    def _on_operation_did_execute(self, changes: object) -> None:
+        if not isinstance(changes, OpChanges):
+            return
+        if changes.pending or changes.cache:  # (the panel refreshes itself from the same signal)
+            self.editor_pane.reload()
+        self.update_actions()
 
     def _on_changes_made(self, group: object) -> None:
         if isinstance(group, ChangeGroup):
@@ -399,14 +421,10 @@ class EditingController(QObject):
             if warnings:
                 text += f" · {warnings[0].message}"
             emit(self.message_posted, text, False)
-        self.panel.refresh()
-        self.update_actions()
-        emit(self.changes_applied)
+        self.state.poll()  # every view hears of it now, from the one notification
 
     def _on_panel_changes_modified(self, _group: object) -> None:
-        self.editor_pane.reload()
-        self.update_actions()
-        emit(self.changes_applied)
+        self.state.poll()
 
     def _on_failed(self, message: str) -> None:
         emit(self.message_posted, message, True)
@@ -424,11 +442,11 @@ class EditingController(QObject):
 
     def _on_flow_finished(self, _report: object) -> None:
         self.panel.set_busy(False)
-        self.refresh()
+        self.state.poll()
+        self.update_actions()
 
     def _on_flow_changes_updated(self) -> None:
-        self.refresh()
-        emit(self.changes_applied)
+        self.state.poll()
 
     def last_report(self) -> PostReport | None:
         return self.flow.last_report
@@ -456,20 +474,28 @@ def _switch_pixmap(on: bool) -> QPixmap:
 
 class LiveSwitch(QToolButton):
     """The live-mode toggle in the toolbar: a switch icon and "Live mode off (dry-run)" /
-    "LIVE — posting to Snap", red when on. Clicking triggers `action` (which asks first)."""
+    "LIVE — posting to Snap", red when on. It shows the session's live mode (`state.live`) and
+    redraws on `state.live_changed` only — never from a click, never before a confirmation.
+    Clicking triggers `action` (which asks first)."""
 
-    def __init__(self, action: QAction, parent: QWidget | None = None) -> None:
+    def __init__(self, action: QAction, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("liveSwitch")
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self._action = action
+        self._state = state
         self.clicked.connect(action.trigger)
-        action.changed.connect(self._update)
+        action.changed.connect(self._update)  # enabled / tooltip
+        state.live_changed.connect(self._update)
         self._update()
 
-    def _update(self) -> None:
-        on = self._action.isChecked()
+    @property
+    def shows_live(self) -> bool:
+        return self.text().startswith("LIVE")
+
+    def _update(self, *_args: object) -> None:
+        on = self._state.live
         c = theme.colors()
         self.setEnabled(self._action.isEnabled())
         self.setToolTip(self._action.toolTip())

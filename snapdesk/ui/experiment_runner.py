@@ -49,7 +49,6 @@ class ExperimentRunner(QObject):
         loop: Any,
         store: Store,
         session: Session,
-        live: Callable[[], bool],
         settings: Callable[[], AppSettings],
         busy: Callable[[], bool] = lambda: False,
         edits: EditService | None = None,
@@ -59,8 +58,7 @@ class ExperimentRunner(QObject):
     ) -> None:
         super().__init__(parent)
         self._loop = loop
-        self._session = session
-        self._live = live
+        self._session = session  # live mode is the session's (`session.live_mode`), read per run
         self._settings = settings
         self._busy = busy
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -123,7 +121,7 @@ class ExperimentRunner(QObject):
             for exp, step in self.due()
             if wanted is None or exp.id in wanted
         ]  # fmt: skip
-        live = bool(self._live())
+        live = self._session.live_mode.live
         if not live:
             due = [(e, s) for e, s in due if _key(e, s) not in self._rehearsed]
         if not due:
@@ -180,7 +178,7 @@ class ExperimentRunner(QObject):
                 continue
             self._warned.discard(profile)
             gateway = WriteGateway(
-                api=api, store=store, live=True, settings=settings, profile=profile
+                api=api, store=store, live=session.live_mode, settings=settings, profile=profile
             )
             jobs.append((gateway, ids))
         return jobs
@@ -268,7 +266,6 @@ def install_experiment_runner(window: Any) -> ExperimentRunner:
         loop=window.loop,
         store=window.store,
         session=window.session,
-        live=lambda: bool(editing.live),
         settings=settings,
         busy=lambda: bool(editing.flow.running),
         edits=editing.edits,  # its queued steps share the window's undo history
@@ -278,8 +275,7 @@ def install_experiment_runner(window: Any) -> ExperimentRunner:
 
     def on_ticked(outcomes: object) -> None:
         if isinstance(outcomes, list) and any(o.change_ids for o in outcomes):
-            editing.refresh()
-            emit(editing.changes_applied)
+            editing.state.poll()  # every view hears of the queued/sent steps at once
 
     runner.ticked.connect(on_ticked)
     window.closed.connect(runner.stop)

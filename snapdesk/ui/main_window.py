@@ -42,6 +42,7 @@ from snapdesk.api import SnapApi, SnapError
 from snapdesk.auth import OAuthAppNotConfigured
 from snapdesk.core.kinds import AD_ACCOUNT
 from snapdesk.store import Store
+from snapdesk.store.feed import OpChanges
 from snapdesk.sync import ACCOUNT_DONE, SyncProgress, SyncResult
 from snapdesk.ui import shortcuts, theme
 from snapdesk.ui._signals import emit
@@ -120,6 +121,7 @@ class MainWindow(QMainWindow):
         self._update_reauth_banners()
         self._update_login_label()
         self._on_status_timer_timeout()
+        self._reflect_live(self.state.live)
         self.performance.start()
         self.experiment_runner = install_experiment_runner(self)
 
@@ -307,9 +309,10 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(760, 480)
         self.editing = EditingController(self)
         self.editing.message_posted.connect(self._on_editing_message_posted)
-        self.editing.changes_applied.connect(self._on_editing_changes_applied)
         self.editing.edit_requested.connect(self.show_editor)
-        self.editing.live_changed.connect(self._on_editing_live_changed)
+        self.state = self.editing.state  # the session's AppState: live mode and the change feed
+        self.state.live_changed.connect(self._on_state_live_changed)
+        self.state.operation_did_execute.connect(self._on_state_operation_did_execute)
         self.performance = PerformanceController(self)
         self.performance.message_posted.connect(self._on_performance_message_posted)
         self._setup_actions()
@@ -528,7 +531,7 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
-        self.live_switch = LiveSwitch(self.editing.live_action)
+        self.live_switch = LiveSwitch(self.editing.live_action, self.state)
         toolbar.addWidget(self.live_switch)
         self.logins_button = QToolButton()
         self.logins_button.setObjectName("loginsButton")
@@ -831,10 +834,19 @@ class MainWindow(QMainWindow):
     def _on_performance_message_posted(self, text: str, error: bool) -> None:
         self._show_message(text, error=error, timeout_ms=0 if error else 15000)
 
-    def _on_editing_changes_applied(self) -> None:
-        self.reload_tree()
+    def _on_state_operation_did_execute(self, changes: object) -> None:
+        # Pending marks and cached values both show in the tree and the details.
+        if not isinstance(changes, OpChanges) or not (changes.pending or changes.cache):
+            return
+        if self.sync_running:
+            self._reload_timer.start()  # coalesced while a sync saves account after account
+        else:
+            self.reload_tree()
 
-    def _on_editing_live_changed(self, live: bool) -> None:
+    def _on_state_live_changed(self, live: bool) -> None:
+        self._reflect_live(live)
+
+    def _reflect_live(self, live: bool) -> None:
         self.setWindowTitle(f"{WINDOW_TITLE} — LIVE" if live else WINDOW_TITLE)
         self.post_button.setObjectName("postActionLive" if live else "postAction")
         self.post_button.style().unpolish(self.post_button)

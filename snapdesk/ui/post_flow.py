@@ -3,7 +3,11 @@
 Dry-run shows the rehearsed requests (nothing sent, changes stay pending). Live posting asks
 for an extra confirmation when spend guards are exceeded (then posts again with `confirm`),
 and opens the conflicts dialog when Snap changed the same fields (then resolves and posts the
-resolved changes again). Every dialog is opened with `open()`; nothing blocks the loop."""
+resolved changes again). Every dialog is opened with `open()`; nothing blocks the loop.
+
+Whether a post is live is read from the session's one owner (`session.live_mode`) at the
+moment it starts — also for the re-posts after a guard confirmation or a conflict resolution,
+so switching back to dry-run while a dialog is open is honoured."""
 
 from __future__ import annotations
 
@@ -38,7 +42,6 @@ class PostFlow(QObject):
         self._widget = parent_widget
         self._op: AsyncOp | None = None
         self._ids: list[str] | None = None
-        self._live = False
         self.dialog: QWidget | None = None
         self.last_report: PostReport | None = None
 
@@ -46,15 +49,13 @@ class PostFlow(QObject):
     def running(self) -> bool:
         return self._op is not None and self._op.running
 
-    def post(
-        self, change_ids: Sequence[str] | None, *, live: bool, confirm: bool = False
-    ) -> AsyncOp | None:
+    def post(self, change_ids: Sequence[str] | None, *, confirm: bool = False) -> AsyncOp | None:
+        """Post (live mode on) or rehearse (dry-run) `change_ids` (None: all pending)."""
         if self.running:
             return None
         self._ids = list(change_ids) if change_ids is not None else None
-        self._live = live
         try:
-            op = post_changes(window=self._host, change_ids=self._ids, live=live, confirm=confirm)
+            op = post_changes(window=self._host, change_ids=self._ids, confirm=confirm)
         except ChangeError as exc:
             emit(self.message_posted, exc.message, True)
             emit(self.finished, None)
@@ -115,7 +116,7 @@ class PostFlow(QObject):
     def _confirm_guards(self, report: PostReport) -> None:
         dialog = GuardViolationsDialog(report.guard_violations, parent=self._widget)
         ids = self._ids
-        dialog.accepted.connect(lambda: self.post(ids, live=True, confirm=True))
+        dialog.accepted.connect(lambda: self.post(ids, confirm=True))
         self.dialog = dialog
         dialog.open()
 
@@ -144,6 +145,6 @@ class PostFlow(QObject):
         emit(self.changes_updated)
         still_open = [c.id for c in gateway.repository.list(change_ids=list(choices))]
         if still_open:
-            self.post(still_open, live=True)
+            self.post(still_open)
         else:
             emit(self.message_posted, "Conflicts resolved: nothing left to send", False)

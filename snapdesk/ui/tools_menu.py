@@ -53,7 +53,6 @@ def open_audiences(window: MainWindow) -> None:
         session=window.session,
         ad_account_id=account.id if account is not None else None,
         parent=window,
-        live=lambda: _live(window),
     )
 
 

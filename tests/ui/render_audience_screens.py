@@ -65,9 +65,8 @@ def main() -> int:
         session = Session(store=store, loop=loop, api=api, profile="default")
         account = usd_account(store)
 
-        page = AudiencesPage(
-            session=session, ad_account_id=account.id, live=lambda: True, poll_seconds=0.3
-        )
+        session.live_mode.set(True)
+        page = AudiencesPage(session=session, ad_account_id=account.id, poll_seconds=0.3)
         page.queue_edit(page.model.items[0], {"description": "Renamed in snapdesk"})
         page.resize(1240, 560)
         page.show()

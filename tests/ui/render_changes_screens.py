@@ -137,7 +137,7 @@ def main() -> int:
 
         post_host = Host(store=store, loop=loop, api=api)
         flow = PostFlow(post_host, parent_widget=post_host)
-        flow.post(None, live=False)
+        flow.post(None)
         wait_until(app, lambda: isinstance(flow.dialog, PostResultsDialog))
         results = flow.dialog
         assert isinstance(results, PostResultsDialog)
@@ -158,7 +158,8 @@ def main() -> int:
         campaign_change = next(
             c for c in ChangeRepository(store).list() if c.entity_id == campaign.id
         )
-        flow.post([campaign_change.id], live=True)
+        post_host.session.live_mode.set(True)
+        flow.post([campaign_change.id])
         wait_until(app, lambda: isinstance(flow.dialog, ConflictsDialog))
         conflicts = flow.dialog
         assert conflicts is not None

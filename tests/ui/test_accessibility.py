@@ -126,13 +126,11 @@ def _dialogs(window: MainWindow, store: Store, tmp_path: Path) -> dict[str, Call
             path=SAMPLES / "emails.csv",
             ad_account_id=data.US,
             segments=[],
-            live=lambda: False,
+            live_mode=session.live_mode,
             uploads_factory=lambda: None,
             loop=session.loop,
         ),
-        "audiences": lambda: AudiencesPage(
-            session=session, ad_account_id=data.US, live=lambda: False
-        ),
+        "audiences": lambda: AudiencesPage(session=session, ad_account_id=data.US),
         "conversions": lambda: open_conversions_window(
             session=session, parent=None, live=lambda: False
         ),

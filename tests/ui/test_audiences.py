@@ -60,26 +60,18 @@ def synced(
     return store
 
 
-class Live:
-    def __init__(self, on: bool = False) -> None:
-        self.on = on
-
-    def __call__(self) -> bool:
-        return self.on
-
-
 def make_page(
     qtbot: QtBot,
     store: Store,
     loop: asyncio.AbstractEventLoop,
     api: SnapApi | None,
-    live: Live | None = None,
+    live: bool = False,
 ) -> AudiencesPage:
     session = Session(store=store, loop=loop, api=api, profile="default")
+    session.live_mode.set(live)  # the session's one owner; the page only reads it
     page = AudiencesPage(
         session=session,
         ad_account_id=usd_account(store).id,
-        live=live or Live(),
         poll_seconds=0.1,
     )
     qtbot.addWidget(page)
@@ -354,7 +346,7 @@ def test_dry_run_preview_sends_no_write(
     api: SnapApi,
     qloop: asyncio.AbstractEventLoop,
 ) -> None:
-    page = make_page(qtbot, synced, qloop, api, Live(False))
+    page = make_page(qtbot, synced, qloop, api, False)
     dialog = page.open_upload(SAMPLES / "emails.csv")
     checked(qtbot, dialog)
     dialog._on_next_button_clicked()
@@ -421,7 +413,7 @@ def test_live_upload_sends_every_id_and_polls_until_complete(
     big.write_text(
         "email\n" + "".join(f"person{i}@example.com\n" for i in range(rows)), encoding="utf-8"
     )
-    live = Live(True)
+    live = True
     page = make_page(qtbot, synced, qloop, api, live)
     dialog = page.open_upload(big)
     checked(qtbot, dialog)
@@ -474,7 +466,7 @@ def test_cancelled_upload_offers_resume_and_resumes(
     )
     account = usd_account(synced)
     segment = next(s for s in synced.segments(account.id))
-    page = make_page(qtbot, synced, qloop, api, Live(True))
+    page = make_page(qtbot, synced, qloop, api, True)
     dialog = page.open_upload(big, segment.id)
     checked(qtbot, dialog)
     dialog._on_next_button_clicked()
@@ -526,7 +518,7 @@ def test_upload_journal_is_prepared_off_the_gui_thread(
     src.write_text("email\n" + "".join(f"p{i}@example.com\n" for i in range(2000)))
     account = usd_account(synced)
     segment = next(s for s in synced.segments(account.id))
-    page = make_page(qtbot, synced, qloop, api, Live(True))
+    page = make_page(qtbot, synced, qloop, api, True)
     dialog = page.open_upload(src, segment.id)
     checked(qtbot, dialog)
     dialog._on_next_button_clicked()
@@ -571,7 +563,7 @@ def test_upload_that_cannot_be_prepared_says_why_and_sends_nothing(
     src.write_text("email\n" + "".join(f"q{i}@example.com\n" for i in range(1500)))
     account = usd_account(synced)
     segment = next(s for s in synced.segments(account.id))
-    page = make_page(qtbot, synced, qloop, api, Live(True))
+    page = make_page(qtbot, synced, qloop, api, True)
     dialog = page.open_upload(src, segment.id)
     checked(qtbot, dialog)
     dialog._on_next_button_clicked()

@@ -58,7 +58,8 @@ def conflicting_post(
     qtbot.addWidget(host)
     flow = PostFlow(host, parent_widget=host)
     with qtbot.waitSignal(flow.finished, timeout=20000) as signal:
-        flow.post(None, live=True)
+        host.session.live_mode.set(True)
+        flow.post(None)
     report = signal.args[0]
     assert [r.outcome for r in report.results] == ["conflict", "conflict"]
     assert recorded_writes(server) == []

@@ -59,7 +59,7 @@ def test_dry_run_post_sends_nothing_and_shows_dryrun_ids(
     _host, flow = make_flow(qtbot, synced, qloop, api)
 
     with qtbot.waitSignal(flow.finished, timeout=20000) as signal:
-        flow.post(None, live=False)
+        flow.post(None)
     report = signal.args[0]
 
     assert recorded(server) == []  # no write, not even a read
@@ -104,10 +104,11 @@ def test_live_post_sends_exactly_the_previewed_requests(
     edits.edit(kind=CAMPAIGN, entity_id=one.id, fields={"name": "Live one"})
     edits.pause([two.id])
     previewed = {c.id: c for c in ChangeRepository(synced).list()}
-    _host, flow = make_flow(qtbot, synced, qloop, api)
+    host, flow = make_flow(qtbot, synced, qloop, api)
 
     with qtbot.waitSignal(flow.finished, timeout=20000) as signal:
-        flow.post(None, live=True)
+        host.session.live_mode.set(True)
+        flow.post(None)
     report = signal.args[0]
 
     assert [r.outcome for r in report.results] == ["posted", "posted"]
@@ -141,10 +142,11 @@ def test_spend_guard_violations_need_an_extra_confirmation(
         spend_guards=SpendGuards(max_budget_increase_percent=Decimal("50")),
         media_poll_seconds=0.0,
     )
-    _host, flow = make_flow(qtbot, synced, qloop, api, settings=settings)
+    host, flow = make_flow(qtbot, synced, qloop, api, settings=settings)
 
     with qtbot.waitSignal(flow.finished, timeout=20000) as signal:
-        flow.post(None, live=True)
+        host.session.live_mode.set(True)
+        flow.post(None)
     assert signal.args[0].blocked
     assert recorded_writes(server) == []
     dialog = flow.dialog

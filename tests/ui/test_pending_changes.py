@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import Qt
@@ -12,8 +13,10 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from snapdesk.changes import EditService
+from snapdesk.changes.mode import LiveMode
 from snapdesk.core.kinds import AD_SQUAD, CAMPAIGN
 from snapdesk.store import Store
+from snapdesk.ui.app_state import app_state
 from snapdesk.ui.models.changes import PendingChangesModel
 from snapdesk.ui.views.bulk_actions import BulkActions, describe_items
 from snapdesk.ui.views.pending_changes import PendingChangesPanel
@@ -26,7 +29,8 @@ def edits(filled_store: Store) -> EditService:
 
 
 def panel_for(qtbot: QtBot, edits: EditService) -> PendingChangesPanel:
-    panel = PendingChangesPanel(edits)
+    session = SimpleNamespace(store=edits.store, live_mode=LiveMode())
+    panel = PendingChangesPanel(edits, state=app_state(session))
     qtbot.addWidget(panel)
     panel.resize(1100, 520)
     return panel
@@ -132,7 +136,7 @@ def test_post_button_asks_for_all_or_selected(qtbot: QtBot, edits: EditService) 
     with qtbot.waitSignal(panel.post_requested) as signal:
         panel.post_button.click()
     assert signal.args == [None]
-    panel.set_live(True)
+    panel._state.live_mode.set(True)  # the owner switches; the panel only reflects it
     assert panel.post_button.text() == "Post live"
     panel.select_change(panel.changes[0].id)
     with qtbot.waitSignal(panel.post_requested) as signal:

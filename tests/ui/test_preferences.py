@@ -378,7 +378,7 @@ def test_default_country_is_preselected_in_the_list_dialogs(
     phones.write_text("phone\n07700 900123\n+1 202 555 0100\n", encoding="utf-8")
     session = Session(store=filled_store, loop=qloop, api=None, profile="default")
 
-    page = AudiencesPage(session=session, ad_account_id=data.US, live=lambda: False)
+    page = AudiencesPage(session=session, ad_account_id=data.US)
     qtbot.addWidget(page)
     dialog = page.open_upload(phones)
     assert dialog.preview.default_country() is None  # no preference: numbers need a code

@@ -59,6 +59,7 @@ from snapdesk.audience import (
     rehearse_upload,
 )
 from snapdesk.changes import ChangeError, SegmentUpload, SegmentUploads, UploadProgress
+from snapdesk.changes.mode import LiveMode
 from snapdesk.changes.segment_uploads import UploadRehearsal
 from snapdesk.ui.dialogs._widgets import Banner, hint
 from snapdesk.ui.dialogs.prepare_list import CheckPanel, ListPreview, ask_path, chip
@@ -118,7 +119,7 @@ class ListUploadDialog(QDialog):
         ad_account_id: str,
         segments: Sequence[SegmentItem],
         target_segment_id: str | None = None,
-        live: Callable[[], bool],
+        live_mode: LiveMode,
         uploads_factory: Callable[[], SegmentUploads | None],
         loop: Any,
         default_country: str | None = None,
@@ -130,7 +131,7 @@ class ListUploadDialog(QDialog):
         self.path = Path(path)
         self.ad_account_id = ad_account_id
         self.segments = [s for s in segments if not s.queued_create]
-        self._live = live
+        self._live_mode = live_mode  # the session's owner: read, never copied
         self._uploads_factory = uploads_factory
         self._loop = loop
         self._workdir = Path(tempfile.mkdtemp(prefix="snapdesk-list-"))
@@ -402,7 +403,7 @@ class ListUploadDialog(QDialog):
         return self.rehearsal
 
     def live(self) -> bool:
-        return bool(self._live())
+        return self._live_mode.live
 
     def start_upload(self) -> AsyncOp | None:
         """Store the journal (or find this list's interrupted upload) in a worker thread, then

@@ -49,17 +49,20 @@ def plan_live(
 
 
 def post_changes(
-    *, window: PostHost, change_ids: Sequence[str] | None, live: bool, confirm: bool = False
+    *, window: PostHost, change_ids: Sequence[str] | None, confirm: bool = False
 ) -> AsyncOp:
-    """Start posting (live) or rehearsing (dry-run) `change_ids` (None: every pending change)
-    and return the running op: `progressed` carries `PostProgress`, `succeeded` a `PostReport`.
-    `confirm=True` approves spend-guard violations the user has already seen.
+    """Start posting (live mode on) or rehearsing (dry-run) `change_ids` (None: every pending
+    change) and return the running op: `progressed` carries `PostProgress`, `succeeded` a
+    `PostReport`. `confirm=True` approves spend-guard violations the user has already seen.
+    The mode is the session's (`session.live_mode`); each live gateway reads that owner before
+    every write, so switching to dry-run mid-post stops what was not sent yet.
 
     Nothing runs before control returns to the event loop, so connecting right after this call
     misses nothing."""
     session = window.session
     store = window.store
     settings = window.app_settings
+    live = session.live_mode.live
     parent = window if isinstance(window, QObject) else None
     op = AsyncOp(loop=window.loop, name="post live" if live else "dry-run", parent=parent)
     ids = list(change_ids) if change_ids is not None else None
@@ -76,7 +79,9 @@ def post_changes(
             raise ChangeError(
                 f"Sign in as {session.login_label(profile)} to post the changes of its ad accounts"
             )
-        gateway = WriteGateway(api=api, store=store, live=True, settings=settings, profile=profile)
+        gateway = WriteGateway(
+            api=api, store=store, live=session.live_mode, settings=settings, profile=profile
+        )
         jobs.append((gateway, profile_ids))
     return op.start(_post_live(jobs, op=op, confirm=confirm))
 

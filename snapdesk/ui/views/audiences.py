@@ -14,7 +14,6 @@ the account are offered for resuming.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -60,7 +59,9 @@ from snapdesk.changes import (
     SegmentUploads,
     UploadProgress,
 )
+from snapdesk.store.feed import OpChanges
 from snapdesk.ui import theme
+from snapdesk.ui.app_state import app_state
 from snapdesk.ui.dialogs._widgets import Banner, hint
 from snapdesk.ui.dialogs.list_upload import ListUploadDialog
 from snapdesk.ui.dialogs.prepare_list import (
@@ -300,8 +301,10 @@ class SegmentDialog(QDialog):
 
 
 class AudiencesPage(QWidget):
-    """Segments of one ad account. Signals: `changes_queued(object)` (the `ChangeGroup`, so
-    the main window can refresh Pending Changes), `message_posted(str, bool)`."""
+    """Segments of one ad account. Signals: `changes_queued(object)` (the `ChangeGroup`),
+    `message_posted(str, bool)`. Every other window hears of queued changes through the
+    session's change feed (`app_state(session).operation_did_execute`), as this page hears of
+    theirs; live mode is the session's (`session.live_mode`)."""
 
     changes_queued = Signal(object)
     message_posted = Signal(str, bool)
@@ -311,7 +314,6 @@ class AudiencesPage(QWidget):
         *,
         session: Any,
         ad_account_id: str | None = None,
-        live: Callable[[], bool] | None = None,
         edits: EditService | None = None,
         poll_seconds: float = POLL_SECONDS,
         parent: QWidget | None = None,
@@ -321,7 +323,7 @@ class AudiencesPage(QWidget):
         self.store = session.store
         self.edits = edits or EditService(store=self.store)
         self.poll_seconds = poll_seconds
-        self._live = live or _live_of(parent)
+        self.state = app_state(session)
         self.model = SegmentsModel(self)
         self.upload_dialog: ListUploadDialog | None = None
         self.segment_dialog: SegmentDialog | None = None
@@ -334,7 +336,8 @@ class AudiencesPage(QWidget):
         self.setAcceptDrops(True)
         self._setup_ui()
         self._fill_accounts(ad_account_id)
-        self._connect_live(parent)
+        self.state.live_changed.connect(self._on_live_changed)
+        self.state.operation_did_execute.connect(self._on_operation_did_execute)
 
     def sizeHint(self) -> QSize:
         return QSize(1180, 640)
@@ -441,12 +444,6 @@ class AudiencesPage(QWidget):
         self.account_combo.blockSignals(False)
         self.refresh()
 
-    def _connect_live(self, parent: QWidget | None) -> None:
-        editing = getattr(parent, "editing", None)
-        signal = getattr(editing, "live_changed", None)
-        if signal is not None:
-            signal.connect(self._on_live_changed)
-
     # -- public ------------------------------------------------------------------------------
 
     @property
@@ -460,7 +457,7 @@ class AudiencesPage(QWidget):
             self.account_combo.setCurrentIndex(index)
 
     def live(self) -> bool:
-        return bool(self._live())
+        return self.session.live_mode.live
 
     def uploads(self) -> SegmentUploads | None:
         """The upload journal with the API of the account's login (api None: not signed in)."""
@@ -511,7 +508,7 @@ class AudiencesPage(QWidget):
             ad_account_id=account,
             segments=self.model.items,
             target_segment_id=segment_id,
-            live=self.live,
+            live_mode=self.session.live_mode,
             uploads_factory=self.uploads,
             loop=self.session.loop,
             default_country=load_preferences(preferences_paths(self.session)).default_country,
@@ -628,6 +625,12 @@ class AudiencesPage(QWidget):
         if self.upload_dialog is not None and self.upload_dialog.isVisible():
             self.upload_dialog._refresh_send_page()
         self._update_resume_banner()
+
+    def _on_operation_did_execute(self, changes: object) -> None:
+        if isinstance(changes, OpChanges) and (
+            changes.touches_account(self.ad_account_id) or changes.everything
+        ):
+            self.refresh()
 
     def _on_selection_changed(self, *_args: object) -> None:
         self._update_actions()
@@ -815,7 +818,7 @@ class AudiencesPage(QWidget):
 
     def _queued(self, group: ChangeGroup, text: str) -> ChangeGroup:
         self._show_message(f"{text}: Queued — post it from Pending Changes.", "info")
-        self.refresh()
+        self.state.poll()  # every window (this one included) hears of it now
         self.changes_queued.emit(group)
         self.message_posted.emit(f"{text}: Queued — post it from Pending Changes", False)
         return group
@@ -834,26 +837,14 @@ class AudiencesPage(QWidget):
         self.delete_button.setEnabled(bool(items) and any(i.pending != "delete" for i in items))
 
 
-def _live_of(parent: QWidget | None) -> Callable[[], bool]:
-    """The main window's live-mode flag (`window.editing.live`), else never live."""
-
-    def live() -> bool:
-        editing = getattr(parent, "editing", None)
-        return bool(getattr(editing, "live", False))
-
-    return live
-
-
 def open_audiences_window(
     *,
     session: Any,
     ad_account_id: str | None,
     parent: QWidget | None,
-    live: Callable[[], bool] | None = None,
 ) -> QWidget:
-    """The Audiences page as its own window (parented to `parent`, so it closes with it).
-    Live mode is read from `live`, else from `parent.editing.live` (the main window)."""
-    page = AudiencesPage(session=session, ad_account_id=ad_account_id, live=live, parent=parent)
+    """The Audiences page as its own window (parented to `parent`, so it closes with it)."""
+    page = AudiencesPage(session=session, ad_account_id=ad_account_id, parent=parent)
     page.setWindowFlag(Qt.WindowType.Window, True)
     page.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     page.resize(page.sizeHint())

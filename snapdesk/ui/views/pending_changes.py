@@ -30,7 +30,9 @@ from PySide6.QtWidgets import (
 from snapdesk.changes import Change, ChangeError, ChangeGroup, EditService, export_changes
 from snapdesk.core.kinds import LABEL
 from snapdesk.ui import theme
+from snapdesk.store.feed import OpChanges
 from snapdesk.ui._signals import emit
+from snapdesk.ui.app_state import AppState
 from snapdesk.ui.models.changes import (
     ACTION_LABEL,
     STATE_LABEL,
@@ -59,16 +61,28 @@ class PendingChangesPanel(QWidget):
     changes_modified = Signal(object)
     message_posted = Signal(str, bool)
 
-    def __init__(self, edits: EditService, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        edits: EditService,
+        parent: QWidget | None = None,
+        *,
+        state: AppState | None = None,
+    ) -> None:
+        """`state`: the session's `AppState` — the Post button follows its live mode and the
+        list reloads on its `operation_did_execute`. Without one (a panel on its own) the panel
+        can only rehearse and refreshes when told to."""
         super().__init__(parent)
         self._edits = edits
-        self._live = False
+        self._state = state
         self._busy = False
         self._export_dialog: QFileDialog | None = None
         self._model = PendingChangesModel(edits.store, self)
         self._setup_ui()
         _changes_style.apply(self)
         self.refresh()
+        if state is not None:
+            state.live_changed.connect(self._on_state_live_changed)
+            state.operation_did_execute.connect(self._on_state_operation_did_execute)
 
     # -- construction ----------------------------------------------------------------------
 
@@ -195,9 +209,16 @@ class PendingChangesPanel(QWidget):
     def changes(self) -> list[Change]:
         return self._model.changes
 
-    def set_live(self, live: bool) -> None:
-        self._live = live
+    @property
+    def live(self) -> bool:
+        return self._state is not None and self._state.live
+
+    def _on_state_live_changed(self, _live: bool) -> None:
         self._update_actions()
+
+    def _on_state_operation_did_execute(self, changes: object) -> None:
+        if isinstance(changes, OpChanges) and changes.pending:
+            self.refresh()
 
     def set_busy(self, busy: bool) -> None:
         """While a post runs, nothing in the set may change."""
@@ -283,7 +304,10 @@ class PendingChangesPanel(QWidget):
         if group is None:
             emit(self.message_posted, "Nothing to undo or redo", False)
             return None
-        self.refresh()
+        if self._state is not None:
+            self._state.poll()  # every view (this panel included) hears of it at once
+        else:
+            self.refresh()
         emit(self.message_posted, group.label, False)
         emit(self.changes_modified, group)
         return group
@@ -304,13 +328,14 @@ class PendingChangesPanel(QWidget):
         self.post_selected_action.setEnabled(selected and idle)
         self.export_action.setEnabled(has_changes)
         self.post_button.setEnabled(has_changes and idle)
-        self.post_button.setText("Post live" if self._live else "Post (dry-run)")
-        self.post_button.setObjectName("dangerButton" if self._live else "primaryButton")
+        live = self.live
+        self.post_button.setText("Post live" if live else "Post (dry-run)")
+        self.post_button.setObjectName("dangerButton" if live else "primaryButton")
         self.post_button.style().unpolish(self.post_button)
         self.post_button.style().polish(self.post_button)
         self.post_button.setToolTip(
             "Send every pending change to Snap now (live mode is on)"
-            if self._live
+            if live
             else "Rehearse every pending change: shows the exact requests, sends nothing"
         )
 
