@@ -54,6 +54,7 @@ STATE_LABEL: Final = {
     "posted": "Posted",
     "failed": "Failed",
     "conflict": "Conflict",
+    "unknown": "May have been created",
     "reverted": "Reverted",
 }
 
@@ -119,9 +120,12 @@ def entity_state(edits: EditService, kind: str, entity_id: str) -> EntityState:
 
 
 def change_state(change: Change) -> str:
-    """pending / sending / posted / failed / conflict / reverted."""
+    """pending / sending / posted / failed / conflict / unknown / reverted. "unknown": a create
+    whose last attempt may have reached Snap; the next post looks for it there first."""
     if change.is_open and change.conflicts:
         return "conflict"
+    if change.outcome_unknown:
+        return "unknown"
     return change.state
 
 
@@ -226,7 +230,7 @@ class _Row:
     mark: str = ""
 
 
-_STATE_RANK: Final = {"conflict": 0, FAILED: 1, SENDING: 2, "pending": 3}
+_STATE_RANK: Final = {"conflict": 0, "unknown": 1, FAILED: 2, SENDING: 3, "pending": 4}
 
 
 class PendingChangesModel(QAbstractItemModel):
@@ -410,7 +414,7 @@ class PendingChangesModel(QAbstractItemModel):
         if row.kind == ENTITY and len(row.changes) > 1:
             return " · ".join(ACTION_LABEL.get(c.action, c.action) for c in row.changes)
         change = row.changes[0]
-        if change.state == FAILED and change.error:
+        if (change.state == FAILED or change.outcome_unknown) and change.error:
             return f"{change.summary()} — {change.error}"
         return change.summary()
 
@@ -423,6 +427,7 @@ class PendingChangesModel(QAbstractItemModel):
             return QColor(
                 {
                     "conflict": "#9333ea",
+                    "unknown": c.warning,
                     FAILED: c.danger,
                     SENDING: c.warning,
                     "pending": c.accent,
