@@ -458,3 +458,69 @@ def test_changes_queued_and_posted_by_another_process_appear(
         ((ORGANIZATION, account.organization_id), (AD_ACCOUNT, account.id), (CAMPAIGN, campaign.id))
     )
     qtbot.waitUntil(lambda: index.isValid() and index.data() == "From the CLI", timeout=5000)
+
+
+# ------------------------------------------------------------------------------ cancel
+
+
+def test_cancelling_the_conflicts_dialog_sends_nothing_and_keeps_the_edit(
+    qtbot: QtBot, window: MainWindow, server: SandboxServer, synced: Store
+) -> None:
+    account = usd_account(synced)
+    campaign = synced.campaigns(account.id)[0]
+    window.editing.edits.edit(kind=CAMPAIGN, entity_id=campaign.id, fields={"name": "Mine"})
+    window.editing.state.poll()
+    from snapdesk.changes.requests import update_request, writable
+
+    obj = server_get(server, f"/campaigns/{campaign.id}")["campaigns"][0]["campaign"]
+    request = update_request(
+        CAMPAIGN, {**writable(CAMPAIGN, obj), "name": "Theirs"}, ad_account_id=account.id
+    )
+    server_put(server, request.path, request.body, key="colleague-2")
+    window.session.live_mode.set(True)
+    with qtbot.waitSignal(window.editing.flow.finished, timeout=TIMEOUT):
+        qtbot.mouseClick(window.post_button, Qt.MouseButton.LeftButton)
+    conflicts = window.editing.flow.dialog
+    assert isinstance(conflicts, ConflictsDialog)
+    QTest.keyClick(conflicts, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not conflicts.isVisible())
+    assert [w for w in recorded_writes(server) if w.get("idempotency_key") != "colleague-2"] == []
+    [change] = window.editing.panel.changes
+    assert change.after is not None and change.after["name"] == "Mine"
+    assert change.conflicts  # still to resolve, shown as such
+    assert window.editing.panel.count_label.text() == "Pending changes (1)"
+    # the tree shows Snap's name with the pending edit marked, not a stale copy
+    cached = synced.get(CAMPAIGN, campaign.id)
+    assert cached is not None and cached.name == "Theirs"
+
+
+def test_declining_the_each_post_confirmation_sends_nothing(
+    qtbot: QtBot, window: MainWindow, server: SandboxServer, synced: Store
+) -> None:
+    from snapdesk.core.settings import LIVE_CONFIRM_EACH_POST, load_settings, save_settings
+    from snapdesk.ui.prefs import preferences_paths
+
+    paths = preferences_paths(window.session)
+    save_settings(
+        replace_settings(load_settings(paths), live_confirmation=LIVE_CONFIRM_EACH_POST), paths
+    )
+    account = usd_account(synced)
+    campaign = synced.campaigns(account.id)[0]
+    window.editing.edits.edit(kind=CAMPAIGN, entity_id=campaign.id, fields={"name": "Asked"})
+    window.editing.state.poll()
+    window.session.live_mode.set(True)
+    qtbot.mouseClick(window.post_button, Qt.MouseButton.LeftButton)
+    dialog = window.editing.live_post_dialog
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.reject()
+    qtbot.wait(200)
+    assert recorded_writes(server) == []
+    assert window.editing.panel.count_label.text() == "Pending changes (1)"
+    assert_everyone_agrees(window, True)
+
+
+def replace_settings(settings: Any, **changes: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(settings, **changes)
