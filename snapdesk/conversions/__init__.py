@@ -9,6 +9,11 @@ and row rules, `load.py` reads files. Sending goes through the write gateway
     result.columns   # the mapping table: column → payload field, handling
     result.events    # valid events (hashes only), each with its row number
     result.issues    # row-level report: row, field, reason, offending cell
+    result.refusals  # columns whose e-mail addresses or phone numbers would go out unhashed
+
+Column names go through one alias table (`aliases.py`: "Email Address" → em, …); the user's
+own choices are `LoadOptions(column_map=..., drop_columns=...)`. `pii.py` decides what looks
+like an e-mail address or a phone number.
 """
 
 from snapdesk.conversions.fields import (
@@ -22,10 +27,12 @@ from snapdesk.conversions.load import load_events, load_rows, read_csv
 from snapdesk.conversions.mapping import parse_event_time, plan_columns
 from snapdesk.conversions.model import (
     ColumnMapping,
+    ColumnRefusal,
     ConversionsError,
     LoadOptions,
     LoadResult,
     MappedEvent,
+    MappingError,
     RowIssue,
 )
 from snapdesk.conversions.normalize import hash_user_value, sha256_hex
@@ -37,10 +44,12 @@ __all__ = [
     "MAX_WINDOW_DAYS",
     "SOURCES",
     "ColumnMapping",
+    "ColumnRefusal",
     "ConversionsError",
     "LoadOptions",
     "LoadResult",
     "MappedEvent",
+    "MappingError",
     "RowIssue",
     "Source",
     "hash_user_value",

@@ -35,11 +35,13 @@ from snapdesk.conversions.fields import (
 __all__ = [
     "ALIASES",
     "CUSTOM_PREFIX",
+    "DESCRIPTIONS",
     "DROP",
     "TARGETS",
     "Origin",
     "TargetError",
     "aliases_of",
+    "allowed_targets",
     "automatic_field",
     "numbered_alias",
     "parse_target",
@@ -218,6 +220,42 @@ def _unknown(text: str) -> str:
         "client_ip_address, client_user_agent, madid, …), an event or custom_data field "
         "(event_time, order_id, value, …), custom_data.NAME, or drop"
     )
+
+
+#: What the user_data fields are, in words (for the mapping table's field chooser).
+DESCRIPTIONS: Final[dict[str, str]] = {
+    "em": "email",
+    "ph": "phone",
+    "fn": "first name",
+    "ln": "last name",
+    "ge": "gender",
+    "ct": "city",
+    "st": "state",
+    "zp": "zip / postal code",
+    "country": "country",
+    "external_id": "customer id",
+    "client_ip_address": "IP address",
+    "client_user_agent": "user agent",
+    "madid": "mobile ad id",
+    "sc_click_id": "Snap click id",
+    "sc_cookie1": "Snap cookie",
+    "idfv": "iOS vendor id",
+    "subscription_id": "subscription id",
+    "lead_id": "lead id",
+    "download_id": "download id",
+}
+
+
+def allowed_targets(*, personal: bool, source: str) -> tuple[str, ...]:
+    """What a column may be mapped to, in the chooser's order (canonical names, "drop" last).
+
+    A personal column — hashed now, or holding e-mail addresses or phone numbers — may only be
+    sent as a hashed user_data field, or dropped: nothing else would keep it hashed. App-data
+    fields are offered for app events only."""
+    if personal:
+        return (*HASHED_USER_FIELDS, DROP)
+    names = [n for n, g in TARGETS if g != "app" or source == "app"]
+    return (*names, DROP)
 
 
 def target_group(target: str) -> TargetGroup:

@@ -117,11 +117,16 @@ def load_rows(
         drop_columns=options.drop_columns,
     )
     rows = rows if isinstance(rows, Sequence) else list(rows)
-    refusals = (*plan.refusals, *find_refusals(plan, rows, cancelled=cancelled))
+    holding: set[str] = set()
+    refusals = (
+        *plan.refusals,
+        *find_refusals(plan, rows, cancelled=cancelled, holding=holding),
+    )
+    columns = with_refusals(plan.mappings, refusals, holding)
     if plan.errors or refusals:
         return LoadResult(
             options=options,
-            columns=with_refusals(plan.mappings, refusals),
+            columns=columns,
             file_errors=(*plan.errors, *(r.message() for r in refusals)),
             file_warnings=plan.warnings,
             refusals=tuple(refusals),
@@ -152,7 +157,7 @@ def load_rows(
             progress(read)
     if progress is not None:
         progress(read)
-    mappings = plan.mappings
+    mappings = columns
     if options.mint_event_ids and not plan.has("top", "event_id"):
         mappings = (
             *mappings,

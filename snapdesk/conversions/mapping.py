@@ -1180,6 +1180,7 @@ def find_refusals(
     rows: Iterable[Sequence[str]],
     *,
     cancelled: Callable[[], bool] | None = None,
+    holding: set[str] | None = None,
 ) -> tuple[ColumnRefusal, ...]:
     """The columns whose values would leave the computer unhashed although some look like
     e-mail addresses or phone numbers (`pii.kinds`), each with the first rows found.
@@ -1188,8 +1189,11 @@ def find_refusals(
     "mostly order ids" but holds one customer's phone would send that phone raw, and nothing
     sent can be taken back. The cost of a false alarm is one `--map`/`--drop` (or one choice in
     the mapping table), and `pii` is strict enough that ids, amounts, dates and zip codes
-    don't raise one. Row numbers are shown, values never."""
-    watched = [c for c in plan.columns if sends_raw(c)]
+    don't raise one. Row numbers are shown, values never.
+
+    `holding`, when given, receives the names of the columns holding such values, dropped
+    ones included (the mapping table offers those only hashed fields or "drop")."""
+    watched = [c for c in plan.columns if sends_raw(c) or c.origin == "dropped"]
     if not watched:
         return ()
     found: dict[int, dict[PiiKind, list[int]]] = {}
@@ -1216,6 +1220,10 @@ def find_refusals(
     for col in watched:
         if col.index not in found:
             continue
+        if holding is not None:
+            holding.add(col.header)
+        if not sends_raw(col):
+            continue
         by_kind = found[col.index]
         held: tuple[PiiKind, ...] = tuple(k for k in (pii.EMAIL, pii.PHONE) if k in by_kind)
         shown = sorted({r for listed in by_kind.values() for r in listed})[:_ROWS_SHOWN]
@@ -1236,15 +1244,21 @@ _ROWS_SHOWN: Final = 3
 
 
 def with_refusals(
-    mappings: Sequence[ColumnMapping], refusals: Sequence[ColumnRefusal]
+    mappings: Sequence[ColumnMapping],
+    refusals: Sequence[ColumnRefusal],
+    holding: Iterable[str] = (),
 ) -> tuple[ColumnMapping, ...]:
-    """The mapping table with each refused column marked (personal, and why it is refused)."""
+    """The mapping table with each refused column marked (personal, and why it is refused),
+    and the columns in `holding` marked personal."""
     by_column = {r.column: r for r in refusals}
+    personal = set(holding)
     out: list[ColumnMapping] = []
     for mapping in mappings:
         refusal = by_column.get(mapping.column)
-        if refusal is None or not mapping.column:
-            out.append(mapping)
-        else:
+        if refusal is not None and mapping.column:
             out.append(replace(mapping, personal=True, refused=refusal.gui_message()))
+        elif mapping.column and mapping.column in personal and not mapping.personal:
+            out.append(replace(mapping, personal=True))
+        else:
+            out.append(mapping)
     return tuple(out)

@@ -40,10 +40,6 @@ def fill_tools_menu(menu: QMenu, window: MainWindow) -> None:
         window.addAction(action)  # shortcuts work wherever the focus is
 
 
-def _live(window: MainWindow) -> bool:
-    return bool(window.editing.live)
-
-
 def open_audiences(window: MainWindow) -> None:
     from snapdesk.ui.views.audiences import open_audiences_window
 
@@ -65,7 +61,7 @@ def open_prepare_list(window: MainWindow) -> None:
 def open_conversions(window: MainWindow) -> None:
     from snapdesk.ui.views.conversions import open_conversions_window
 
-    open_conversions_window(session=window.session, parent=window, live=lambda: _live(window))
+    open_conversions_window(session=window.session, parent=window)
 
 
 def open_experiments(window: MainWindow) -> QWidget:

@@ -256,6 +256,7 @@ def test_drop_leaves_a_column_out() -> None:
     assert "custom_data" in event_of(result) and "Notes" not in body_text(result)
     table = {c.column: c for c in result.columns}
     assert (table["Notes"].target, table["Notes"].field) == ("", "drop")
+    assert table["Notes"].personal  # the table offers it hashed fields or "drop" only
 
 
 def test_map_to_drop_is_a_drop() -> None:

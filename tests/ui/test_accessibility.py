@@ -131,9 +131,7 @@ def _dialogs(window: MainWindow, store: Store, tmp_path: Path) -> dict[str, Call
             loop=session.loop,
         ),
         "audiences": lambda: AudiencesPage(session=session, ad_account_id=data.US),
-        "conversions": lambda: open_conversions_window(
-            session=session, parent=None, live=lambda: False
-        ),
+        "conversions": lambda: open_conversions_window(session=session, parent=None),
         "experiments": lambda: open_experiments(window),
         "crash": lambda: CrashDialog(report, open_url=lambda url: True),
         "keyboard shortcuts": window.help_actions.open_shortcuts,

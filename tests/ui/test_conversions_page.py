@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import inspect
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from snapdesk.conversions import write_sample
 from snapdesk.sandbox import SandboxServer
 from snapdesk.sandbox.capi import DEMO_PIXEL_ID, SANDBOX_CAPI_TOKEN
 from snapdesk.store import Store
+from snapdesk.ui.app_state import app_state
 from snapdesk.ui.session import Session
 from snapdesk.ui.views.conversions import (
     MAPPING_TAB,
@@ -64,29 +67,18 @@ def received(server: SandboxServer) -> dict[str, Any]:
     return answer
 
 
-class Live:
-    def __init__(self) -> None:
-        self.on = False
-
-    def __call__(self) -> bool:
-        return self.on
+@pytest.fixture
+def session(
+    qloop: asyncio.AbstractEventLoop, store: Store, sandbox: SandboxServer
+) -> Iterator[Session]:
+    s = Session(store=store, loop=qloop, sandbox=sandbox)
+    yield s
+    app_state(s).close()
 
 
 @pytest.fixture
-def live() -> Live:
-    return Live()
-
-
-@pytest.fixture
-def page(
-    qtbot: Any,
-    qloop: asyncio.AbstractEventLoop,
-    store: Store,
-    sandbox: SandboxServer,
-    live: Live,
-) -> Iterator[ConversionsPage]:
-    session = Session(store=store, loop=qloop, sandbox=sandbox)
-    window = open_conversions_window(session=session, parent=None, live=live)
+def page(qtbot: Any, session: Session) -> Iterator[ConversionsPage]:
+    window = open_conversions_window(session=session, parent=None)
     assert isinstance(window, ConversionsPage)
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)  # qtbot closes it
     qtbot.addWidget(window)
@@ -266,10 +258,10 @@ def test_test_mode_shows_validation_logs_and_counts(
 
 
 def test_live_send_is_confirmed_and_sends_every_valid_event_once(
-    qtbot: Any, page: ConversionsPage, sandbox: SandboxServer, live: Live, tmp_path: Path
+    qtbot: Any, page: ConversionsPage, sandbox: SandboxServer, session: Session, tmp_path: Path
 ) -> None:
     load(qtbot, page, write_sample(tmp_path / "errors.csv", "web_errors"))
-    live.on = True
+    session.live_mode.set(True, reason="test")
     qtbot.waitUntil(lambda: page.send_button.text() == "Send")
 
     page.send_button.click()  # declined: nothing is sent
@@ -306,7 +298,7 @@ def test_no_login_uses_the_keyring_token_and_capi_base(
 ) -> None:
     monkeypatch.setenv("SNAPDESK_CAPI_BASE", f"{sandbox.base_url}/v3")
     monkeypatch.delenv("SNAPDESK_CAPI_TOKEN", raising=False)
-    window = open_conversions_window(session=None, parent=None, live=lambda: False)
+    window = open_conversions_window(session=None, parent=None)
     assert isinstance(window, ConversionsPage)
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)  # qtbot closes it
     qtbot.addWidget(window)
@@ -331,7 +323,7 @@ def test_send_without_token_explains_what_to_do(
 ) -> None:
     monkeypatch.setenv("SNAPDESK_CAPI_BASE", f"{sandbox.base_url}/v3")
     monkeypatch.delenv("SNAPDESK_CAPI_TOKEN", raising=False)
-    window = open_conversions_window(session=None, parent=None, live=lambda: False)
+    window = open_conversions_window(session=None, parent=None)
     assert isinstance(window, ConversionsPage)
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)  # qtbot closes it
     qtbot.addWidget(window)
@@ -354,7 +346,7 @@ def test_token_dialog_stores_the_token_in_the_keyring_only(
     memory_keyring: MemoryKeyring,
 ) -> None:
     secret = "capi-secret-token-7f3a9c1e5b"
-    window = open_conversions_window(session=None, parent=None, live=lambda: False)
+    window = open_conversions_window(session=None, parent=None)
     assert isinstance(window, ConversionsPage)
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)  # qtbot closes it
     qtbot.addWidget(window)
@@ -393,3 +385,135 @@ def test_token_dialog_stores_the_token_in_the_keyring_only(
         for path in root.rglob("*") if root.exists() else []:
             if path.is_file():
                 assert secret.encode() not in path.read_bytes(), path
+
+
+# -- live mode: one owner --------------------------------------------------------------------------
+
+
+def test_live_mode_is_read_from_the_session_owner(
+    qtbot: Any, page: ConversionsPage, session: Session, tmp_path: Path
+) -> None:
+    assert "live" not in inspect.signature(open_conversions_window).parameters
+    assert not page.is_live() and page.send_button.text() == "Send (dry-run)"
+    session.live_mode.set(True, reason="test")
+    # Redrawn from the owner's one notification, at once (no polling, no copy).
+    assert page.is_live() and page.send_button.text() == "Send"
+    assert page.mode_chip.text() == "SANDBOX · LIVE"
+
+    load(qtbot, page, write_sample(tmp_path / "web.csv", "web"))
+    page.send_button.click()
+    assert isinstance(page.confirm_box, QMessageBox)
+    session.live_mode.set(False, reason="toolbar")
+    assert page.confirm_box is None  # the question is moot: nothing will be sent live
+    assert page.send_button.text() == "Send (dry-run)" and page.mode_chip.text() == "SANDBOX"
+
+
+# -- the editable mapping (issue 13) ---------------------------------------------------------------
+
+
+def write_rows(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def recent() -> str:
+    return (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_column_of_phones_is_refused_until_mapped(
+    qtbot: Any, page: ConversionsPage, tmp_path: Path, qtmodeltester: Any
+) -> None:
+    path = write_rows(
+        tmp_path / "leads.csv",
+        ["Event Name", "Event Time", "Event Source URL", "Email", "Contact", "Campaign"],
+        [
+            ["SIGN_UP", recent(), "https://shop.example.com/", "a@example.com",
+             "(206) 555-0134", "spring"],
+            ["SIGN_UP", recent(), "https://shop.example.com/", "b@example.com",
+             "+44 20 7946 0958", "spring"],
+        ],
+    )  # fmt: skip
+    load(qtbot, page, path)
+    qtmodeltester.check(page.mapping_model)
+    rows = {r[0]: r[1:] for r in model_rows(page.mapping_model)}
+    assert rows["Contact"][1] == "refused"
+    assert page.summary_banner.kind == "error"
+    assert "“Contact” holds phone numbers (found in rows 2, 3)" in page.summary_banner.text()
+    assert "555" not in page.summary_banner.text()
+    combo = page.mapping_editor("Contact")
+    assert combo is not None
+    offered = [combo.itemData(i) for i in range(1, combo.count())]
+    assert offered == ["em", "ph", "fn", "ln", "ge", "ct", "st", "zp", "country", "external_id",
+                       "drop"]  # fmt: skip
+    campaign = page.mapping_editor("Campaign")
+    assert campaign is not None and campaign.count() > 40  # any field for a plain column
+
+    with qtbot.waitSignal(page.loaded, timeout=20000):
+        combo.setCurrentIndex(combo.findData("ph"))
+        combo.activated.emit(combo.currentIndex())
+    wait_idle(qtbot, page)
+    rows = {r[0]: r[1:] for r in model_rows(page.mapping_model)}
+    assert rows["Contact"][:2] == ["user_data.ph", "hashed"]
+    assert "chosen by you" in rows["Contact"][2]
+    assert page.summary_banner.kind == "ok" and page.send_button.isEnabled()
+    assert page.tabs.currentIndex() == MAPPING_TAB
+    assert page.column_map == {"Contact": "ph"}
+    assert page.reset_mapping_button.isEnabled()
+
+
+def test_personal_column_cannot_be_sent_raw(
+    qtbot: Any, page: ConversionsPage, tmp_path: Path
+) -> None:
+    path = write_rows(
+        tmp_path / "crm.csv",
+        ["event_name", "event_time", "event_source_url", "Email Address", "First Name"],
+        [["PAGE_VIEW", recent(), "https://shop.example.com/", "a@example.com", "Ava"]],
+    )
+    load(qtbot, page, path)
+    combo = page.mapping_editor("First Name")
+    assert combo is not None and combo.currentData() == "fn"
+    assert "custom_data.First Name" not in [combo.itemData(i) for i in range(combo.count())]
+    with qtbot.waitSignal(page.loaded, timeout=20000):
+        page.choose_field("First Name", "custom_data.first_name")  # not offered; refused anyway
+    wait_idle(qtbot, page)
+    assert page.summary_banner.kind == "error"
+    assert "“First Name” holds personal data (fn)" in page.summary_banner.text()
+    assert not page.send_button.isEnabled()
+    with qtbot.waitSignal(page.loaded, timeout=20000):
+        page.reset_mapping_button.click()
+    wait_idle(qtbot, page)
+    assert page.column_map == {} and page.summary_banner.kind == "ok"
+
+
+def test_preview_follows_a_mapping_change(
+    qtbot: Any, page: ConversionsPage, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    load(qtbot, page, write_sample(tmp_path / "web.csv", "web"))
+    send(qtbot, page, page.preview_button.click)
+    assert '"utm_campaign"' in page.payload_view.toPlainText()
+    assert "user agent" in page.preview_hint.text() and "IP address" in page.preview_hint.text()
+    page.tabs.setCurrentIndex(MAPPING_TAB)
+    with qtbot.waitSignal(page.loaded, timeout=20000):
+        page.choose_field("utm_campaign", "drop")
+    wait_idle(qtbot, page)
+    assert page.batch_list.count() == 1  # the preview was redrawn, not cleared
+    assert '"utm_campaign"' not in page.payload_view.toPlainText()
+    assert capi_requests(sandbox) == []
+
+
+def test_report_hides_emails_and_phones(qtbot: Any, page: ConversionsPage, tmp_path: Path) -> None:
+    path = write_rows(
+        tmp_path / "bad.csv",
+        ["event_name", "event_time", "event_source_url", "email"],
+        [["PAGE_VIEW", recent(), "https://shop.example.com/", "ava.jones@example"],
+         ["PAGE_VIEW", recent(), "https://shop.example.com/", "lee@example.com"]],
+    )  # fmt: skip
+    load(qtbot, page, path)
+    values = [r[3] for r in model_rows(page.issue_model)]
+    assert values == ["<e-mail hidden>", ""]  # row 2: no identifier left
+    target = tmp_path / "report.csv"
+    page.write_report(str(target))
+    assert "ava" not in target.read_text(encoding="utf-8")

@@ -4,9 +4,13 @@ Snap's validation log.
 `RowsModel` is one read-only `QAbstractTableModel` over a list of plain records; what each column
 shows is a `Column` (title, text, tone, monospace). The records are the Qt-free ones of
 `snapdesk.conversions` and `snapdesk.changes.conversions`, so the page never copies them.
+`MappingModel` is the mapping table: its "Sent as" column is editable (the field a column is
+sent as, or "drop"), and an edit is announced with `field_chosen(column, field)`; the page
+reads the file again with that mapping, and the model gets the new table.
 
-    model = RowsModel(MAPPING_COLUMNS)
+    model = MappingModel()
     model.set_rows(result.columns)
+    model.field_chosen.connect(page._on_mapping_model_field_chosen)
 """
 
 from __future__ import annotations
@@ -16,15 +20,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
 from snapdesk.api.capi import CapiTestLog
 from snapdesk.changes.conversions import EventResult
 from snapdesk.conversions import ColumnMapping
+from snapdesk.conversions.aliases import (
+    CUSTOM_PREFIX,
+    DESCRIPTIONS,
+    DROP,
+    allowed_targets,
+    target_group,
+)
 from snapdesk.ui import theme
 
 __all__ = [
+    "FIELD_COLUMN",
     "ISSUE_COLUMNS",
     "LOG_COLUMNS",
     "MAPPING_COLUMNS",
@@ -32,8 +44,11 @@ __all__ = [
     "RESULT_COLUMNS",
     "SORT_ROLE",
     "Column",
+    "MappingModel",
     "RowsModel",
     "event_status",
+    "field_choices",
+    "field_label",
     "mapping_kind",
 ]
 
@@ -145,14 +160,20 @@ CUSTOM: Final = "custom_data"
 ARRAY: Final = "array"
 EXTINFO: Final = "extinfo"
 IGNORED: Final = "ignored"
+DROPPED: Final = "dropped"
+REFUSED: Final = "refused"
 MINTED: Final = "added"
 
 
 def mapping_kind(mapping: ColumnMapping) -> str:
     """How a column is handled, in one word: hashed, passed through, custom_data, array,
-    extinfo, ignored (or added, for the event_id snapdesk mints)."""
+    extinfo, ignored, dropped, refused (or added, for the event_id snapdesk mints)."""
     if not mapping.column:
         return MINTED
+    if mapping.refused:
+        return REFUSED
+    if mapping.field == DROP:
+        return DROPPED
     if not mapping.target:
         return IGNORED
     if "SHA-256" in mapping.handling:
@@ -169,6 +190,8 @@ def mapping_kind(mapping: ColumnMapping) -> str:
 _KIND_TONES: Final = {
     HASHED: "ok",
     IGNORED: "warning",
+    DROPPED: "muted",
+    REFUSED: "danger",
     CUSTOM: "accent",
     ARRAY: "accent",
     EXTINFO: "accent",
@@ -176,12 +199,118 @@ _KIND_TONES: Final = {
 }
 
 
+_ORIGINS: Final = {
+    "alias": "recognised from the column name",
+    "mapped": "chosen by you",
+    "dropped": "dropped by you",
+}
+
+
+def _mapping_details(mapping: ColumnMapping) -> str:
+    if mapping.refused:
+        return mapping.refused
+    origin = _ORIGINS.get(mapping.origin)
+    return f"{mapping.handling} · {origin}" if origin else mapping.handling
+
+
 MAPPING_COLUMNS: Final = (
     Column("CSV column", lambda m: m.column or "(none)", mono=True),
-    Column("Payload field", lambda m: m.target or "— not sent", mono=True),
+    Column("Sent as", lambda m: m.target or "— not sent", mono=True),
     Column("Handling", mapping_kind, tone=lambda m: _KIND_TONES.get(mapping_kind(m)), bold=True),
-    Column("Details", lambda m: m.handling),
+    Column(
+        "Details",
+        _mapping_details,
+        tone=lambda m: "danger" if m.refused else None,
+        tooltip=lambda m: _mapping_details(m),
+    ),
 )
+FIELD_COLUMN: Final = 1
+
+
+def field_label(field: str, *, column: str = "") -> str:
+    """How the chooser names a field: "em · email, hashed", "order_id · custom_data",
+    "custom_data.Notes · as it is", "drop · not sent"."""
+    if field == DROP:
+        return "drop · not sent"
+    if field.startswith(CUSTOM_PREFIX):
+        return f"{field} · as it is"
+    group = target_group(field)
+    words = DESCRIPTIONS.get(field)
+    if group == "hashed":
+        return f"{field} · {words}, hashed"
+    if group == "plain":
+        return f"{field} · {words}, not hashed" if words else f"{field} · not hashed"
+    if group == "event":
+        return f"{field} · event"
+    if group == "app":
+        return f"{field} · app_data"
+    return f"{field} · custom_data"
+
+
+def field_choices(mapping: ColumnMapping, *, source: str) -> list[tuple[str, str]]:
+    """(field, label) pairs the chooser offers for `mapping`'s column, the current one first.
+
+    A personal column (hashed now, or holding e-mail addresses or phone numbers) is offered
+    the hashed user_data fields and "drop" only; any other column every field, a custom field
+    under its own name, and "drop"."""
+    current = mapping.field
+    allowed = list(allowed_targets(personal=mapping.personal, source=source))
+    if not mapping.personal:
+        own = CUSTOM_PREFIX + mapping.column
+        allowed.insert(len(allowed) - 1, own)
+    out: list[tuple[str, str]] = []
+    if current and current in allowed:
+        out.append((current, field_label(current)))
+    else:  # refused, or a part of a field (contents[2].id) or a column not sent (app data)
+        shown = mapping.target or "not sent"
+        out.append(
+            (current, f"{shown} · {'refused: choose below' if mapping.refused else 'as read'}")
+        )
+    out += [(f, field_label(f)) for f in allowed if f != current]
+    return out
+
+
+class MappingModel(RowsModel):
+    """The mapping table; its "Sent as" column is editable (see the module docstring)."""
+
+    field_chosen = Signal(str, str)  # column, field ("drop" to leave the column out)
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(MAPPING_COLUMNS, parent)
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if index.isValid() and index.column() == FIELD_COLUMN and self.record(index.row()).column:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.EditRole
+            and index.isValid()
+            and index.column() == FIELD_COLUMN
+            and 0 <= index.row() < self.rowCount()
+        ):
+            return self.record(index.row()).field
+        return super().data(index, role)
+
+    def setData(
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        value: Any,
+        role: int = Qt.ItemDataRole.EditRole,
+    ) -> bool:
+        """Announces the choice (the table changes when the file has been read again)."""
+        if role != Qt.ItemDataRole.EditRole or not (self.flags(index) & Qt.ItemFlag.ItemIsEditable):
+            return False
+        mapping = self.record(index.row())
+        field = str(value or "")
+        if not field or field == mapping.field:
+            return False
+        self.field_chosen.emit(mapping.column, field)
+        return True
 
 
 # -- the validation report -------------------------------------------------------------------------

@@ -1,11 +1,19 @@
 """The Conversions API page: a CSV of events → mapping and validation report → dry-run payloads,
 test events (Snap's validation) or a live send, with per-event results.
 
-    window = open_conversions_window(session=session, parent=main_window, live=lambda: live_on)
+    window = open_conversions_window(session=session, parent=main_window)
 
 The file is read in a worker thread (`load_conversions`), sends run on the loop
-(`send_conversions`); the page never blocks. "Send" is a dry-run rehearsal unless the window's
-live mode is on, and a live send is confirmed naming the pixel and the number of events.
+(`send_conversions`); the page never blocks. "Send" is a dry-run rehearsal unless the session's
+live mode (`session.live_mode`, the one owner) is on — the page reads it when it draws and
+redraws on `app_state(session).live_changed`, keeping no copy — and a live send is confirmed
+naming the pixel and the number of events.
+
+The mapping table is editable: each column's "Sent as" chooser offers the fields it may be sent
+as, or "drop". A column that is hashed, or whose values look like e-mail addresses or phone
+numbers, is offered the hashed user_data fields and "drop" only; such a column left unhashed
+stops the file until it is mapped or dropped. Every choice reads the file again (the report and
+a shown preview follow).
 """
 
 from __future__ import annotations
@@ -19,8 +27,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -42,13 +64,15 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QSplitter,
     QStackedWidget,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from snapdesk.changes.conversions import CapiBatch, CapiProgress, Mode
+from snapdesk.changes.conversions import CapiBatch, CapiProgress, Mode, plan_batches
 from snapdesk.conversions import (
     DEFAULT_WINDOW_DAYS,
     MAX_WINDOW_DAYS,
@@ -57,17 +81,23 @@ from snapdesk.conversions import (
     LoadResult,
     write_sample,
 )
+from snapdesk.conversions.aliases import DESCRIPTIONS, DROP
+from snapdesk.conversions.fields import PLAIN_USER_FIELDS
+from snapdesk.conversions.model import MappingError
 from snapdesk.store import Store
 from snapdesk.ui._signals import emit
+from snapdesk.ui.app_state import AppState, app_state
 from snapdesk.ui.dialogs._widgets import Banner, hint
 from snapdesk.ui.dialogs.capi_token import CapiTokenDialog
 from snapdesk.ui.models.conversion_rows import (
+    FIELD_COLUMN,
     ISSUE_COLUMNS,
     LOG_COLUMNS,
-    MAPPING_COLUMNS,
     RESULT_COLUMNS,
     SORT_ROLE,
+    MappingModel,
     RowsModel,
+    field_choices,
 )
 from snapdesk.ui.ops._op import AsyncOp, error_message
 from snapdesk.ui.ops.conversions import (
@@ -119,6 +149,64 @@ def _section(text: str) -> QLabel:
     return label
 
 
+class _FieldCombo(QComboBox):
+    """The chooser in a mapping row. The wheel scrolls the table unless the chooser has the
+    focus, so scrolling past a row never remaps its column."""
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+
+class _FieldDelegate(QStyledItemDelegate):
+    """The "Sent as" chooser of the mapping table (`field_choices` decides what it offers)."""
+
+    def __init__(self, page: ConversionsPage) -> None:
+        super().__init__(page)
+        self._page = page
+
+    def createEditor(
+        self,
+        parent: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> QWidget:
+        model = index.model()
+        assert isinstance(model, MappingModel)
+        mapping = model.record(index.row())
+        combo = _FieldCombo(parent)
+        combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        combo.setAccessibleName(f"Send column {mapping.column} as")
+        combo.setToolTip(
+            "A column holding personal data can only be sent hashed, or dropped"
+            if mapping.personal
+            else "The field this column is sent as, or drop to leave it out"
+        )
+        for field, label in field_choices(mapping, source=self._page.source()):
+            combo.addItem(label, field)
+        combo.setCurrentIndex(0)
+        combo.activated.connect(lambda _i, c=combo: self._on_combo_activated(c))
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
+        """The chooser shows the current field (its first item) from creation on."""
+
+    def setModelData(
+        self,
+        editor: QWidget,
+        model: QAbstractItemModel,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        if isinstance(editor, QComboBox):
+            model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
+
+    def _on_combo_activated(self, combo: QComboBox) -> None:
+        if combo.currentIndex() > 0:  # the first item is the current field
+            self.commitData.emit(combo)
+
+
 class ConversionsPage(QWidget):
     """The whole page. Signals: `loaded(LoadResult)`, `sent(SendDone)`."""
 
@@ -131,16 +219,19 @@ class ConversionsPage(QWidget):
         loop: asyncio.AbstractEventLoop,
         access: CapiAccess,
         store: Store | None,
-        live: Callable[[], bool],
+        state: AppState | None = None,
         sandbox: bool = False,
         assets: tuple[tuple[str, str], ...] = (),
         parent: QWidget | None = None,
     ) -> None:
+        """`state`: the session's `AppState`; the page reads live mode from its owner
+        (`state.live_mode`) and redraws on `state.live_changed`. Without one (no session) the
+        page only rehearses and sends test events."""
         super().__init__(parent)
         self._loop = loop
         self._access = access
         self._store = store
-        self._live = live
+        self._state = state
         self._sandbox = sandbox
         self._assets = assets
         self.result: LoadResult | None = None
@@ -155,16 +246,18 @@ class ConversionsPage(QWidget):
         self.token_dialog: CapiTokenDialog | None = None
         self._batches: list[CapiBatch] = []
         self._sample_dir: tempfile.TemporaryDirectory[str] | None = None
+        #: the user's choices in the mapping table: column → field ("drop" to leave it out)
+        self.column_map: dict[str, str] = {}
+        self._loaded_path: str | None = None
+        self._remapping = False
         self.setAcceptDrops(True)
         self._setup_ui()
         self._credential_timer = QTimer(self)
         self._credential_timer.setSingleShot(True)
         self._credential_timer.setInterval(250)
         self._credential_timer.timeout.connect(self._on_credential_timer_timeout)
-        self._live_timer = QTimer(self)
-        self._live_timer.setInterval(500)
-        self._live_timer.timeout.connect(self._refresh_actions)
-        self._live_timer.start()
+        if state is not None:
+            state.live_changed.connect(self._on_state_live_changed)
         self._refresh_actions()
         self._on_credential_timer_timeout()
 
@@ -202,8 +295,10 @@ class ConversionsPage(QWidget):
             title="Choose a CSV file of events",
             text=(
                 "Drop a CSV file here or choose one. Each row is one event: event_name, "
-                "event_time and at least one identifier (em, ph, client_ip_address, …). "
-                "snapdesk checks every row before anything is sent."
+                "event_time and at least one identifier — an email or phone column, the IP "
+                "address, a mobile ad id… CRM column names such as “Email Address” or "
+                "“Phone Number” are recognised. snapdesk checks every row before anything is "
+                "sent."
             ),
         )
         self.empty_page.add_button("Choose file…", self._on_choose_button_clicked, primary=True)
@@ -319,14 +414,27 @@ class ConversionsPage(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 10, 0, 0)
+        bar = QHBoxLayout()
         self.mapping_hint = hint(
-            "How each column of the file becomes part of the payload. Personal data is "
-            "normalized and hashed (SHA-256) on this computer; only hashes are sent."
+            "How each column becomes part of the payload — choose another field under "
+            "“Sent as”, or “drop”. E-mail addresses, phone numbers, names and addresses are "
+            "normalized and hashed (SHA-256) on this computer; the IP address, user agent "
+            "and mobile ad id go unhashed, as Snap requires. A column that looks like email "
+            "addresses or phone numbers is only ever sent hashed, or dropped."
         )
-        layout.addWidget(self.mapping_hint)
-        self.mapping_model = RowsModel(MAPPING_COLUMNS, self)
+        bar.addWidget(self.mapping_hint, 1)
+        self.reset_mapping_button = QPushButton("Reset mapping")
+        self.reset_mapping_button.setToolTip("Forget your choices: map every column by its name")
+        self.reset_mapping_button.clicked.connect(self._on_reset_mapping_button_clicked)
+        bar.addWidget(self.reset_mapping_button, 0, Qt.AlignmentFlag.AlignBottom)
+        layout.addLayout(bar)
+        self.mapping_model = MappingModel(self)
+        self.mapping_model.field_chosen.connect(self._on_mapping_model_field_chosen)
         self.mapping_view = _table(self.mapping_model)
         self.mapping_view.setAccessibleName("Column mapping")
+        self.mapping_view.setItemDelegateForColumn(FIELD_COLUMN, _FieldDelegate(self))
+        self.mapping_view.verticalHeader().setDefaultSectionSize(34)
+        self.mapping_view.setWordWrap(False)
         layout.addWidget(self.mapping_view, 1)
         return page
 
@@ -500,13 +608,19 @@ class ConversionsPage(QWidget):
             source=self.source(),  # type: ignore[arg-type]
             window_days=self.window_spin.value(),
             stop_on_invalid=self.stop_radio.isChecked(),
+            column_map=tuple((c, f) for c, f in self.column_map.items() if f != DROP),
+            drop_columns=tuple(c for c, f in self.column_map.items() if f == DROP),
         )
 
     def is_live(self) -> bool:
-        try:
-            return bool(self._live())
-        except Exception:  # a closed main window must not make this page send live
-            return False
+        """Live mode, read from its one owner (`session.live_mode`) each time."""
+        return self._state is not None and self._state.live_mode.live
+
+    def _on_state_live_changed(self, live: bool) -> None:
+        if not live and self.confirm_box is not None:
+            self.confirm_box.reject()  # asked while live: moot now, nothing is sent
+            self.confirm_box = None
+        self._refresh_actions()
 
     @property
     def busy(self) -> bool:
@@ -536,6 +650,7 @@ class ConversionsPage(QWidget):
         self.test_button.setEnabled(ready and has_asset)
         self.send_button.setEnabled(ready and has_asset)
         self.reload_button.setEnabled(bool(self.path_edit.text().strip()) and not self.busy)
+        self.reset_mapping_button.setEnabled(bool(self.column_map) and not self.busy)
         self.save_report_button.setEnabled(result is not None)
         self.save_results_button.setEnabled(self.last_done is not None)
         why = ""
@@ -555,10 +670,28 @@ class ConversionsPage(QWidget):
         self.path_edit.setText(str(path))
         self._start_load()
 
+    def choose_field(self, column: str, field: str) -> None:
+        """Send `column` as `field` ("drop" to leave it out) and read the file again."""
+        self._on_mapping_model_field_chosen(column, field)
+
+    def _on_mapping_model_field_chosen(self, column: str, field: str) -> None:
+        self.column_map[column] = field
+        self._remapping = True
+        self._start_load()
+
+    def _on_reset_mapping_button_clicked(self) -> None:
+        if self.column_map:
+            self.column_map.clear()
+            self._remapping = True
+            self._start_load()
+
     def _start_load(self) -> None:
         path = self.path_edit.text().strip()
         if not path:
             return
+        if path != self._loaded_path:  # another file: choices made for the last one don't apply
+            self.column_map.clear()
+            self._loaded_path = path
         if self.load_op is not None and self.load_op.running:
             self.load_op.stop()
             self.load_op.cancel()
@@ -582,27 +715,63 @@ class ConversionsPage(QWidget):
     def _on_load_succeeded(self, result: LoadResult) -> None:
         if self.sender() is not self.load_op:
             return
+        remapped, self._remapping = self._remapping, False
+        previewed = bool(self._batches)
         self.result = result
         self.last_done = None
         self._batches = []
         self.stack.setCurrentWidget(self.tabs)
-        self.mapping_model.set_rows(result.columns)
-        _fit_columns(self.mapping_view)
+        self._show_mapping(result)
         self.issue_model.set_rows(result.issues)
         _fit_columns(self.issue_view, cap=420)
         self._show_report_counts(result)
-        self._show_preview([])
+        asset = self.asset_id()
+        if remapped and previewed and result.ok and result.events and asset:
+            # The preview follows the new mapping at once (computed here: nothing is sent,
+            # nothing is audited; "Preview payloads" rehearses through the gateway).
+            self._show_preview(plan_batches(result.events, asset_id=asset, mode="dry-run"))
+        else:
+            self._show_preview([])
         self._show_results(None)
         self._show_load_summary(result)
         self.status_label.setText(
             f"Checked {result.rows_read:,} row(s) of {result.path.name if result.path else 'the file'}"
         )
         invalid = bool(result.file_errors or result.issues)
-        self.tabs.setCurrentIndex(REPORT_TAB if invalid else MAPPING_TAB)
+        if result.refusals or remapped:
+            self.tabs.setCurrentIndex(MAPPING_TAB)
+        else:
+            self.tabs.setCurrentIndex(REPORT_TAB if invalid else MAPPING_TAB)
         emit(self.loaded, result)
+
+    def _show_mapping(self, result: LoadResult) -> None:
+        self.mapping_model.set_rows(result.columns)
+        _fit_columns(self.mapping_view, cap=240)
+        for row in range(self.mapping_model.rowCount()):
+            index = self.mapping_model.index(row, FIELD_COLUMN)
+            if self.mapping_model.flags(index) & Qt.ItemFlag.ItemIsEditable:
+                self.mapping_view.openPersistentEditor(index)
+        self.mapping_view.setColumnWidth(FIELD_COLUMN, 330)
+        refused = sum(1 for c in result.columns if c.refused)
+        self.tabs.setTabText(MAPPING_TAB, f"Mapping ({refused:,} to fix)" if refused else "Mapping")
+
+    def mapping_editor(self, column: str) -> QComboBox | None:
+        """The "Sent as" chooser of `column` in the mapping table (None if it has none)."""
+        for row in range(self.mapping_model.rowCount()):
+            if self.mapping_model.record(row).column == column:
+                widget = self.mapping_view.indexWidget(self.mapping_model.index(row, FIELD_COLUMN))
+                return widget if isinstance(widget, QComboBox) else None
+        return None
 
     def _on_load_failed(self, exc: BaseException) -> None:
         if self.sender() is not self.load_op:
+            return
+        self._remapping = False
+        if isinstance(exc, MappingError) and self.column_map:
+            # The file changed under the choices (a column renamed or removed): start over.
+            self.column_map.clear()
+            self.status_label.setText(f"{exc.message} — your column choices were reset")
+            self._start_load()
             return
         message = exc.message if isinstance(exc, ConversionsError) else error_message(exc)
         self.result = None
@@ -616,6 +785,16 @@ class ConversionsPage(QWidget):
     def _show_load_summary(self, result: LoadResult) -> None:
         name = html.escape(result.path.name if result.path else "the file")
         summary = html.escape(result.summary())
+        if result.refusals:
+            first = result.refusals[0]
+            more = len(result.refusals) - 1
+            also = f" And {more:,} more column(s), marked in the mapping." if more else ""
+            self._show_summary(
+                "error",
+                f"<b>Nothing can be sent yet:</b> {html.escape(first.gui_message())}{also} "
+                "Choose in the “Sent as” column of the Mapping tab.",
+            )
+            return
         if result.file_errors:
             self._show_summary(
                 "error",
@@ -681,7 +860,11 @@ class ConversionsPage(QWidget):
             tab += f" ({result.invalid_count:,} invalid)"
         self.tabs.setTabText(REPORT_TAB, tab)
         if result.file_errors:
-            self.report_empty.setText("File problems: " + "; ".join(result.file_errors))
+            gui = [r.gui_message() for r in result.refusals]
+            other = [
+                e for e in result.file_errors if e not in {r.message() for r in result.refusals}
+            ]
+            self.report_empty.setText("File problems: " + " ".join([*other, *gui]))
         elif not result.issues:
             self.report_empty.setText("No problems found: every row is valid.")
         else:
@@ -988,8 +1171,8 @@ class ConversionsPage(QWidget):
                 f"rows {batch.events[0].row}–{batch.events[-1].row}"
             )
         self.preview_hint.setText(
-            f"{len(batches)} request(s). Personal data appears only as SHA-256 hashes; the "
-            "access token is shown as <token>."
+            f"{len(batches)} request(s). {_privacy_note(batches)} The access token is shown as "
+            "<token>."
             if batches
             else "Choose “Preview payloads (dry-run)” to see each request exactly as it would be "
             "sent. Nothing leaves this computer."
@@ -1099,7 +1282,6 @@ class ConversionsPage(QWidget):
     # -- closing ---------------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._live_timer.stop()
         self._credential_timer.stop()
         for op in (self.load_op, self.send_op):
             if op is not None and op.running:
@@ -1111,6 +1293,28 @@ class ConversionsPage(QWidget):
         super().closeEvent(event)
 
 
+def _privacy_note(batches: list[CapiBatch]) -> str:
+    """What the preview may claim about personal data, true for these payloads: every e-mail
+    address and phone number is hashed (the import refuses any other way), every user_data
+    field is hashed except the ones Snap takes plain, named when present."""
+    plain = {
+        name
+        for batch in batches
+        for event in batch.payloads
+        for name in event.get("user_data", {})
+        if name in PLAIN_USER_FIELDS
+    }
+    note = (
+        "E-mail addresses and phone numbers appear only as SHA-256 hashes, and so does every "
+        "other user_data field"
+    )
+    if not plain:
+        return note + "."
+    named = [DESCRIPTIONS.get(n, n) for n in PLAIN_USER_FIELDS if n in plain]
+    listed = ", ".join(named[:-1]) + (" and " if len(named) > 1 else "") + named[-1]
+    return f"{note} except the {listed}, which Snap takes unhashed."
+
+
 def _known_assets(session: Any) -> tuple[tuple[str, str], ...]:
     if session is None or not session.is_sandbox:
         return ()
@@ -1119,20 +1323,19 @@ def _known_assets(session: Any) -> tuple[tuple[str, str], ...]:
     return ((DEMO_PIXEL_ID, "Sandbox demo pixel"), (DEMO_SNAP_APP_ID, "Sandbox demo Snap app"))
 
 
-def open_conversions_window(
-    *, session: Any, parent: QWidget | None, live: Callable[[], bool]
-) -> QWidget:
+def open_conversions_window(*, session: Any, parent: QWidget | None) -> QWidget:
     """Open the Conversions API page as its own window and return it.
 
     `session` is the main window's `Session` (None for a user with no login: a per-pixel token
-    from the keyring then suffices); `live` says whether the window's live mode is on right now.
+    from the keyring then suffices, and the page has no live mode: dry-runs and test events).
+    Live mode is the session's (`session.live_mode`), followed through `app_state(session)`.
     """
     loop = session.loop if session is not None else asyncio.get_event_loop()
     page = ConversionsPage(
         loop=loop,
         access=CapiAccess.for_session(session),
         store=session.store if session is not None else None,
-        live=live,
+        state=app_state(session) if session is not None else None,
         sandbox=session is not None and session.is_sandbox,
         assets=_known_assets(session),
         parent=parent,
