@@ -126,6 +126,7 @@ def load_rows(
     if plan.errors or refusals:
         return LoadResult(
             options=options,
+            rows_read=sum(1 for cells in rows if any(cell.strip() for cell in cells)),
             columns=columns,
             file_errors=(*plan.errors, *(r.message() for r in refusals)),
             file_warnings=plan.warnings,

@@ -538,7 +538,7 @@ def _mappings(plan: ColumnPlan) -> list[ColumnMapping]:
         kind, name = col.kind, col.field
         target = _target_path(col)
         if col.origin == "dropped":
-            handling = "dropped: not sent"
+            handling = "not sent"
         elif kind == "ignored":
             handling = "not sent"
         elif kind == "anon":
@@ -1256,7 +1256,7 @@ def with_refusals(
     for mapping in mappings:
         refusal = by_column.get(mapping.column)
         if refusal is not None and mapping.column:
-            out.append(replace(mapping, personal=True, refused=refusal.gui_message()))
+            out.append(replace(mapping, personal=True, refused=refusal.short()))
         elif mapping.column and mapping.column in personal and not mapping.personal:
             out.append(replace(mapping, personal=True))
         else:

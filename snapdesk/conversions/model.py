@@ -195,6 +195,14 @@ class ColumnRefusal:
             "(or another hashed field), or choose “drop”."
         )
 
+    def short(self) -> str:
+        """A few words for the column's row in the mapping table."""
+        if self.mapped_to:
+            return f"personal data ({self.personal_field}): send it hashed, or drop it"
+        if self.event_field:
+            return f"holds {self.holds}{self._where()}: fix the file, or drop it"
+        return f"holds {self.holds}{self._where()}: send it hashed, or drop it"
+
     def to_json(self) -> dict[str, Any]:
         return {
             "column": self.column,

@@ -47,9 +47,10 @@ PiiKind = Literal["email", "phone"]
 EMAIL: Final = "email"
 PHONE: Final = "phone"
 
-# local@domain.tld, anywhere in the text; \w keeps internationalised addresses.
+# local@domain.tld, anywhere in the text; \w keeps internationalised addresses, and a top-level
+# domain starts with a letter of any script ("com", "рф", punycode "xn--p1ai").
 _EMAIL = re.compile(
-    r"[\w.!#$%&'*+/=?^`{|}~-]+@(?:[\w-]+\.)+(?P<tld>[A-Za-z]{2,24})(?![\w-])", re.UNICODE
+    r"[\w.!#$%&'*+/=?^`{|}~-]+@(?:[\w-]+\.)+(?P<tld>[^\W\d_][\w-]{1,62})(?![\w-])", re.UNICODE
 )
 # "logo@2x.png" is a file name, not an address: file extensions are not top-level domains.
 _FILE_SUFFIXES: Final = frozenset(

@@ -375,6 +375,8 @@ def test_not_phones(text: str) -> None:
         "JOSÉ@ejemplo.es",
         "https://x.com/?e=john%40example.com",
         "mailto:a@b.io",
+        "0@A.XN--54B7FTA0CC",
+        "иван@пример.рф",
     ],
 )
 def test_emails(text: str) -> None:
@@ -382,6 +384,8 @@ def test_emails(text: str) -> None:
     assert "@" not in redact(text).replace("<e-mail hidden>", "")
 
 
-@pytest.mark.parametrize("text", ["logo@2x.png", "@snapchat", "a @ b", "user@localhost", "100%"])
+@pytest.mark.parametrize(
+    "text", ["logo@2x.png", "@snapchat", "a @ b", "user@localhost", "100%", "pkg@1.2.3"]
+)
 def test_not_emails(text: str) -> None:
     assert not contains_email(text)

@@ -2,7 +2,10 @@
 
     QT_QPA_PLATFORM=offscreen python -m tests.ui.render_conversion_screens [OUT_DIR] [--dark]
 
-Writes conversions-mapping.png, conversions-report.png (fresh web events with invalid rows),
+Writes conversions-crm-refused.png (a CRM export whose Notes column holds an e-mail address:
+refused), conversions-crm-mapping.png (the same export with Notes dropped in the mapping
+table), conversions-crm-preview.png (its payload preview, hashes only),
+conversions-mapping.png, conversions-report.png (fresh web events with invalid rows),
 conversions-out-of-window.png (the June 2025 sample file, every event too old),
 conversions-dry-run.png, conversions-test.png (Snap's validation log and counts),
 conversions-confirm.png, conversions-live-results.png and conversions-token.png, against a real
@@ -29,12 +32,14 @@ from snapdesk.ui import theme
 from snapdesk.ui.session import Session
 from snapdesk.ui.views.conversions import (
     MAPPING_TAB,
+    PREVIEW_TAB,
     REPORT_TAB,
     ConversionsPage,
     open_conversions_window,
 )
 from tests.ui.auth_helpers import MemoryKeyring
 from tests.ui.render_screens import settle, wait_until
+from tests.ui.test_journey_conversions import write_export
 
 REPO = Path(__file__).resolve().parents[2]
 SIZE = (1240, 840)
@@ -65,17 +70,30 @@ def main() -> int:
     assert isinstance(app, QApplication)
     theme.apply_theme(app, dark="--dark" in sys.argv)
     loop = qasync.QEventLoop(app, already_running=True)
-    live = {"on": False}
     with SandboxServer(seed=42, scale="demo") as server:
         store = Store(tmp / "cache.sqlite3")
         session = Session(store=store, loop=loop, sandbox=server)
-        page = open_conversions_window(session=session, parent=None, live=lambda: live["on"])
+        page = open_conversions_window(session=session, parent=None)
         assert isinstance(page, ConversionsPage)
         page.resize(*SIZE)
         settle(app, 0.3)
         save(page, out, "conversions-empty.png")
 
         page.set_asset_id(DEMO_PIXEL_ID)
+        page.source_combo.setCurrentIndex(page.source_combo.findData("offline"))
+        page.load_file(write_export(tmp / "crm_export_2025-06.csv"))
+        wait_idle(app, page)
+        save(page, out, "conversions-crm-refused.png")
+        page.choose_field("Notes", "drop")
+        wait_idle(app, page)
+        save(page, out, "conversions-crm-mapping.png")
+        page.start_send("dry-run")
+        wait_idle(app, page)
+        page.tabs.setCurrentIndex(PREVIEW_TAB)
+        save(page, out, "conversions-crm-preview.png")
+        page.source_combo.setCurrentIndex(page.source_combo.findData("web"))
+        wait_idle(app, page)
+
         page.load_file(write_sample(tmp / "events_with_errors.csv", "web_errors"))
         wait_idle(app, page)
         page.tabs.setCurrentIndex(REPORT_TAB)
@@ -91,8 +109,8 @@ def main() -> int:
         wait_idle(app, page)
         save(page, out, "conversions-test.png")
 
-        live["on"] = True
-        settle(app, 0.6)
+        session.live_mode.set(True, reason="screenshots")
+        settle(app, 0.3)
         page.send_button.click()
         settle(app, 0.3)
         box = page.confirm_box
@@ -102,7 +120,7 @@ def main() -> int:
         send.click()
         wait_idle(app, page)
         save(page, out, "conversions-live-results.png")
-        live["on"] = False
+        session.live_mode.set(False, reason="screenshots")
 
         page.load_file(REPO / "resources/samples/conversion_events_web.csv")
         wait_idle(app, page)

@@ -144,7 +144,7 @@ def test_crm_export_to_test_events_sends_hashes_only(
     assert rows["Order ID"][:2] == ["custom_data.order_id", "passed through"]
     assert rows["Event Time"][0] == "event_time" and rows["Event Name"][0] == "event_name"
     assert rows["Notes"][1] == "refused"
-    assert "“Notes” holds email addresses (found in row 4)" in rows["Notes"][2]
+    assert rows["Notes"][2] == "holds email addresses (found in row 4): send it hashed, or drop it"
     assert page.tabs.currentIndex() == MAPPING_TAB
     assert page.tabs.tabText(MAPPING_TAB) == "Mapping (1 to fix)"
     assert page.summary_banner.kind == "error"

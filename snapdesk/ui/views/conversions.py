@@ -416,17 +416,19 @@ class ConversionsPage(QWidget):
         layout.setContentsMargins(0, 10, 0, 0)
         bar = QHBoxLayout()
         self.mapping_hint = hint(
-            "How each column becomes part of the payload — choose another field under "
-            "“Sent as”, or “drop”. E-mail addresses, phone numbers, names and addresses are "
-            "normalized and hashed (SHA-256) on this computer; the IP address, user agent "
-            "and mobile ad id go unhashed, as Snap requires. A column that looks like email "
-            "addresses or phone numbers is only ever sent hashed, or dropped."
+            "Choose under “Sent as” how each column is sent, or “drop” it. Identifier columns "
+            "(email, phone, name, address, customer id) are hashed (SHA-256) on this computer; "
+            "a column holding email addresses or phone numbers is only ever sent hashed."
+        )
+        self.mapping_hint.setToolTip(
+            "The IP address, user agent and mobile ad id are sent unhashed: Snap requires them so."
         )
         bar.addWidget(self.mapping_hint, 1)
         self.reset_mapping_button = QPushButton("Reset mapping")
         self.reset_mapping_button.setToolTip("Forget your choices: map every column by its name")
         self.reset_mapping_button.clicked.connect(self._on_reset_mapping_button_clicked)
-        bar.addWidget(self.reset_mapping_button, 0, Qt.AlignmentFlag.AlignBottom)
+        bar.addSpacing(12)
+        bar.addWidget(self.reset_mapping_button, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addLayout(bar)
         self.mapping_model = MappingModel(self)
         self.mapping_model.field_chosen.connect(self._on_mapping_model_field_chosen)
@@ -747,6 +749,7 @@ class ConversionsPage(QWidget):
     def _show_mapping(self, result: LoadResult) -> None:
         self.mapping_model.set_rows(result.columns)
         _fit_columns(self.mapping_view, cap=240)
+        self.mapping_view.setColumnWidth(0, self.mapping_view.columnWidth(0) + 12)
         for row in range(self.mapping_model.rowCount()):
             index = self.mapping_model.index(row, FIELD_COLUMN)
             if self.mapping_model.flags(index) & Qt.ItemFlag.ItemIsEditable:
@@ -870,7 +873,7 @@ class ConversionsPage(QWidget):
         else:
             self.report_empty.setText(
                 "Rows are numbered as in a spreadsheet: the header is row 1. Only the cell at "
-                "fault is shown."
+                "fault is shown, with email addresses and phone numbers hidden."
             )
         self.report_empty.setVisible(True)
 
