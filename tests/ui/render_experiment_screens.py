@@ -6,12 +6,17 @@ Writes (default OUT_DIR docs/screenshots): experiments-empty.png (no experiment 
 experiments-setup.png (the variants step of the setup dialog), experiments-planner.png (the
 planner from the campaign's last 14 days), experiments-running.png (a rotation with its
 schedule and applied steps), experiments-readout.png (a split with a true effect: winner, lifts
-and intervals, forest plot, guardrail) and experiments-promote.png (the promotion change set),
-from a demo sandbox synced into a temporary cache. Times are shown in this computer's zone.
+and intervals, forest plot, guardrail), experiments-promote.png (the promotion change set),
+experiments-promote-cancelled.png (the rotation after "Don't post" at the live confirmation:
+still running, nothing changed) and experiments-promote-rehearsed.png (the rotation after its
+promotion was rehearsed in dry-run: still running, the promotion waiting), from a demo sandbox
+synced into a temporary cache (and temporary preferences). Times are shown in this computer's
+zone.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -20,12 +25,15 @@ from pathlib import Path
 import qasync
 from PySide6.QtWidgets import QApplication, QWidget
 
+from snapdesk.core.settings import AppSettings, save_settings
 from snapdesk.experiments import ExperimentService
 from snapdesk.sandbox import SandboxServer
 from snapdesk.store import EntityRow, Store
 from snapdesk.sync import SyncService
 from snapdesk.ui import theme
 from snapdesk.ui.dialogs.experiment_setup import PLAN, VARIANTS
+from snapdesk.ui.dialogs.live_post import LivePostDialog
+from snapdesk.ui.dialogs.post_results import PostResultsDialog
 from snapdesk.ui.main_window import MainWindow
 from snapdesk.ui.session import Session
 from snapdesk.ui.views.experiments import READOUT_TAB, SCHEDULE_TAB, ExperimentsPage
@@ -76,6 +84,8 @@ def main() -> int:
     theme.apply_theme(app, dark="--dark" in sys.argv)
     loop = qasync.QEventLoop(app, already_running=True)
     tmp = Path(tempfile.mkdtemp(prefix="snapdesk-experiment-screens-"))
+    os.environ["SNAPDESK_CONFIG_DIR"] = str(tmp / "config")  # never the user's preferences
+    save_settings(AppSettings(live_confirmation="each_post"))  # ask before every live post
     with SandboxServer(seed=42, scale="demo") as server:
         control(server, "POST", "rate_limit", {"per_second": 100000, "burst": 100000})
         api = make_api(server)
@@ -207,6 +217,28 @@ def main() -> int:
         settle(app, 0.3)
         save(promote, out, "experiments-promote.png")
         promote.reject()
+
+        # -- promoting B of the rotation: "Don't post" at the live confirmation, then dry-run
+        page.select(rot_id)
+        page.tabs.setCurrentIndex(SCHEDULE_TAB)
+        window.editing.set_live(True)
+        promote = page.open_promote(rot_id, "B")
+        promote.promote_button.click()
+        asked = window.editing.live_post_dialog
+        assert isinstance(asked, LivePostDialog)
+        asked.cancel_button.click()
+        wait_until(app, lambda: page.posting is None, 30)
+        settle(app, 0.4)
+        save(page, out, "experiments-promote-cancelled.png")
+
+        window.editing.set_live(False)
+        promote = page.open_promote(rot_id, "B")
+        promote.promote_button.click()
+        wait_until(app, lambda: page.posting is None, 30)
+        for results in window.findChildren(PostResultsDialog):
+            results.close()
+        settle(app, 0.4)
+        save(page, out, "experiments-promote-rehearsed.png")
 
         page.close()
         window.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from PySide6.QtGui import QKeySequence
@@ -114,6 +115,19 @@ def fill_first_page(dialog: ExperimentSetupDialog, *, campaign: str) -> None:
 def close_post_results(qtbot: QtBot, window: MainWindow) -> None:
     for dialog in window.findChildren(PostResultsDialog):
         dialog.close()
+
+
+def _rows(store: Store, exp_id: str) -> tuple[Any, ...]:
+    """The engine's rows of the experiment and every pending change, as stored."""
+    return store.write(
+        lambda c: (
+            c.execute("SELECT state, data, updated_at FROM experiments WHERE id = ?", (exp_id,))
+            .fetchall(),
+            c.execute("SELECT * FROM experiment_steps WHERE experiment_id = ?", (exp_id,))
+            .fetchall(),
+            c.execute("SELECT * FROM pending_changes ORDER BY seq").fetchall(),
+        )
+    )  # fmt: skip
 
 
 # -- models ---------------------------------------------------------------------------------------
@@ -428,18 +442,40 @@ def test_pause_resume_end_and_archive(
     page.select(exp_id)
     assert page.pause_button.isVisible() and not page.resume_button.isVisible()
 
+    before = _rows(window.store, exp_id)
     page.pause_button.click()
     _accept_confirm(page)
-    assert service.get(exp_id).state == PAUSED
     pauses = ChangeRepository(window.store).list()
     assert {(c.entity_id, c.action) for c in pauses} == {
         (s, PAUSE) for s in service.get(exp_id).squad_ids
     }
-    qtbot.waitUntil(lambda: not window.editing.flow.running, timeout=20_000)
+    qtbot.waitUntil(lambda: page.posting is None, timeout=20_000)
     assert recorded_writes(server) == []  # dry-run: rehearsed only
     close_post_results(qtbot, window)
+    # rehearsed, not done: still running, the pause waits (issue 13)
+    assert service.get(exp_id).state == RUNNING
+    assert page.state_chip.text() == "Running"
+    assert page.model.item(page.model.row_of(exp_id)).summary == "Pause not posted"  # type: ignore[union-attr]
+    assert "rehearsed in dry-run" in page.pending_banner.text()
+    assert page.post_pending_button.text() == "Post pause (dry-run)"
+    assert not page.pause_button.isVisible() and not page.resume_button.isVisible()
+    assert page.schedule_panel.next_card.value.text() == "On hold"
+
+    page.cancel_pending_button.click()  # taken back: exactly as before
+    assert _rows(window.store, exp_id) == before
+    assert page.pause_button.isVisible() and not page.pending_banner.isVisible()
+
+    window.editing.set_live(True)
+    page.pause_button.click()
+    _accept_confirm(page)
+    qtbot.waitUntil(lambda: service.get(exp_id).state == PAUSED, timeout=20_000)
+    qtbot.waitUntil(lambda: page.posting is None, timeout=20_000)
+    close_post_results(qtbot, window)
+    assert {w["method"] for w in recorded_writes(server)} == {"PUT"}
     assert page.resume_button.isVisible() and not page.pause_button.isVisible()
     assert page.schedule_panel.active_card.value.text() == "None"
+    assert page.state_chip.text() == "Paused" and not page.pending_banner.isVisible()
+    window.editing.set_live(False)
 
     page.resume_button.click()
     assert service.get(exp_id).state == RUNNING and service.get(exp_id).reapply
@@ -617,12 +653,121 @@ def test_promote_queues_exactly_the_expected_change_set(
     update = next(ch for ch in changes if ch.entity_id == b)
     assert update.after is not None and update.after["daily_budget_micro"] == sum(budgets)
     assert RESUME not in {ch.action for ch in changes}
-    qtbot.waitUntil(lambda: not window.editing.flow.running, timeout=20_000)
+    qtbot.waitUntil(lambda: page.posting is None, timeout=20_000)
     assert recorded_writes(server) == []  # dry-run: the change set is rehearsed, not sent
     experiment = service.get(exp_id)
-    assert experiment.state == ENDED and experiment.winner == "B"
-    assert not page.promote_button.isVisible()
+    # rehearsed, not done: it ends only once the change set posted live (issue 13)
+    assert experiment.state == RUNNING and experiment.winner is None
+    assert experiment.pending is not None and experiment.pending.winner == "B"
+    assert not page.promote_button.isVisible() and page.post_pending_button.isVisible()
+    assert "Promotion of B rehearsed in dry-run" in page.pending_banner.text()
     close_post_results(qtbot, window)
+
+
+def _running_rotation(
+    window: MainWindow, qapp: QApplication, qloop: asyncio.AbstractEventLoop, api: SnapApi
+) -> str:
+    """A rotation (A now, B next) launched live with its first step applied."""
+    service = service_of(window)
+    created = create(service, delivering_squad(window.store), k=2, mode="rotation", hours=24)
+    return launch(qapp, qloop, service=service, store=window.store, api=api, created=created,
+                  start=datetime.now(UTC))  # fmt: skip
+
+
+def test_declining_the_live_confirmation_leaves_everything_as_it_was(
+    qtbot: QtBot,
+    window: MainWindow,
+    qapp: QApplication,
+    qloop: asyncio.AbstractEventLoop,
+    api: SnapApi,
+    server: SandboxServer,
+) -> None:
+    from snapdesk.core.settings import AppSettings, save_settings
+    from snapdesk.ui.dialogs.live_post import LivePostDialog
+
+    save_settings(AppSettings(live_confirmation="each_post"))  # confirm every live post
+    exp_id = _running_rotation(window, qapp, qloop, api)
+    clear_recorded(server)
+    page = make_page(qtbot, window)
+    page.select(exp_id)
+    window.editing.set_live(True)
+    before = _rows(window.store, exp_id)
+
+    dialog = page.open_promote(exp_id, "B")
+    assert dialog.promote_button.text() == "Promote B" and "Live mode" in dialog.mode_banner.text()
+    dialog.promote_button.click()
+    asked = window.editing.live_post_dialog
+    assert isinstance(asked, LivePostDialog) and asked.isVisible()
+    asked.cancel_button.click()  # "Don't post"
+    qtbot.waitUntil(lambda: page.posting is None)
+    qtbot.wait(200)
+    assert _rows(window.store, exp_id) == before  # the queued promotion was taken back
+    assert recorded_writes(server) == []
+    assert page.state_chip.text() == "Running" and not page.pending_banner.isVisible()
+    assert page.promote_button.isVisible() and not page.pending_banner.isVisible()
+    assert "Not posted" in page.message.text() and "as before" in page.message.text()
+    assert window.editing.panel.changes == []
+
+
+def test_a_failed_live_post_leaves_the_experiment_running(
+    qtbot: QtBot,
+    window: MainWindow,
+    qapp: QApplication,
+    qloop: asyncio.AbstractEventLoop,
+    api: SnapApi,
+    server: SandboxServer,
+) -> None:
+    exp_id = _running_rotation(window, qapp, qloop, api)
+    page = make_page(qtbot, window)
+    page.select(exp_id)
+    window.editing.set_live(True)
+    before = _rows(window.store, exp_id)
+    control(server, "POST", "faults", {"path": "/v1/campaigns/*/adsquads", "method": "PUT",
+                                       "status": 400})  # fmt: skip
+    try:
+        dialog = page.open_promote(exp_id, "B")
+        dialog.promote_button.click()
+        qtbot.waitUntil(lambda: page.posting is None, timeout=20_000)
+    finally:
+        control(server, "DELETE", "faults")
+    close_post_results(qtbot, window)
+    assert _rows(window.store, exp_id) == before
+    assert service_of(window).get(exp_id).state == RUNNING
+    assert page.state_chip.text() == "Running" and page.promote_button.isVisible()
+    assert "Not posted" in page.message.text() and page.message.kind == "error"
+
+
+def test_a_promotion_posted_by_another_process_shows_as_ended(
+    qtbot: QtBot,
+    window: MainWindow,
+    qapp: QApplication,
+    qloop: asyncio.AbstractEventLoop,
+    api: SnapApi,
+) -> None:
+    from snapdesk.changes import WriteGateway
+    from snapdesk.core.settings import AppSettings
+
+    exp_id = _running_rotation(window, qapp, qloop, api)
+    page = make_page(qtbot, window)
+    page.select(exp_id)
+    dialog = page.open_promote(exp_id, "B")
+    dialog.promote_button.click()  # dry-run: rehearsed, waits
+    qtbot.waitUntil(lambda: page.posting is None, timeout=20_000)
+    close_post_results(qtbot, window)
+    assert page.model.item(page.model.row_of(exp_id)).summary == "Promotion of B not posted"  # type: ignore[union-attr]
+
+    other = Store(window.store.path)  # `snapdesk changes post --live` in another process
+    try:
+        gateway = WriteGateway(api=api, store=other, live=True,
+                               settings=AppSettings(media_poll_seconds=0.0), profile="cli")  # fmt: skip
+        assert run_in_loop(qapp, qloop, gateway.post()).ok
+    finally:
+        other.close()
+    # the window hears of it from the change feed and reconciles
+    qtbot.waitUntil(lambda: page.state_chip.text() == "Ended · winner B", timeout=10_000)
+    assert not page.pending_banner.isVisible()
+    item = page.model.item(page.model.row_of(exp_id))
+    assert item is not None and item.state_label == "Ended · B won"
 
 
 # -- accessibility --------------------------------------------------------------------------------

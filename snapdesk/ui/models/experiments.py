@@ -36,6 +36,7 @@ from snapdesk.experiments import (
     INCONCLUSIVE,
     NO_DIFFERENCE_YET,
     PAUSED,
+    PROMOTING,
     RUNNING,
     SPLIT,
     WINNER,
@@ -73,11 +74,13 @@ __all__ = [
     "local_date",
     "local_time",
     "mode_text",
+    "pending_text",
     "readout_columns",
     "readout_rows",
     "relative_time",
     "state_chip",
     "state_label",
+    "state_text",
     "tone_color",
     "verdict_label",
     "verdict_tone",
@@ -120,6 +123,25 @@ def state_label(state: str) -> str:
 
 def state_chip(state: str) -> str:
     return _STATE_CHIPS.get(state, "muted")
+
+
+def pending_text(experiment: Experiment) -> str | None:
+    """`Promotion of B not posted` / `Pause not posted` while one waits, else None."""
+    pending = experiment.pending
+    if pending is None:
+        return None
+    if pending.action == PROMOTING:
+        return f"Promotion of {pending.winner} not posted"
+    return "Pause not posted"
+
+
+def state_text(experiment: Experiment) -> str:
+    """The state as the experiment's chip says it: `Running`, `Ended · winner B`; what waits to
+    be posted is not part of it (the experiment is what its posted changes made it)."""
+    label = state_label(experiment.state)
+    if experiment.winner:
+        label += f" · winner {experiment.winner}"
+    return label
 
 
 def verdict_label(verdict: str, winner: str | None = None) -> str:
@@ -235,6 +257,7 @@ class ExperimentItem:
     summary: str
     winner: str | None
     updated_at: datetime
+    waiting: str | None = None  # `Promotion of B not posted`
 
     @property
     def state_label(self) -> str:
@@ -251,7 +274,8 @@ class ExperimentItem:
 def experiment_item(experiment: Experiment, *, campaign_name: str) -> ExperimentItem:
     spec = metric(experiment.primary_metric)
     variants = len(experiment.variants)
-    summary = f"{spec.label} · {variants} variants · {mode_text(experiment)}"
+    waiting = pending_text(experiment)
+    summary = waiting or f"{spec.label} · {variants} variants · {mode_text(experiment)}"
     return ExperimentItem(
         id=experiment.id,
         name=experiment.name,
@@ -260,6 +284,7 @@ def experiment_item(experiment: Experiment, *, campaign_name: str) -> Experiment
         summary=summary,
         winner=experiment.winner,
         updated_at=experiment.updated_at,
+        waiting=waiting,
     )
 
 
@@ -438,9 +463,20 @@ class VariantRow:
     budget: str
 
 
+def _status_word(status: str) -> str:
+    return {"ACTIVE": "Active", "PAUSED": "Paused"}.get(status, status.title() or "—")
+
+
 def _status_text(row: VariantRow) -> str:
-    text = {"ACTIVE": "Active", "PAUSED": "Paused"}.get(row.status, row.status.title() or "—")
-    return f"{text} (queued)" if row.queued else text
+    """`Active`; with a queued change that alters it, what Snap has and what is queued:
+    `Paused → Active (queued)` — the squad is paused until that change posts."""
+    text = _status_word(row.status)
+    if not row.queued:
+        return text
+    on_snap = row.snap_status if row.snap_status not in ("", "—") else ""
+    if on_snap and on_snap != row.status:
+        return f"{_status_word(on_snap)} → {text} (queued)"
+    return f"{text} (queued)"
 
 
 def _status_chip(row: VariantRow) -> str:

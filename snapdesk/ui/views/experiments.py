@@ -13,6 +13,15 @@ their status chips, the chosen one on the right — its schedule and its readout
   intervals, a forest plot and the guardrails. Promote… confirms the exact change set (pause the
   others, optionally move their budget) and posts it through the post flow.
 
+An experiment shows what its changes did, never what they are about to do: Pause and Promote
+queue their changes and post them; the experiment is paused or ended only once the engine sees
+them posted (live). A rehearsal (dry-run) shows the pause or promotion as rehearsed and still
+waiting (Post … / Cancel …); "Don't post", Esc, declining a later confirmation, or a post that
+fails or is blocked leaves the experiment — and Pending Changes — as they were. Live mode is
+read from the session's one owner (`session.live_mode`) and the window redraws on
+`app_state(session).live_changed`; it learns that changes posted (here, in another window or
+process) from `operation_did_execute`.
+
     page = open_experiments_window(window=main_window)      # from the Tools menu
 """
 
@@ -23,6 +32,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Final
 
+import shiboken6
 from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
@@ -57,18 +67,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from snapdesk.changes import ChangeError, ChangeRepository, PostReport
+from snapdesk.changes import ChangeError, ChangeRepository
+from snapdesk.changes import repository as change_repo
+from snapdesk.changes.model import POSTED as CHANGE_POSTED
 from snapdesk.core.kinds import AD_SQUAD
 from snapdesk.experiments import (
     ARCHIVED,
     DRAFT,
     ENDED,
     PAUSED,
+    PROMOTING,
     ROTATION,
     RUNNING,
     WINNER,
     Experiment,
     ExperimentService,
+    PendingProgress,
     PromotionPlan,
     Readout,
     metric,
@@ -76,8 +90,10 @@ from snapdesk.experiments import (
 )
 from snapdesk.experiments.schedule import slot_bounds, slot_index
 from snapdesk.stats import StatsService
+from snapdesk.store.feed import OpChanges
 from snapdesk.ui import theme
 from snapdesk.ui._signals import emit
+from snapdesk.ui.app_state import AppState, app_state
 from snapdesk.ui.dialogs._widgets import Banner, hint
 from snapdesk.ui.dialogs.experiment_setup import DIMENSION_LABELS, ExperimentSetupDialog
 from snapdesk.ui.formatting import format_money_micro
@@ -98,10 +114,18 @@ from snapdesk.ui.models.experiments import (
     relative_time,
     state_chip,
     state_label,
+    state_text,
     tone_color,
 )
 from snapdesk.ui.ops._op import AsyncOp, error_message
 from snapdesk.ui.ops.experiments import load_readout
+from snapdesk.ui.views._experiment_posting import (
+    NOT_POSTED,
+    PARTIAL,
+    POSTED,
+    REHEARSED,
+    ChangePost,
+)
 from snapdesk.ui.views._experiment_readout import ReadoutPanel, fit_table, make_table
 from snapdesk.ui.views.states import StatePage
 
@@ -339,6 +363,7 @@ class ExperimentDelegate(QStyledItemDelegate):
         for n, text in enumerate((item.campaign_name, item.summary)):
             line = QRectF(rect.left(), rect.top() + chip_h + 4 + n * (line_h + 1), rect.width(),
                           line_h)  # fmt: skip
+            painter.setPen(QColor(c.warning if n == 1 and item.waiting else c.muted))
             painter.drawText(
                 line,
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -487,9 +512,16 @@ class SchedulePanel(QScrollArea):
             self.active_card.set("None", "Paused — every variant is paused", color=c.warning)
             self.next_card.set("On hold", "Resume to continue the rotation")
             return
+        if exp.pending is not None:
+            self.next_card.set(
+                "On hold",
+                f"The {exp.pending.noun} waits to be posted — until then nothing rotates",
+                color=c.warning,
+            )
         if not rotation:
             self.active_card.set(f"All {k}", "Every variant delivers", color=c.success)
-            self.next_card.set("No rotation", "Split mode: all variants run together")
+            if exp.pending is None:
+                self.next_card.set("No rotation", "Split mode: all variants run together")
             return
         assert exp.rotation_hours is not None
         index = slot_index(start=exp.start_at, every_hours=exp.rotation_hours, now=now) or 0
@@ -507,6 +539,8 @@ class SchedulePanel(QScrollArea):
                 f"{variant.key} is scheduled now; its step has not been applied yet",
                 color=variant_color(first) if first is not None else c.warning,
             )
+        if exp.pending is not None:
+            return
         _begin, end = slot_bounds(start=exp.start_at, every_hours=exp.rotation_hours, index=index)
         following = exp.variants[(index + 1) % k]
         self.next_card.set(
@@ -519,9 +553,11 @@ class SchedulePanel(QScrollArea):
 
 
 class PromoteDialog(QDialog):
-    """Confirm a promotion: the variant, and exactly the changes `promote` will queue (pause the
-    others, optionally move their daily budgets to it). `confirmed(str, bool)` with the variant
-    key and whether to move the budgets."""
+    """Confirm a promotion: the variant, and exactly the changes `promote` will queue and post
+    (pause the others, optionally move their daily budgets to it). Nothing is queued until the
+    user promotes; "Don't post", closing or Esc change nothing. `confirmed(str, bool)` with the
+    variant key and whether to move the budgets. Live mode is read from the session's owner and
+    the dialog redraws when it switches."""
 
     confirmed = Signal(str, bool)
 
@@ -532,14 +568,14 @@ class PromoteDialog(QDialog):
         experiment: Experiment,
         winner: str | None,
         readout: Readout | None,
-        live: bool,
+        session: Any,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.service = service
         self.experiment = experiment
         self.readout = readout
-        self.live = live
+        self.session = session
         self.plan: PromotionPlan | None = None
         self.setWindowTitle("Promote a variant")
         layout = QVBoxLayout(self)
@@ -572,13 +608,7 @@ class PromoteDialog(QDialog):
         self.changes_label.setWordWrap(True)
         self.changes_label.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.changes_label)
-        self.mode_banner = Banner("warning" if live else "info")
-        self.mode_banner.set_text(
-            "<b>Live mode:</b> the changes are sent to Snap as soon as you promote."
-            if live
-            else "<b>Dry-run:</b> the changes are queued in Pending Changes and rehearsed — "
-            "nothing is sent to Snap until you post them in live mode."
-        )
+        self.mode_banner = Banner("info")
         layout.addWidget(self.mode_banner)
         self.problem = QLabel()
         self.problem.setObjectName("errorText")
@@ -587,16 +617,24 @@ class PromoteDialog(QDialog):
         layout.addWidget(self.problem)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        cancel = QPushButton("Cancel")
-        cancel.clicked.connect(self.reject)
+        self.cancel_button = QPushButton("Don't post")
+        self.cancel_button.setDefault(True)  # Enter never posts
+        self.cancel_button.clicked.connect(self.reject)
         self.promote_button = QPushButton("Promote")
         self.promote_button.setObjectName("primaryButton")
+        self.promote_button.setAutoDefault(False)
         self.promote_button.clicked.connect(self._on_promote_clicked)
-        buttons.addWidget(cancel)
+        buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.promote_button)
         layout.addLayout(buttons)
-        self.resize(620, 420)
+        self.resize(620, 440)
+        self._state = app_state(session)
+        self._state.live_changed.connect(self._on_state_live_changed)
         self._refresh()
+
+    @property
+    def live(self) -> bool:
+        return bool(self.session.live_mode.live)
 
     @property
     def winner(self) -> str:
@@ -644,6 +682,7 @@ class PromoteDialog(QDialog):
         else:
             self.significance.set_kind("warning")
             self.significance.set_text("No readout yet: promoting is your call, not the data's.")
+        self._show_mode()
         try:
             self.plan = self.service.plan_promotion(
                 self.experiment.id, winner=key, move_budget=move
@@ -657,20 +696,54 @@ class PromoteDialog(QDialog):
             return
         self.problem.hide()
         self.promote_button.setEnabled(True)
-        self.promote_button.setText(f"Promote {key}")
         lines = self.change_lines()
         items = "".join(f"<li>{html.escape(line, quote=False)}</li>" for line in lines)
-        ended = "The experiment ends with " + html.escape(key, quote=False) + " as its winner."
+        name = html.escape(key, quote=False)
+        if not lines:
+            ended = f"Nothing has to be sent: the experiment ends now with {name} as its winner."
+        elif self.live:
+            ended = (
+                f"Once these changes have posted, the experiment ends with {name} as its winner."
+            )
+        else:
+            ended = (
+                f"It ends with {name} as its winner only once these changes are posted in live "
+                "mode; until then it keeps running."
+            )
         self.changes_label.setText(
             (f"<ul style='margin-left:-18px'>{items}</ul>" if items else "<p>No status change "
              "is needed: the others are already paused.</p>") + f"<p>{ended}</p>"
         )  # fmt: skip
+
+    def _show_mode(self) -> None:
+        live = self.live
+        key = self.winner
+        self.mode_banner.set_kind("warning" if live else "info")
+        self.mode_banner.set_text(
+            "<b>Live mode:</b> the changes are sent to Snap as soon as you promote."
+            if live
+            else "<b>Dry-run:</b> the changes are queued in Pending Changes and rehearsed — "
+            "nothing is sent to Snap, and the experiment is not ended, until you post them in "
+            "live mode."
+        )
+        self.promote_button.setText(f"Promote {key}" if live else f"Promote {key} (dry-run)")
+
+    def _on_state_live_changed(self, _live: bool) -> None:
+        if shiboken6.isValid(self):
+            self._refresh()
 
     def _on_promote_clicked(self) -> None:
         if self.plan is None:
             return
         emit(self.confirmed, self.winner, self.budget_check.isChecked())
         self.accept()
+
+    def done(self, result: int) -> None:
+        try:
+            self._state.live_changed.disconnect(self._on_state_live_changed)
+        except (RuntimeError, TypeError):
+            pass
+        super().done(result)
 
 
 # -- the window -----------------------------------------------------------------------------------
@@ -679,7 +752,7 @@ class PromoteDialog(QDialog):
 class ExperimentsPage(QWidget):
     """Experiments of one ad account. Signals: `message_posted(str, bool)` for the status bar;
     `experiment_changed(str)` after an experiment was created, launched, paused, ended,
-    archived or promoted."""
+    archived or promoted (or a pause or promotion of it was queued, posted or cancelled)."""
 
     message_posted = Signal(str, bool)
     experiment_changed = Signal(str)
@@ -711,7 +784,12 @@ class ExperimentsPage(QWidget):
         self.readout_op: AsyncOp | None = None
         self.readouts: dict[str, Readout] = {}
         self.readout_errors: dict[str, str] = {}
-        self._launching: str | None = None
+        self.state: AppState = app_state(session)
+        #: The post running for an action of this window, and (experiment id, what, queued
+        #: here): `what` is "launch", "pause" or "promotion"; `queued here` when this action
+        #: queued the changes (then not posting them takes them back).
+        self.posting: ChangePost | None = None
+        self._posting_for: tuple[str, str, bool] | None = None
         self._wanted_campaign = campaign_id
         self.setObjectName("centralArea")
         self.setWindowTitle(f"{TITLE} — snapdesk")
@@ -862,6 +940,11 @@ class ExperimentsPage(QWidget):
         self.archive_button = QPushButton("Archive")
         self.archive_button.setObjectName("dangerButton")
         self.archive_button.clicked.connect(self._on_archive_button_clicked)
+        self.post_pending_button = QPushButton("Post promotion")
+        self.post_pending_button.setObjectName("primaryButton")
+        self.post_pending_button.clicked.connect(self._on_post_pending_button_clicked)
+        self.cancel_pending_button = QPushButton("Cancel promotion")
+        self.cancel_pending_button.clicked.connect(self._on_cancel_pending_button_clicked)
         for button in (
             self.launch_button,
             self.resume_button,
@@ -869,6 +952,8 @@ class ExperimentsPage(QWidget):
             self.end_button,
             self.promote_button,
             self.archive_button,
+            self.cancel_pending_button,
+            self.post_pending_button,
         ):
             button.setCursor(Qt.CursorShape.PointingHandCursor)
             actions.addWidget(button)
@@ -877,6 +962,9 @@ class ExperimentsPage(QWidget):
         self.draft_banner = Banner("info")
         self.draft_banner.hide()
         layout.addWidget(self.draft_banner)
+        self.pending_banner = Banner("warning")  # a pause or promotion not posted yet
+        self.pending_banner.hide()
+        layout.addWidget(self.pending_banner)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("experimentTabs")
         self.tabs.setDocumentMode(True)
@@ -904,18 +992,20 @@ class ExperimentsPage(QWidget):
 
     def _connect_window(self) -> None:
         self.message_posted.connect(self.editing.message_posted)
-        self.editing.live_changed.connect(self._on_live_changed)
+        self.state.live_changed.connect(self._on_state_live_changed)
+        self.state.operation_did_execute.connect(self._on_state_operation_did_execute)
+        self.editing.flow.started.connect(self._on_flow_started)
         self.editing.flow.finished.connect(self._on_flow_finished)
-        self.editing.changes_applied.connect(self._on_changes_applied)
         if self.runner is not None:
             self.runner.ticked.connect(self._on_runner_ticked)
 
     def _disconnect_window(self) -> None:
         for signal, slot in (
             (self.message_posted, self.editing.message_posted),
-            (self.editing.live_changed, self._on_live_changed),
+            (self.state.live_changed, self._on_state_live_changed),
+            (self.state.operation_did_execute, self._on_state_operation_did_execute),
+            (self.editing.flow.started, self._on_flow_started),
             (self.editing.flow.finished, self._on_flow_finished),
-            (self.editing.changes_applied, self._on_changes_applied),
         ):
             try:
                 signal.disconnect(slot)
@@ -937,7 +1027,7 @@ class ExperimentsPage(QWidget):
             self.account_combo.addItem(label, account.id)
         index = self.account_combo.findData(wanted) if wanted else -1
         if index < 0 and self.account_combo.count():
-            with_experiments = {e.ad_account_id for e in self.service.repository.list()}
+            with_experiments = {e.ad_account_id for e in self.service.experiments()}
             index = next(
                 (
                     i
@@ -979,7 +1069,8 @@ class ExperimentsPage(QWidget):
 
     @property
     def live(self) -> bool:
-        return bool(self.editing.live)
+        """The session's live mode, read from its one owner (never kept here)."""
+        return bool(self.session.live_mode.live)
 
     @property
     def currency(self) -> str:
@@ -1022,8 +1113,8 @@ class ExperimentsPage(QWidget):
         names = {c.id: c.name or c.id for c in self.store.campaigns(account)}
         states = None if self.archived_check.isChecked() else (DRAFT, RUNNING, PAUSED, ENDED)
         experiments = [
-            e
-            for e in self.service.repository.list(states=states, campaign_id=campaign)
+            e  # reconciled: a pause or promotion posted elsewhere shows as done
+            for e in self.service.experiments(states=states, campaign_id=campaign)
             if e.ad_account_id == account
         ]
         self.model.set_items(
@@ -1076,27 +1167,24 @@ class ExperimentsPage(QWidget):
         if not pending:
             self._start(experiment_id)
             return True
-        if self.editing.flow.running:
-            self._show_message("A post is running — launch again when it has finished", "warning")
-            return False
-        self._launching = experiment_id
-        self.editing.post(list(pending))
-        if not self.editing.flow.running and self._launching is not None:
-            self._launching = None  # signed out, unreadable settings: the status bar says why
-            self._show_message(
-                "Posting did not start — the main window's status bar says why.", "error"
-            )
-            return False
-        return True
+        return self._post(experiment_id, "launch", pending, queued_here=False)
 
     def pause(self, experiment_id: str) -> bool:
+        """Queue the pauses and post them: the experiment is paused once they posted (live);
+        rehearsed in dry-run, it keeps running with the pause waiting; not posted, the pause is
+        taken back."""
         try:
             paused = self.service.pause(experiment_id)
         except ChangeError as exc:
             self._show_message(exc.message, "error")
             return False
-        self._queued(paused.change_ids, f"Paused “{paused.experiment.name}”")
-        return True
+        self.state.poll()  # Pending Changes shows them at once
+        name = paused.experiment.name
+        if not paused.change_ids:
+            self._show_message(f"Paused “{name}”: every variant was paused already", "ok")
+            self._changed(experiment_id)
+            return True
+        return self._post(experiment_id, "pause", paused.change_ids, queued_here=True)
 
     def resume(self, experiment_id: str) -> bool:
         try:
@@ -1129,15 +1217,56 @@ class ExperimentsPage(QWidget):
         self._changed(experiment_id)
 
     def promote(self, experiment_id: str, *, winner: str, move_budget: bool) -> bool:
+        """Queue the promotion's change set and post it: the experiment ends with the winner
+        once it posted (live); rehearsed in dry-run, it keeps running with the promotion
+        waiting; not posted, the promotion is taken back."""
         try:
             promotion = self.service.promote(experiment_id, winner=winner, move_budget=move_budget)
         except (ChangeError, KeyError) as exc:
             self._show_message(getattr(exc, "message", None) or str(exc), "error")
             return False
-        self._queued(
-            promotion.change_ids,
-            f"Promoted {promotion.winner.key} of “{promotion.experiment.name}”",
+        self.state.poll()
+        if not promotion.change_ids:
+            self._show_message(
+                f"Promoted {promotion.winner.key}: nothing had to be sent — “"
+                f"{promotion.experiment.name}” ended with {promotion.winner.key} as its winner",
+                "ok",
+            )
+            self._changed(experiment_id)
+            return True
+        return self._post(experiment_id, "promotion", promotion.change_ids, queued_here=True)
+
+    def post_pending(self, experiment_id: str) -> bool:
+        """Post the changes of the experiment's waiting pause or promotion (again)."""
+        experiment = self.service.get(experiment_id)
+        pending = experiment.pending
+        if pending is None:
+            self._changed(experiment_id)
+            return False
+        posted = set(self._posted_ids(pending.change_ids))
+        left = [c for c in pending.change_ids if c not in posted]
+        return self._post(experiment_id, pending.noun, left, queued_here=False)
+
+    def cancel_pending(self, experiment_id: str) -> bool:
+        """Take the waiting pause or promotion back: its queued changes leave Pending Changes
+        and the experiment stays as it is."""
+        experiment = self.service.get(experiment_id)
+        pending = experiment.pending
+        if pending is None:
+            return False
+        try:
+            self.service.cancel_pending(experiment_id)
+        except ChangeError as exc:
+            self._show_message(exc.message, "error")
+            return False
+        self.state.poll()
+        self._show_message(
+            f"Cancelled the {self._what(pending.noun, pending.winner)}: its changes left "
+            f"Pending Changes; “{experiment.name}” is {state_label(experiment.state).lower()} "
+            "as before",
+            "info",
         )
+        self._changed(experiment_id)
         return True
 
     def open_promote(self, experiment_id: str, winner: str | None = None) -> PromoteDialog:
@@ -1150,7 +1279,7 @@ class ExperimentsPage(QWidget):
             experiment=experiment,
             winner=winner,
             readout=readout,
-            live=self.live,
+            session=self.session,
             parent=self,
         )
         dialog.confirmed.connect(
@@ -1213,10 +1342,7 @@ class ExperimentsPage(QWidget):
         self.name_label.setText(experiment.name)
         chip = state_chip(experiment.state)
         color = tone_color(chip)
-        label = state_label(experiment.state)
-        if experiment.winner:
-            label += f" · winner {experiment.winner}"
-        self.state_chip.setText(label)
+        self.state_chip.setText(state_text(experiment))
         self.state_chip.setStyleSheet(
             f"background: {theme._mix(color, c.base, 0.15)}; color: {color}; border-radius: 10px;"
             " padding: 2px 10px; font-weight: 700;"
@@ -1239,26 +1365,55 @@ class ExperimentsPage(QWidget):
         self.hypothesis_label.setVisible(bool(experiment.hypothesis))
         self._update_actions(experiment)
         self._update_draft_banner(experiment)
+        self._update_pending_banner(experiment)
         self._refresh_schedule()
         if self.tabs.currentIndex() == READOUT_TAB:
             self._show_readout_tab(experiment)
 
     def _update_actions(self, experiment: Experiment) -> None:
         state = experiment.state
+        live = self.live
+        pending = experiment.pending
+        waiting = pending is not None
         self.launch_button.setVisible(state == DRAFT)
-        self.launch_button.setText("Launch" if self.live else "Launch (dry-run)")
+        self.launch_button.setText("Launch" if live else "Launch (dry-run)")
         self.launch_button.setToolTip(
             "Post the queued variants to Snap and start the schedule"
-            if self.live
+            if live
             else "Rehearse the queued variants (nothing is sent); switch on live mode to launch"
         )
-        self.pause_button.setVisible(state == RUNNING)
-        self.resume_button.setVisible(state == PAUSED)
-        self.end_button.setVisible(state in (RUNNING, PAUSED))
-        self.promote_button.setVisible(state in (RUNNING, PAUSED, ENDED) and not experiment.winner)
-        self.archive_button.setVisible(state in (DRAFT, ENDED))
-        busy = self.editing.flow.running
-        self.launch_button.setEnabled(not busy)
+        self.pause_button.setVisible(state == RUNNING and not waiting)
+        self.resume_button.setVisible(state == PAUSED and not waiting)
+        self.end_button.setVisible(state in (RUNNING, PAUSED) and not waiting)
+        self.promote_button.setVisible(
+            state in (RUNNING, PAUSED, ENDED) and not experiment.winner and not waiting
+        )
+        self.archive_button.setVisible(state in (DRAFT, ENDED) and not waiting)
+        self.post_pending_button.setVisible(waiting)
+        self.cancel_pending_button.setVisible(waiting)
+        if pending is not None:
+            noun = pending.noun
+            self.post_pending_button.setText(f"Post {noun}" if live else f"Post {noun} (dry-run)")
+            self.post_pending_button.setToolTip(
+                f"Send the {noun}'s changes to Snap; the experiment changes once they posted"
+                if live
+                else f"Rehearse the {noun}'s changes again (nothing is sent); switch on live "
+                "mode to post them"
+            )
+            self.cancel_pending_button.setText(f"Cancel {noun}")
+            self.cancel_pending_button.setToolTip(
+                f"Take the {noun}'s queued changes out of Pending Changes; the experiment "
+                "stays as it is"
+            )
+        busy = self.editing.flow.running or self.posting is not None
+        for button in (
+            self.launch_button,
+            self.pause_button,
+            self.promote_button,
+            self.post_pending_button,
+            self.cancel_pending_button,
+        ):
+            button.setEnabled(not busy)
 
     def _update_draft_banner(self, experiment: Experiment) -> None:
         if experiment.state != DRAFT:
@@ -1283,6 +1438,85 @@ class ExperimentsPage(QWidget):
             self.draft_banner.set_kind("ok")
         self.draft_banner.set_text(text)
         self.draft_banner.show()
+
+    def _update_pending_banner(self, experiment: Experiment) -> None:
+        pending = experiment.pending
+        progress = self.service.pending_progress(experiment.id) if pending is not None else None
+        if pending is None or progress is None:
+            self.pending_banner.hide()
+            return
+        self.pending_banner.set_kind("warning")
+        self.pending_banner.set_text(self._pending_text(experiment, progress))
+        self.pending_banner.show()
+
+    def _pending_text(self, experiment: Experiment, progress: PendingProgress) -> str:
+        pending = experiment.pending
+        assert pending is not None
+        what = html.escape(self._what(pending.noun, pending.winner), quote=False)
+        state = state_label(experiment.state).lower()
+        outcome = (
+            f"ends with {html.escape(pending.winner or '', quote=False)} as its winner"
+            if pending.action == PROMOTING
+            else "is paused"
+        )
+        left = progress.total - progress.posted
+        changes = f"{left} change{'s' if left != 1 else ''}"
+        on_snap = html.escape(self._on_snap_text(experiment), quote=False)
+        if progress.posted:
+            head = (
+                f"<b>{what[:1].upper() + what[1:]} partly posted — not done.</b> {progress.posted} of "
+                f"{progress.total} changes reached Snap; {changes} did not"
+                + (f" ({progress.failed} failed)" if progress.failed else "")
+                + "."
+            )
+        elif pending.rehearsed_at is not None:
+            head = (
+                f"<b>{what[:1].upper() + what[1:]} rehearsed in dry-run — not done.</b> Nothing was sent"
+                + (f" ({on_snap})" if on_snap else "")
+                + "."
+            )
+        else:
+            head = f"<b>{what[:1].upper() + what[1:]} not posted yet.</b>" + (
+                f" On Snap: {on_snap}." if on_snap else ""
+            )
+        body = (
+            f" Its {changes} wait in Pending Changes; the experiment stays {state} (the rotation "
+            f"holds) and {outcome} once they are posted in live mode."
+        )
+        if progress.gone:
+            body += (
+                f" {progress.gone} of its changes left Pending Changes without posting: cancel "
+                f"the {pending.noun} and start it again."
+            )
+        post = "Post " + pending.noun
+        body += (
+            f" <b>{post}</b> sends them; <b>Cancel {pending.noun}</b> takes them back."
+            if self.live
+            else f" Switch on live mode and <b>{post}</b>, or <b>Cancel {pending.noun}</b>."
+        )
+        return head + body
+
+    def _on_snap_text(self, experiment: Experiment) -> str:
+        """`A active, B paused` from the cached server copies."""
+        parts = []
+        for v in experiment.variants:
+            row = self.store.get(AD_SQUAD, v.squad_id)
+            status = str(row.data.get("status") or row.status or "") if row else ""
+            if status:
+                parts.append(f"{v.key} {status.lower()}")
+        return (", ".join(parts) + " on Snap") if parts else ""
+
+    @staticmethod
+    def _what(noun: str, winner: str | None) -> str:
+        return f"promotion of {winner}" if noun == "promotion" and winner else noun
+
+    def _posted_ids(self, change_ids: tuple[str, ...]) -> list[str]:
+        rows = ChangeRepository(self.store).read(
+            lambda conn: change_repo.load_changes(
+                conn, states=(CHANGE_POSTED,), change_ids=change_ids
+            )
+        )
+        return [c.id for c in rows]
 
     def _refresh_schedule(self) -> None:
         experiment = self.current()
@@ -1376,7 +1610,9 @@ class ExperimentsPage(QWidget):
             readout,
             experiment=experiment,
             currency=self.currency,
-            can_promote=experiment.state in (RUNNING, PAUSED, ENDED) and not experiment.winner,
+            can_promote=experiment.state in (RUNNING, PAUSED, ENDED)
+            and not experiment.winner
+            and experiment.pending is None,
         )
 
     def _planned_per_arm(self, experiment: Experiment) -> int | None:
@@ -1410,20 +1646,29 @@ class ExperimentsPage(QWidget):
         if self.runner is not None:
             self.runner.tick_now([experiment_id])
 
-    def _queued(self, change_ids: tuple[str, ...], text: str) -> None:
-        self.editing.refresh()
-        emit(self.editing.changes_applied)
-        experiment_id = self.current().id if self.current() is not None else None
-        if change_ids:
-            how = "sending to Snap" if self.live else "rehearsing in dry-run — nothing is sent"
-            self._show_message(f"{text}: {len(change_ids)} change(s) queued; {how}", "info")
-            emit(self.message_posted, f"{text}: {len(change_ids)} change(s) queued", False)
-            if not self.editing.flow.running:
-                self.editing.post(list(change_ids))
-        else:
-            self._show_message(f"{text}: no status change was needed", "info")
-        if experiment_id is not None:
-            self._changed(experiment_id)
+    def _post(self, experiment_id: str, what: str, change_ids: Any, *, queued_here: bool) -> bool:
+        """Post `change_ids` for `what` ("launch", "pause", "promotion") through the window's
+        post flow; `_on_posting_settled` says (and does) what follows. Not posting changes
+        queued here takes them back."""
+        ids = tuple(change_ids)
+        if self.posting is not None or self.editing.flow.running:
+            if queued_here:
+                self.service.cancel_pending(experiment_id)
+                self.state.poll()
+            self._show_message("A post is running — try again when it has finished", "warning")
+            return False
+        post = ChangePost(editing=self.editing, store=self.store, change_ids=ids, parent=self)
+        post.settled.connect(self._on_posting_settled)
+        self.posting = post
+        self._posting_for = (experiment_id, what, queued_here)
+        how = "sending to Snap" if self.live else "rehearsing in dry-run — nothing is sent"
+        n = len(ids)
+        self._show_message(
+            f"{what[:1].upper() + what[1:]}: {n} change{'s' if n != 1 else ''} — {how}…", "info"
+        )
+        self._changed(experiment_id)
+        post.start()
+        return post.outcome in (None, POSTED, REHEARSED)
 
     def _changed(self, experiment_id: str) -> None:
         self.readouts.pop(experiment_id, None)
@@ -1432,10 +1677,16 @@ class ExperimentsPage(QWidget):
         self.select(experiment_id)
         emit(self.experiment_changed, experiment_id)
 
-    def _show_message(self, text: str, kind: str) -> None:
+    def _show_message(self, text: str, kind: str, *, status_bar: bool = False) -> None:
         self.message.set_kind({"danger": "error"}.get(kind, kind))
         self.message.set_text(html.escape(text, quote=False))
         self.message.show()
+        if status_bar:
+            emit(self.message_posted, text, kind in ("error", "danger"))
+
+    def _tell(self, text: str, kind: str) -> None:
+        """Show `text` in the window and in the main window's status bar."""
+        self._show_message(text, kind, status_bar=True)
 
     def _confirm(
         self, *, title: str, text: str, detail: str, button: str, on_accept: Callable[[], None]
@@ -1482,8 +1733,7 @@ class ExperimentsPage(QWidget):
         experiment = getattr(created, "experiment", None)
         if not isinstance(experiment, Experiment):
             return
-        self.editing.refresh()
-        emit(self.editing.changes_applied)
+        self.state.poll()  # Pending Changes, the tree: every view hears of the queued changes
         n = len(getattr(created, "change_ids", ()))
         emit(
             self.message_posted,
@@ -1516,15 +1766,20 @@ class ExperimentsPage(QWidget):
         ]
         what = (
             f"Pauses {', '.join(active)} through Pending Changes"
-            + (" (sent to Snap now)." if self.live else " (rehearsed: nothing is sent).")
+            + (
+                " (sent to Snap now); the experiment is paused once they posted."
+                if self.live
+                else " (rehearsed: nothing is sent, and the experiment keeps running until they "
+                "are posted in live mode)."
+            )
             if active
             else "Every variant is paused already."
         )
         self._confirm(
             title="Pause experiment",
             text=f"Pause “{experiment.name}”?",
-            detail=f"{what} The rotation holds until you resume; the paused time counts for no "
-            "variant in the readout.",
+            detail=f"{what} Paused, the rotation holds until you resume; the paused time counts "
+            "for no variant in the readout.",
             button="Pause",
             on_accept=lambda eid=experiment.id: self.pause(eid),  # type: ignore[misc]
         )
@@ -1560,6 +1815,16 @@ class ExperimentsPage(QWidget):
             on_accept=lambda eid=experiment.id: self.archive(eid),  # type: ignore[misc]
         )
 
+    def _on_post_pending_button_clicked(self) -> None:
+        experiment = self.current()
+        if experiment is not None:
+            self.post_pending(experiment.id)
+
+    def _on_cancel_pending_button_clicked(self) -> None:
+        experiment = self.current()
+        if experiment is not None:
+            self.cancel_pending(experiment.id)
+
     def _on_promote_button_clicked(self) -> None:
         experiment = self.current()
         if experiment is not None:
@@ -1593,41 +1858,114 @@ class ExperimentsPage(QWidget):
         if experiment is not None and experiment.id == experiment_id:
             self.readout_panel.show_error(message)
 
-    def _on_flow_finished(self, report: object) -> None:
-        experiment_id = self._launching
-        self._launching = None
-        if experiment_id is None:
-            self._after_post()
+    def _on_posting_settled(self, outcome: str, reason: str) -> None:
+        post, target = self.posting, self._posting_for
+        self.posting = None
+        self._posting_for = None
+        if post is not None:
+            post.deleteLater()
+        if target is None:
             return
-        pending = self.service.pending_change_ids(experiment_id)
-        if isinstance(report, PostReport) and report.live and not pending:
-            self._start(experiment_id)
+        experiment_id, what, queued_here = target
+        try:
+            experiment = self.service.get(experiment_id)  # reconciled from the store
+        except ChangeError:
+            self.refresh()
             return
-        if isinstance(report, PostReport) and not report.live:
-            self._show_message(
+        if what == "launch":
+            self._after_launch_post(experiment, outcome, reason)
+            return
+        pending = experiment.pending
+        noun = self._what(what, pending.winner if pending is not None else experiment.winner)
+        because = f" ({reason})" if reason else ""
+        name = experiment.name
+        state = state_label(experiment.state).lower()
+        declined = not reason or "chose not to" in reason
+        if pending is None:  # done (posted here or elsewhere), or taken back elsewhere
+            if experiment.state == ENDED and experiment.winner and what == "promotion":
+                self._tell(
+                    f"Promoted {experiment.winner}: the changes posted and “{name}” ended with "
+                    f"{experiment.winner} as its winner",
+                    "ok",
+                )
+            elif experiment.state == PAUSED and what == "pause":
+                self._tell(
+                    f"Paused “{name}”: the pauses posted; the rotation holds until you resume",
+                    "ok",
+                )
+            else:
+                self._tell(f"“{name}” is {state}", "info")
+        elif outcome == REHEARSED:
+            self.service.mark_rehearsed(experiment_id)
+            self._tell(
+                f"Rehearsed the {noun} in dry-run — nothing was sent; “{name}” is still {state}",
+                "info",
+            )
+        elif outcome == PARTIAL or (outcome == POSTED and pending is not None):
+            self._tell(
+                f"The {noun} posted only in part{because}: “{name}” stays {state} until every "
+                "change has posted — see Pending Changes, then post it again (or cancel it).",
+                "error",
+            )
+        elif queued_here:
+            self.service.cancel_pending(experiment_id)
+            self.state.poll()
+            self._tell(
+                ("Not posted — " if declined else f"Not posted{because}: ")
+                + f"nothing changed. The {noun} was taken back and “{name}” is {state} as before.",
+                "info" if declined else "error",
+            )
+        else:
+            self._tell(
+                ("Not posted — " if declined else f"Not posted{because}: ")
+                + f"the {noun} still waits to be posted.",
+                "info" if declined else "error",
+            )
+        self._changed(experiment_id)
+
+    def _after_launch_post(self, experiment: Experiment, outcome: str, reason: str) -> None:
+        pending = self.service.pending_change_ids(experiment.id)
+        if outcome == POSTED and not pending and experiment.state == DRAFT:
+            self._start(experiment.id)
+            return
+        if outcome == REHEARSED:
+            self._tell(
                 "Launch rehearsed: nothing was sent and the changes stay in Pending Changes. "
                 "Switch on live mode and launch again to create the variants and start.",
                 "info",
             )
+        elif outcome == NOT_POSTED and (not reason or "chose not to" in reason):
+            self._tell("Not posted: nothing was sent and the draft is as it was.", "info")
         else:
-            self._show_message(
-                "Some of the experiment's changes did not post — see Pending Changes; launch "
-                "again once they are resolved.",
+            self._tell(
+                "Some of the experiment's changes did not post"
+                + (f" ({reason})" if reason else "")
+                + " — see Pending Changes; launch again once they are resolved.",
                 "error",
             )
-        self._after_post()
+        self._changed(experiment.id)
 
     def _after_post(self) -> None:
         experiment = self.current()
         if experiment is not None:
             self._update_actions(experiment)
             self._update_draft_banner(experiment)
+            self._update_pending_banner(experiment)
             self._refresh_schedule()
 
-    def _on_changes_applied(self) -> None:
+    def _on_flow_started(self) -> None:
         self._after_post()
 
-    def _on_live_changed(self, _live: bool) -> None:
+    def _on_flow_finished(self, _report: object) -> None:
+        self._after_post()
+
+    def _on_state_operation_did_execute(self, changes: object) -> None:
+        # Pending changes were queued, posted or reverted (here, in another window or process):
+        # reload, which reconciles every experiment with what posted.
+        if isinstance(changes, OpChanges) and (changes.pending or changes.cache):
+            self.refresh()
+
+    def _on_state_live_changed(self, _live: bool) -> None:
         self._after_post()
 
     def _on_runner_ticked(self, _outcomes: object) -> None:
