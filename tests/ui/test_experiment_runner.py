@@ -153,7 +153,13 @@ def test_live_tick_without_the_accounts_login_says_so(
     runner = window.experiment_runner
     window.editing.set_live(True)
     session = window.session
-    runner._session = Session(store=session.store, loop=session.loop, api=None, profile="nobody")
+    runner._session = Session(
+        store=session.store,
+        loop=session.loop,
+        api=None,
+        profile="nobody",
+        live_mode=session.live_mode,  # the same owner: a login changes, the mode doesn't
+    )
     assert runner.tick_now() is None
     assert "sign in as" in window.message_label.text()
     assert recorded_writes(server) == []
