@@ -161,7 +161,7 @@ class Session:
         self.store = store
         #: The one owner of live / dry-run for everything this session shows (a fresh session
         #: starts in dry-run). Widgets read it and redraw on `app_state(session).live_changed`.
-        self.live_mode = live_mode or LiveMode()
+        self.live_mode = live_mode if live_mode is not None else LiveMode()
         self.loop = loop
         self.sandbox = sandbox  # the running SandboxServer, when on the sandbox
         self.settings_path = settings_path  # QSettings ini file for window geometry and layout
