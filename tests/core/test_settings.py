@@ -35,7 +35,9 @@ def test_round_trip_and_per_currency_limits() -> None:
     assert loaded.spend_guards == guards
     assert loaded.spend_guards.max_increase_micro("usd") == 500_000_000
     assert loaded.spend_guards.max_bid_micro("USD") == 12_500_000
-    assert loaded.spend_guards.max_bid_micro("EUR") is None
+    # Issue 13: a currency the user never set follows snapdesk's defaults (it used to be
+    # unchecked); see tests/core/test_spend_guards.py.
+    assert loaded.spend_guards.max_bid_micro("EUR") == 50_000_000
 
 
 def test_bad_file_names_the_file_and_value() -> None:

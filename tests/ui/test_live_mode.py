@@ -139,7 +139,11 @@ def test_spend_guard_violations_need_an_extra_confirmation(
     campaign = next(c for c in synced.campaigns(account.id) if c.data.get("daily_budget_micro"))
     edits.adjust_budgets([campaign.id], percent=Decimal("200"))
     settings = AppSettings(
-        spend_guards=SpendGuards(max_budget_increase_percent=Decimal("50")),
+        # Only the percentage guard: USD's default absolute limit (issue 13) is switched off so
+        # that exactly one guard speaks.
+        spend_guards=SpendGuards(
+            max_budget_increase_percent=Decimal("50"), max_budget_increase={"USD": None}
+        ),
         media_poll_seconds=0.0,
     )
     host, flow = make_flow(qtbot, synced, qloop, api, settings=settings)
