@@ -10,6 +10,18 @@ Choices where Snap's documentation leaves room (see reference/snap-api.md §3):
 - Ad squad budget: `daily_budget_micro` or `lifetime_budget_micro` is required (not both), and
   the documented minimum of 5 000 000 micro "across all supported currencies" is an error in
   every currency. Snap may ask more in some currencies; it says so when posting.
+- Campaign budget: Snap's campaigns table lists no minimum, but API users report Snap rejects a
+  `daily_budget_micro` / `lifetime_spend_cap_micro` below 20 000 000 ($20): [CODE-weak]
+  hyperfx-ai/marketing-skills `snapchat-ads/SKILL.md` ("Minimum campaign daily budget / lifetime
+  spend cap is $20 (20000000)") and amdsolutions007/AMD-Control-Center
+  `apps/website/docs/SNAPCHAT_ADS_RULES.md` ("Snapchat enforces a $20.00 minimum"); the reference
+  marks it UNVERIFIED. An unverified rule is a *warning* (code `campaign_budget_minimum`), never
+  an error: snapdesk must not refuse what Snap may accept; if Snap does refuse, the post fails
+  for that change and says so.
+- With `now`, an end time that has already passed is a warning (`end_in_past`): Snap will not
+  deliver, and whether it refuses the change is UNVERIFIED.
+- Warnings about a value (`campaign_budget_minimum`, `end_in_past`) speak only when the object
+  is new or the edit changes that value.
 - Creatives need `brand_name` (≤ 32) or a public profile (`profile_properties.profile_id`).
 - A WEB_VIEW URL must use https (Snap's reviewers reject plain http landing pages).
 """
@@ -31,6 +43,8 @@ NAME_MAX: Final = 375
 HEADLINE_MAX: Final = 34
 BRAND_NAME_MAX: Final = 32
 MIN_AD_SQUAD_BUDGET_MICRO: Final = 5_000_000
+# UNVERIFIED (see the module docstring): a warning, not an error.
+MIN_CAMPAIGN_BUDGET_MICRO: Final = 20_000_000
 
 STATUSES: Final = ("ACTIVE", "PAUSED")
 OBJECTIVES: Final = (
@@ -264,8 +278,19 @@ def _validate_campaign(c: _Checker) -> None:
     end = c.time("end_time", "End time")
     if start is not None and end is not None and end <= start:
         c.error("end_time", "The campaign must start before it ends", "start_after_end")
-    c.micro("daily_budget_micro", "Daily budget")
-    c.micro("lifetime_spend_cap_micro", "Lifetime spend cap")
+    for field, label in (
+        ("daily_budget_micro", "Daily budget"),
+        ("lifetime_spend_cap_micro", "Lifetime spend cap"),
+    ):
+        value = c.micro(field, label)
+        if value is not None and value < MIN_CAMPAIGN_BUDGET_MICRO:
+            c.warn(
+                field,
+                f"{label} is below 20 (20,000,000 micro) in the account's currency: API users "
+                "report Snap refuses campaign budgets under 20, though it is not in Snap's "
+                "documentation",
+                "campaign_budget_minimum",
+            )
     c.enum("objective", "Objective", OBJECTIVES)
     v2 = c.obj.get("objective_v2_properties")
     if isinstance(v2, Mapping) and v2.get("objective_v2_type") not in OBJECTIVE_V2_TYPES:
@@ -420,6 +445,27 @@ def _validate_segment(c: _Checker) -> None:
     c.text("name", "Name", max_len=NAME_MAX)
 
 
+def _ended_warnings(kind: str, obj: Mapping[str, Any], now: datetime) -> list[Issue]:
+    if kind not in (CAMPAIGN, AD_SQUAD):
+        return []
+    end = _parse_time(obj.get("end_time"))
+    if end is None or end > now:
+        return []
+    return [
+        Issue(
+            "end_time",
+            f"The end time {obj.get('end_time')} has passed: Snap won't deliver it; set a "
+            "later end time or none",
+            "warning",
+            "end_in_past",
+        )
+    ]
+
+
+# Warnings about a value that speak only when the object is new or the edit changes that value.
+_EDIT_ONLY_WARNINGS: Final = frozenset({"campaign_budget_minimum", "end_in_past"})
+
+
 def _review_warnings(kind: str, obj: Mapping[str, Any], base: Mapping[str, Any]) -> list[Issue]:
     fields = AD_REVIEW_FIELDS if kind == AD else CREATIVE_REVIEW_FIELDS if kind == CREATIVE else ()
     changed = sorted(f for f in fields if obj.get(f) != base.get(f))
@@ -459,12 +505,15 @@ def validate(
     *,
     base: Mapping[str, Any] | None = None,
     creative_lookup: Callable[[str], Mapping[str, Any] | None] | None = None,
+    now: datetime | None = None,
 ) -> list[Issue]:
     """Check `obj` (the complete object that would be sent) against Snap's rules.
 
     `base`: the server copy an update starts from; issues in fields the update does not change
     become warnings, and review-resetting edits of ads and creatives are flagged.
     `creative_lookup`: finds a creative by id, to check an ad's type against its creative.
+    `now` (aware): also warn about an end time that has passed (rules that depend on the clock
+    apply only when it is given).
     """
     checker = _Checker(obj)
     if kind == CAMPAIGN:
@@ -482,11 +531,15 @@ def validate(
     else:
         raise ValueError(f"no validation rules for {kind!r}")
     issues = checker.issues
+    if now is not None:
+        issues.extend(_ended_warnings(kind, obj, now))
     if base is None:
         return issues
     changed = {f for f in set(obj) | set(base) if obj.get(f) != base.get(f)}
     out: list[Issue] = []
     for issue in issues:
+        if issue.code in _EDIT_ONLY_WARNINGS and not _caused_by_edit(issue, changed):
+            continue
         if issue.is_error and not _caused_by_edit(issue, changed):
             issue = Issue(
                 issue.field,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -225,3 +226,42 @@ def test_switching_to_a_max_bid_strategy_without_a_bid_stays_an_error() -> None:
     assert any(
         i.is_error and i.code == "start_after_end" for i in validate(AD_SQUAD, moved, base=base)
     )
+
+
+# -- issue 13: the campaign budget minimum and end times that have passed -----------------------
+
+
+def test_a_one_dollar_campaign_budget_is_warned_about() -> None:
+    """Regression (issue 13): a $1/day campaign budget was accepted without a word. Snap's
+    campaign minimum (20 units) is reported by API users but not documented, so it is a warning,
+    not an error (an ad squad's documented 5-unit minimum stays an error)."""
+    issues = validate(CAMPAIGN, campaign(daily_budget_micro=1_000_000))
+    assert errors(issues) == []
+    [warning] = warnings(issues)
+    assert (warning.field, warning.code) == ("daily_budget_micro", "campaign_budget_minimum")
+    assert "below 20" in warning.message and "not in Snap's documentation" in warning.message
+    cap = validate(CAMPAIGN, campaign(lifetime_spend_cap_micro=19_999_999))
+    assert [(i.field, i.code) for i in cap] == [
+        ("lifetime_spend_cap_micro", "campaign_budget_minimum")
+    ]
+    assert validate(CAMPAIGN, campaign(daily_budget_micro=20_000_000)) == []
+
+
+def test_the_campaign_minimum_speaks_only_when_the_edit_sets_the_budget() -> None:
+    old = campaign(daily_budget_micro=10_000_000)  # already below it on Snap
+    assert validate(CAMPAIGN, {**old, "name": "Renamed"}, base=old) == []
+    lowered = validate(CAMPAIGN, {**old, "daily_budget_micro": 5_000_000}, base=old)
+    assert [i.code for i in lowered] == ["campaign_budget_minimum"]
+
+
+def test_an_end_time_that_has_passed_is_a_warning_when_now_is_given() -> None:
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    ended = campaign(end_time="2026-02-01T00:00:00.000Z")
+    assert validate(CAMPAIGN, ended) == []  # without `now`, no clock-dependent rule
+    [issue] = validate(CAMPAIGN, ended, now=now)
+    assert (issue.field, issue.code, issue.severity) == ("end_time", "end_in_past", "warning")
+    assert "has passed" in issue.message
+    squad_ended = validate(AD_SQUAD, squad(end_time="2026-02-01T00:00:00Z"), now=now)
+    assert [i.code for i in squad_ended] == ["end_in_past"]
+    # an update that does not touch the end time says nothing about it
+    assert validate(CAMPAIGN, {**ended, "name": "Renamed"}, base=ended, now=now) == []
