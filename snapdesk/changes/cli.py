@@ -2,7 +2,10 @@
 
 Both return an exit code: 0 success, 1 failure with one line on stderr naming what to fix.
 `post` rehearses (dry-run) unless `--live` or SNAPCHAT_ADS_LIVE_MODE=true; a dry run prints
-every exact request. Conflicts and spend-guard stops are listed with how to settle them.
+every exact request. Check changes runs first (issue 13): each error is printed on its own line
+(`ERROR    <entity> (<id>) · <field>: <message>`) and nothing is rehearsed or sent (exit 1);
+warnings are printed as `WARNING  …` lines and block nothing. Conflicts and spend-guard stops
+are listed with how to settle them.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any, TextIO
 
 from snapdesk import config
 from snapdesk.changes.gateway import WriteGateway
-from snapdesk.changes.model import ChangeResult, PostReport
+from snapdesk.changes.model import ChangeResult, CheckIssue, PostReport
 from snapdesk.changes.repository import ChangeRepository
 from snapdesk.core.kinds import LABEL
 from snapdesk.core.settings import SettingsError, load_settings
@@ -135,7 +138,20 @@ def _print_result(result: ChangeResult, out: TextIO) -> None:
         )
 
 
+def _print_check_issue(issue: CheckIssue, out: TextIO) -> None:
+    """One line: entity (id), field, message."""
+    tag = "ERROR" if issue.is_error else "WARNING"
+    print(f"{tag:8} {issue.entity} ({issue.entity_id}) · {issue.field}: {issue.message}", file=out)
+
+
 def _summary_failure(report: PostReport) -> str | None:
+    errors = report.check_errors
+    if report.blocked and errors:
+        done = "nothing was sent" if report.live else "nothing was rehearsed"
+        return (
+            f"{len(errors)} check error(s): {done}; fix the fields listed above (snapdesk → "
+            "Pending Changes, or revert the change), then post again"
+        )
     if report.blocked:
         first = report.guard_violations[0]
         more = len(report.guard_violations) - 1
@@ -153,6 +169,14 @@ def _summary_failure(report: PostReport) -> str | None:
     failed = report.failed
     if failed:
         return f"{len(failed)} change(s) failed; first: {failed[0].error}"
+    busy = report.by_outcome("busy")
+    if busy:
+        posted = len(report.posted)
+        also = f"{posted} posted here, " if posted else "nothing sent here: "
+        return (
+            f"{also}{len(busy)} change(s) {busy[0].error}; run `snapdesk changes list` once "
+            "it has finished"
+        )
     skipped = report.by_outcome("skipped")
     if skipped:
         return f"{len(skipped)} change(s) skipped: {skipped[0].error}"
@@ -208,6 +232,8 @@ def cmd_changes_post(
     else:
         if not report.results and not report.blocked:
             print("No pending changes.", file=out)
+        for issue in sorted(report.check_issues, key=lambda i: not i.is_error):
+            _print_check_issue(issue, out)
         for result in report.results:
             _print_result(result, out)
         if not live and report.results:
@@ -246,4 +272,5 @@ def _report_json(report: PostReport) -> dict[str, Any]:
             {"change_id": v.change_id, "guard": v.guard, "message": v.message}
             for v in report.guard_violations
         ],
+        "check_issues": [issue.to_json() for issue in report.check_issues],
     }
