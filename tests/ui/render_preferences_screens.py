@@ -3,7 +3,8 @@
     QT_QPA_PLATFORM=offscreen python -m tests.ui.render_preferences_screens [OUT_DIR] [--extra DIR]
 
 Writes preferences-general.png, preferences-appearance.png, preferences-safety.png,
-preferences-currency.png, welcome.png (light) and preferences-appearance-dark.png,
+preferences-currency.png, preferences-safety-guards.png (the default spend guards), welcome.png
+(light) and preferences-appearance-dark.png,
 welcome-dark.png (dark) into OUT_DIR (default docs/screenshots). With `--extra DIR`, also the
 states worth a look that are not in the README: validation messages on General and Safety, a
 finished data-folder copy, and the confirmation before a live post.
@@ -132,6 +133,20 @@ def main() -> int:
         save(welcome, out, f"welcome{suffix}.png")
         welcome.hide()
         welcome.deleteLater()
+
+    # The Safety tab as a new user sees it: snapdesk's default spend guards (issue 13).
+    apply_theme_preference(app, "light")
+    fresh = Paths(
+        data_dir=base / "fresh" / "data",
+        config_dir=base / "fresh" / "config",
+        cache_dir=base / "fresh" / "cache",
+        log_dir=base / "fresh",
+    ).ensure()
+    dialog = dialog_for(fresh, loop)
+    dialog.tabs.setCurrentIndex(SAFETY)
+    settle(app, 0.2)
+    save(dialog, out, "preferences-safety-guards.png")
+    dialog.reject()
 
     if extra is not None:
         extra.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ from snapdesk.changes import ChangeRepository
 from snapdesk.config import Paths
 from snapdesk.core.kinds import CAMPAIGN
 from snapdesk.core.settings import (
+    GUARD_CURRENCIES,
     AppSettings,
     FxRate,
     SpendGuards,
@@ -67,6 +68,20 @@ def make_dialog(
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
+
+
+def set_guard(
+    dialog: PreferencesDialog, currency: str, *, increase: str | None = None, bid: str | None = None
+) -> None:
+    """Type into the row of a currency the table lists by default."""
+    from snapdesk.ui.dialogs.preferences import BID_COL, CURRENCY_COL, INCREASE_COL
+
+    table = dialog.guards_table
+    row = next(r for r in range(table.rowCount()) if table.item(r, CURRENCY_COL).text() == currency)
+    if increase is not None:
+        table.item(row, INCREASE_COL).setText(increase)
+    if bid is not None:
+        table.item(row, BID_COL).setText(bid)
 
 
 def window_for(
@@ -120,24 +135,32 @@ def test_each_field_says_what_is_wrong_and_nothing_is_saved(
     assert dialog.current_settings().default_country == "DE"
 
 
+# Issue 13: the table starts with a row per default currency, so added rows come after them
+# ({r1}, {r2}) and use a currency without defaults (CHF); a default currency's row is checked too.
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
-        ([("dollars", "5", "")], "Row 1: “dollars” is not an ISO 4217 currency code"),
-        ([("", "5", "")], "Row 1: enter a currency code like EUR, or remove the row"),
-        ([("EUR", "", "")], "Row 1 (EUR): enter a max daily budget increase, a max bid, or both"),
-        ([("EUR", "-3", "")], "Row 1 (EUR): the max daily budget increase “-3” must be zero"),
-        ([("EUR", "", "lots")], "Row 1 (EUR): the max bid “lots” is not a number"),
-        ([("EUR", "5", ""), ("eur", "", "1")], "Row 2: EUR is already in row 1"),
+        ([("dollars", "5", "")], "Row {r1}: “dollars” is not an ISO 4217 currency code"),
+        ([("", "5", "")], "Row {r1}: enter a currency code like EUR, or remove the row"),
+        (
+            [("CHF", "", "")],
+            "Row {r1} (CHF): enter a max daily budget increase, a max bid, or both",
+        ),
+        ([("CHF", "-3", "")], "Row {r1} (CHF): the max daily budget increase “-3” must be zero"),
+        ([("CHF", "", "lots")], "Row {r1} (CHF): the max bid “lots” is not a number"),
+        ([("CHF", "5", ""), ("chf", "", "1")], "Row {r2}: CHF is already in row {r1}"),
+        ([("EUR", "5", "")], "Row {r1}: EUR is already in row 4"),
     ],
 )
 def test_spend_guard_rows_are_checked(
     qtbot: QtBot, qloop: asyncio.AbstractEventLoop, rows: list[tuple[str, str, str]], message: str
 ) -> None:
     dialog = make_dialog(qtbot, qloop)
+    defaults = dialog.guards_table.rowCount()
     for row in rows:
         dialog._add_guard_row(*row)
     dialog._on_field_changed()
+    message = message.format(r1=defaults + 1, r2=defaults + 2)
     assert dialog.problems()["guards"].startswith(message)
     assert not dialog.guards_error.isHidden()
     assert dialog.apply() is False
@@ -154,8 +177,10 @@ def test_apply_writes_every_preference_and_keeps_what_others_wrote(
     dialog.each_post_radio.setChecked(True)
     dialog.percent_check.setChecked(True)
     dialog.percent_spin.setValue(25)
-    dialog._add_guard_row("eur", "400", "")
-    dialog._add_guard_row("USD", "1,000", "12.50")
+    # Issue 13: the default currencies have rows already; edit them (USD's default increase is
+    # 1,000, so a different amount is typed to make it an override).
+    set_guard(dialog, "EUR", increase="400")
+    set_guard(dialog, "USD", increase="1,500", bid="12.50")
     dialog._on_field_changed()
     assert dialog.apply_button.isEnabled()
     # Meanwhile the FX dialog saved rates into the same file: Apply must keep them.
@@ -172,7 +197,7 @@ def test_apply_writes_every_preference_and_keeps_what_others_wrote(
     assert saved.live_confirmation == "each_post"
     assert saved.spend_guards == SpendGuards(
         max_budget_increase_percent=Decimal(25),
-        max_budget_increase={"EUR": Decimal(400), "USD": Decimal(1000)},
+        max_budget_increase={"EUR": Decimal(400), "USD": Decimal(1500)},
         max_bid={"USD": Decimal("12.50")},
     )
     assert saved.fx_rates == (rate,)
@@ -183,7 +208,7 @@ def test_apply_writes_every_preference_and_keeps_what_others_wrote(
     # Reopened, the dialog shows exactly what was saved; OK without changes just closes.
     again = make_dialog(qtbot, qloop)
     assert again.current_settings() == saved and again.current_guards() == saved.spend_guards
-    assert again.guards_table.rowCount() == 2
+    assert again.guards_table.rowCount() == len(GUARD_CURRENCIES)
     again.ok_button.click()
     assert not again.isVisible()
 
@@ -208,7 +233,7 @@ def test_sandbox_guards_go_to_the_sandbox_file(
     user = Paths.from_env()
     sandbox = replace(user, config_dir=tmp_path / "sandbox-config")
     dialog = make_dialog(qtbot, qloop, guard_paths=sandbox)
-    dialog._add_guard_row("USD", "", "3")
+    set_guard(dialog, "USD", bid="3")
     dialog.theme_radios["light"].setChecked(True)
     dialog._on_field_changed()
     assert dialog.apply()

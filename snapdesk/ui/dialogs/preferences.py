@@ -57,6 +57,9 @@ from PySide6.QtWidgets import (
 from snapdesk import config
 from snapdesk.core.money import normalize_currency
 from snapdesk.core.settings import (
+    DEFAULT_MAX_BID,
+    DEFAULT_MAX_BID_PERCENT_OF_DAILY_BUDGET,
+    DEFAULT_MAX_BUDGET_INCREASE,
     DEFAULT_MAX_BUDGET_INCREASE_PERCENT,
     LIVE_CONFIRM_ALWAYS,
     LIVE_CONFIRM_EACH_POST,
@@ -112,10 +115,11 @@ REFRESH_HINT: Final = (
     "rejected ads and budgets reached. Stats → Refresh stats now works either way."
 )
 GUARDS_HINT: Final = (
-    "Before anything is sent live, each change is checked against these limits; a change "
-    "past one needs a second confirmation. Amounts are in each currency's units (a yen is not a "
-    "dollar); a currency without a row is not checked."
+    "Every post (and Check changes, F7) checks each change against these limits; one past a "
+    "limit needs a second confirmation before it is sent live. Amounts are in each currency's "
+    "own units. Your own values are bold; type “no limit” to switch one off."
 )
+NO_LIMIT: Final = "no limit"
 FX_HINT: Final = (
     "Spend in other currencies is converted to USD with the most recent rate on or before each "
     "day. Days without a rate show “no rate”, never 0."
@@ -123,13 +127,16 @@ FX_HINT: Final = (
 
 
 def _decimal_text(value: Decimal | None) -> str:
-    return "" if value is None else format(value.normalize(), "f")
+    """ "1,000", "12.5"; "no limit" for None."""
+    if value is None:
+        return NO_LIMIT
+    return format(value.normalize(), ",f")
 
 
 def _parse_amount(text: str) -> Decimal | None:
-    """A non-negative amount, None for empty; ValueError with the reason otherwise."""
+    """A non-negative amount, None for empty or "no limit"; ValueError with the reason."""
     cleaned = text.strip().replace(",", "")
-    if not cleaned:
+    if not cleaned or cleaned.casefold() in (NO_LIMIT, "none", "-", "—"):
         return None
     try:
         value = Decimal(cleaned)
@@ -196,7 +203,7 @@ class PreferencesDialog(QDialog):
             self.banner.show()
 
     def sizeHint(self) -> QSize:
-        return QSize(760, 640)
+        return QSize(760, 690)  # room for every default currency on Safety
 
     # -- public API ------------------------------------------------------------------------------
 
@@ -579,13 +586,30 @@ class PreferencesDialog(QDialog):
         pct_row.addWidget(QLabel("per post and entity"))
         pct_row.addStretch(1)
         layout.addLayout(pct_row)
+        share_row = QHBoxLayout()
+        share_row.setSpacing(8)
+        self.bid_share_check = QCheckBox("Ask before posting a bid above")
+        self.bid_share_check.toggled.connect(self._on_bid_share_check_toggled)
+        share_row.addWidget(self.bid_share_check)
+        self.bid_share_spin = QDoubleSpinBox()
+        self.bid_share_spin.setAccessibleName("Largest bid in percent of the daily budget")
+        self.bid_share_spin.setRange(1, 100_000)
+        self.bid_share_spin.setDecimals(0)
+        self.bid_share_spin.setSuffix(" %")
+        self.bid_share_spin.setMinimumWidth(110)
+        self.bid_share_spin.valueChanged.connect(self._on_field_changed)
+        share_row.addWidget(self.bid_share_spin)
+        share_row.addWidget(QLabel("of the ad squad's daily budget"))
+        share_row.addStretch(1)
+        layout.addLayout(share_row)
         layout.addSpacing(4)
         self.guards_table = QTableWidget(0, 3)
         self.guards_table.setAccessibleName("Spend guards per currency")
         self.guards_table.setHorizontalHeaderLabels(
-            ["Currency", "Max daily budget increase", "Max bid"]
+            ["Currency", "Max daily budget increase per post", "Max bid"]
         )
         self.guards_table.verticalHeader().hide()
+        self.guards_table.verticalHeader().setDefaultSectionSize(26)
         self.guards_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.guards_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.guards_table.horizontalHeader()
@@ -593,8 +617,8 @@ class PreferencesDialog(QDialog):
         header.setSectionResizeMode(INCREASE_COL, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(BID_COL, QHeaderView.ResizeMode.Stretch)
         self.guards_table.setColumnWidth(CURRENCY_COL, 110)
-        self.guards_table.setMinimumHeight(130)
-        self.guards_table.itemChanged.connect(self._on_field_changed)
+        self.guards_table.setMinimumHeight(200)
+        self.guards_table.itemChanged.connect(self._on_guards_table_item_changed)
         self.guards_table.itemSelectionChanged.connect(self._update_guard_buttons)
         layout.addWidget(self.guards_table, 1)
         buttons = QHBoxLayout()
@@ -605,6 +629,12 @@ class PreferencesDialog(QDialog):
         buttons.addWidget(self.add_guard_button)
         buttons.addWidget(self.remove_guard_button)
         buttons.addStretch(1)
+        self.reset_guards_button = QPushButton("Reset to defaults")
+        self.reset_guards_button.setToolTip(
+            "snapdesk's default limits for every currency, and both percentages on"
+        )
+        self.reset_guards_button.clicked.connect(self._on_reset_guards_button_clicked)
+        buttons.addWidget(self.reset_guards_button)
         layout.addLayout(buttons)
         self.guards_error = self._error_label()
         layout.addWidget(self.guards_error)
@@ -649,35 +679,72 @@ class PreferencesDialog(QDialog):
             float(pct if pct is not None else DEFAULT_MAX_BUDGET_INCREASE_PERCENT)
         )
         self.percent_spin.setEnabled(pct is not None)
+        self._show_guards(guards)
+
+    def _show_guards(self, guards: SpendGuards) -> None:
+        """The guard table and the bid share; the percentage above is shown by the caller."""
+        share = guards.max_bid_percent_of_daily_budget
+        self.bid_share_check.setChecked(share is not None)
+        self.bid_share_spin.setValue(
+            float(share if share is not None else DEFAULT_MAX_BID_PERCENT_OF_DAILY_BUDGET)
+        )
+        self.bid_share_spin.setEnabled(share is not None)
         self.guards_table.blockSignals(True)
         self.guards_table.setRowCount(0)
-        for code in sorted(set(guards.max_budget_increase) | set(guards.max_bid)):
-            self._add_guard_row(
-                code,
-                _decimal_text(guards.max_budget_increase.get(code)),
-                _decimal_text(guards.max_bid.get(code)),
-            )
+        for row in guards.table():
+            self._add_guard_row(row.currency, _decimal_text(row.increase), _decimal_text(row.bid))
         self.guards_table.blockSignals(False)
         self._update_guard_buttons()
 
     def _add_guard_row(self, currency: str = "", increase: str = "", bid: str = "") -> int:
         row = self.guards_table.rowCount()
         self.guards_table.insertRow(row)
+        default = currency.strip().upper() in DEFAULT_MAX_BID
         for column, text in ((CURRENCY_COL, currency), (INCREASE_COL, increase), (BID_COL, bid)):
             item = QTableWidgetItem(text)
             if column != CURRENCY_COL:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            elif default:  # a currency Snap bills in keeps its row; its limits are editable
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                item.setToolTip(f"{currency} has snapdesk's default limits")
             self.guards_table.setItem(row, column, item)
+        self._mark_defaults(row)
         return row
+
+    def _mark_defaults(self, row: int) -> None:
+        """Bold for the user's own values; each amount's tooltip names the default."""
+        code = self._cell(row, CURRENCY_COL).upper()
+        self.guards_table.blockSignals(True)
+        for column, defaults in (
+            (INCREASE_COL, DEFAULT_MAX_BUDGET_INCREASE),
+            (BID_COL, DEFAULT_MAX_BID),
+        ):
+            item = self.guards_table.item(row, column)
+            if item is None:
+                continue
+            default = defaults.get(code)
+            try:
+                value = _parse_amount(item.text())
+            except ValueError:
+                value = None
+            font = item.font()
+            font.setBold(code not in defaults or value != default)
+            item.setFont(font)
+            item.setToolTip(
+                f"snapdesk's default: {_decimal_text(default)}"
+                if default is not None
+                else "No default for this currency"
+            )
+        self.guards_table.blockSignals(False)
 
     def _cell(self, row: int, column: int) -> str:
         item = self.guards_table.item(row, column)
         return item.text().strip() if item is not None else ""
 
     def _guards(self) -> SpendGuards:
-        """The guards as shown; ValueError naming the row and what is wrong."""
-        increases: dict[str, Decimal] = {}
-        bids: dict[str, Decimal] = {}
+        """The guards as shown; ValueError naming the row and what is wrong. Only values that
+        differ from snapdesk's defaults are kept (as overrides)."""
+        table: list[tuple[str, Decimal | None, Decimal | None]] = []
         seen: dict[str, int] = {}
         for row in range(self.guards_table.rowCount()):
             typed = self._cell(row, CURRENCY_COL)
@@ -700,22 +767,24 @@ class PreferencesDialog(QDialog):
                 except ValueError as exc:
                     raise ValueError(f"{where} ({code}): the {what} {exc}") from None
             increase, bid = amounts
-            if increase is None and bid is None:
+            if increase is None and bid is None and code not in DEFAULT_MAX_BID:
                 raise ValueError(
                     f"{where} ({code}): enter a max daily budget increase, a max bid, or both — "
                     "or remove the row"
                 )
-            if increase is not None:
-                increases[code] = increase
-            if bid is not None:
-                bids[code] = bid
+            table.append((code, increase, bid))
         pct = (
             Decimal(str(round(self.percent_spin.value(), 1)))
             if self.percent_check.isChecked()
             else None
         )
-        return SpendGuards(
-            max_budget_increase_percent=pct, max_budget_increase=increases, max_bid=bids
+        share = (
+            Decimal(round(self.bid_share_spin.value()))
+            if self.bid_share_check.isChecked()
+            else None
+        )
+        return SpendGuards.from_table(
+            table, max_budget_increase_percent=pct, max_bid_percent_of_daily_budget=share
         )
 
     def _country(self) -> str | None:
@@ -904,7 +973,12 @@ class PreferencesDialog(QDialog):
             widget.setEnabled(not copying)
 
     def _update_guard_buttons(self) -> None:
-        self.remove_guard_button.setEnabled(bool(self.guards_table.selectedItems()))
+        """Remove is for currencies the user added; a default currency keeps its row."""
+        rows = {i.row() for i in self.guards_table.selectedItems()}
+        self.remove_guard_button.setEnabled(
+            bool(rows)
+            and all(self._cell(r, CURRENCY_COL).upper() not in DEFAULT_MAX_BID for r in rows)
+        )
 
     def _update_fx_summary(self) -> None:
         try:
@@ -952,6 +1026,22 @@ class PreferencesDialog(QDialog):
 
     def _on_percent_check_toggled(self, checked: bool) -> None:
         self.percent_spin.setEnabled(checked)
+        self._on_field_changed()
+
+    def _on_bid_share_check_toggled(self, checked: bool) -> None:
+        self.bid_share_spin.setEnabled(checked)
+        self._on_field_changed()
+
+    def _on_guards_table_item_changed(self, item: QTableWidgetItem) -> None:
+        self._mark_defaults(item.row())
+        self._update_guard_buttons()
+        self._on_field_changed()
+
+    def _on_reset_guards_button_clicked(self) -> None:
+        defaults = SpendGuards()
+        self.percent_check.setChecked(True)
+        self.percent_spin.setValue(float(DEFAULT_MAX_BUDGET_INCREASE_PERCENT))
+        self._show_guards(defaults)
         self._on_field_changed()
 
     def _on_add_guard_button_clicked(self) -> None:
