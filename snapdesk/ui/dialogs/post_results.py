@@ -1,11 +1,17 @@
 """What a post did, change by change: the outcome, the exact resolved requests (with the
-`dryrun-…` ids of a rehearsal), the idempotency key, and Snap's answer or the error."""
+`dryrun-…` ids of a rehearsal), the idempotency key, and Snap's answer or the error.
+
+Above the results, what Check changes found (issue 13): errors (the post was blocked: nothing
+rehearsed or sent), spend guards that need a confirmation when posted live, and warnings — each
+with the entity, the field and what to do. `check_only=True` shows Check changes run on demand
+(F7 in Pending Changes), where nothing was posted at all."""
 
 from __future__ import annotations
 
 import json
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -22,9 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from snapdesk.changes import ChangeResult, PostReport
+from snapdesk.changes.model import CheckIssue, GuardViolation
 from snapdesk.core.kinds import LABEL
 from snapdesk.ui._signals import emit
-from snapdesk.ui.models.changes import ACTION_LABEL
+from snapdesk.ui.models.changes import ACTION_LABEL, field_label
 from snapdesk.ui.views import _changes_style
 
 OUTCOME_LABEL = {
@@ -37,10 +44,48 @@ OUTCOME_LABEL = {
 }
 
 
+ISSUE_LABEL = {"error": "Error", "confirm": "Confirm", "warning": "Warning"}
+# The outcome colours of the results table that each kind of finding borrows.
+_ISSUE_TONE = {"error": "failed", "confirm": "sending", "warning": "skipped"}
+GUARD_REMEDY = (
+    "Post live and confirm it if the amount is right; otherwise change it in the editor. "
+    "The limits are in Preferences → Safety"
+)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def check_summary_text(report: PostReport) -> str:
+    """Check changes on demand: what was found, or that nothing was."""
+    errors, warnings = len(report.check_errors), len(report.check_warnings)
+    confirms = len(report.guard_violations)
+    if not (errors or warnings or confirms):
+        return "No problems found: Snap's rules and your spend guards allow every pending change"
+    parts = []
+    if errors:
+        parts.append(f"{_plural(errors, 'error')} {'block' if errors != 1 else 'blocks'} posting")
+    if confirms:
+        parts.append(
+            f"{confirms} need{'s' if confirms == 1 else ''} your confirmation to post live"
+        )
+    if warnings:
+        parts.append(_plural(warnings, "warning"))
+    return "Check changes: " + " · ".join(parts) + " · nothing was sent"
+
+
 def summary_text(report: PostReport) -> str:
     counts: dict[str, int] = {}
     for result in report.results:
         counts[result.outcome] = counts.get(result.outcome, 0) + 1
+    errors = report.check_errors
+    if report.blocked and errors:
+        done = "nothing was sent to Snap" if report.live else "nothing was rehearsed"
+        return (
+            f"Check changes found {_plural(len(errors), 'error')}: {done}. Fix the fields "
+            "listed below (or revert those changes), then post again"
+        )
     if report.blocked:
         return "Live post stopped by the spend guards: nothing was sent"
     if not report.live:
@@ -57,6 +102,11 @@ def summary_text(report: PostReport) -> str:
         for outcome, count in counts.items()
         if outcome not in ("dry-run", "posted")
     ]
+    if not report.live and report.guard_violations:
+        n = len(report.guard_violations)
+        others.append(f"{n} need{'s' if n == 1 else ''} confirmation when posted live")
+    if report.check_warnings:
+        others.append(_plural(len(report.check_warnings), "warning"))
     return text + (" · " + ", ".join(others) if others else "")
 
 
@@ -88,28 +138,50 @@ def result_text(result: ChangeResult) -> str:
     return "\n".join(lines)
 
 
+def _fit_rows(table: QTableWidget, padding: int = 10) -> None:
+    """Rows as tall as their wrapped text, with some air."""
+    table.resizeRowsToContents()
+    for row in range(table.rowCount()):
+        table.setRowHeight(row, table.rowHeight(row) + padding)
+
+
 class PostResultsDialog(QDialog):
     """Non-modal; open with `open()`/`show()`. `resolve_requested()` when the user asks to
     resolve the conflicts the post found."""
 
     resolve_requested = Signal()
 
-    def __init__(self, report: PostReport, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, report: PostReport, parent: QWidget | None = None, *, check_only: bool = False
+    ) -> None:
         super().__init__(parent)
         self.report = report
-        self.setWindowTitle("Live post results" if report.live else "Dry-run results")
+        self.check_only = check_only
+        if check_only:
+            window_title = heading = "Check changes"
+        elif report.live:
+            window_title, heading = "Live post results", "Live post"
+        else:
+            window_title, heading = "Dry-run results", "Dry-run rehearsal"
+        if report.blocked and report.check_errors and not check_only:
+            heading += " — blocked by Check changes"
+        self.setWindowTitle(window_title)
         self.resize(1180, 640)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 14)
         layout.setSpacing(10)
-        title = QLabel("Live post" if report.live else "Dry-run rehearsal")
+        title = QLabel(heading)
         title.setObjectName("dialogTitle")
         layout.addWidget(title)
-        self.summary_label = QLabel(summary_text(report))
+        self.summary_label = QLabel(
+            check_summary_text(report) if check_only else summary_text(report)
+        )
         self.summary_label.setWordWrap(True)
         layout.addWidget(self.summary_label)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
+        self.issues_table = self._issues_table(report)
+        splitter.addWidget(self.issues_table)
         self.table = QTableWidget(0, 4)
         self.table.setAccessibleName("Results per change")
         self.table.setTabKeyNavigation(False)
@@ -137,7 +209,13 @@ class PostResultsDialog(QDialog):
         self.detail.setReadOnly(True)
         self.detail.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         splitter.addWidget(self.detail)
-        splitter.setSizes([260, 300])
+        has_results = bool(report.results)
+        self.table.setVisible(has_results)
+        self.detail.setVisible(has_results)
+        if has_results and self.issues_table.rowCount():
+            splitter.setSizes([150, 220, 260])
+        else:
+            splitter.setSizes([260, 260, 300])
         layout.addWidget(splitter, 1)
 
         buttons = QHBoxLayout()
@@ -156,6 +234,119 @@ class PostResultsDialog(QDialog):
         if report.results:
             self.table.selectRow(0)
             self._show(0)
+
+    # -- Check changes -------------------------------------------------------------------------
+
+    def _issues_table(self, report: PostReport) -> QTableWidget:
+        """Errors first, then spend guards to confirm, then warnings: one row per finding."""
+        table = QTableWidget(0, 5)
+        table.setAccessibleName("What Check changes found")
+        table.setObjectName("checkIssues")
+        table.setTabKeyNavigation(False)
+        table.setHorizontalHeaderLabels(["Check", "Change", "Field", "Problem", "What to do"])
+        table.verticalHeader().hide()
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setWordWrap(True)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.resizeSection(1, 250)
+        header.resizeSection(2, 190)
+        for issue in report.check_errors:
+            self._add_issue(table, issue)
+        for violation in report.guard_violations:
+            self._add_violation(table, violation)
+        for issue in report.check_warnings:
+            self._add_issue(table, issue)
+        # Wrapped text: re-fit the rows whenever the columns get their real widths.
+        header.sectionResized.connect(lambda *_: _fit_rows(table))
+        _fit_rows(table)
+        table.setCurrentCell(-1, -1)
+        table.setVisible(table.rowCount() > 0)
+        return table
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        _fit_rows(self.issues_table)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        _fit_rows(self.issues_table)
+
+    @staticmethod
+    def _field_text(field: str) -> str:
+        return f"{field_label(field)} ({field})"
+
+    def _add_issue(self, table: QTableWidget, issue: CheckIssue) -> None:
+        self._add_issue_row(
+            table,
+            issue.severity,
+            kind=issue.kind,
+            name=issue.name,
+            entity_id=issue.entity_id,
+            action=issue.action,
+            field=issue.field,
+            problem=issue.message,
+            remedy=issue.remedy,
+        )
+
+    def _add_violation(self, table: QTableWidget, violation: GuardViolation) -> None:
+        problem = violation.message.split(": ", 1)[-1]  # the entity has its own column
+        self._add_issue_row(
+            table,
+            "confirm",
+            kind=violation.kind,
+            name=violation.name,
+            entity_id=violation.entity_id,
+            action=None,
+            field=violation.field,
+            problem=f"Spend guard: {problem}",
+            remedy=GUARD_REMEDY,
+        )
+
+    def _add_issue_row(
+        self,
+        table: QTableWidget,
+        severity: str,
+        *,
+        kind: str,
+        name: str | None,
+        entity_id: str,
+        action: str | None,
+        field: str,
+        problem: str,
+        remedy: str,
+    ) -> None:
+        from PySide6.QtGui import QColor
+
+        row = table.rowCount()
+        table.insertRow(row)
+        background, color = _changes_style.state_colors(_ISSUE_TONE[severity])
+        check = QTableWidgetItem(ISSUE_LABEL[severity])
+        check.setForeground(QColor(color))
+        check.setBackground(QColor(background))
+        noun = LABEL.get(kind, kind)
+        change = QTableWidgetItem(f"{noun} · {name or entity_id}")
+        what = f"{ACTION_LABEL.get(action, action)}: " if action else ""
+        change.setToolTip(f"{what}{noun} {name!r} ({entity_id})" if name else entity_id)
+        items = [
+            check,
+            change,
+            QTableWidgetItem(self._field_text(field)),
+            QTableWidgetItem(problem),
+            QTableWidgetItem(remedy),
+        ]
+        for column, item in enumerate(items):
+            if column > 1:
+                item.setToolTip(item.text())
+            table.setItem(row, column, item)
+
+    # -- results -------------------------------------------------------------------------------
 
     def _add(self, result: ChangeResult) -> None:
         row = self.table.rowCount()
