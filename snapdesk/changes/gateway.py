@@ -50,7 +50,7 @@ import httpx
 
 from snapdesk.api import SnapApi, SnapError, unwrap_items, unwrap_result
 from snapdesk.api.errors import ApiError, NotFound
-from snapdesk.changes import leases
+from snapdesk.changes import checks, leases
 from snapdesk.changes import repository as repo
 from snapdesk.changes.mode import LiveMode
 from snapdesk.changes.model import (
@@ -84,8 +84,7 @@ from snapdesk.changes.requests import (
     update_request,
     writable,
 )
-from snapdesk.core.kinds import AD_SQUAD, CAMPAIGN, LABEL, MEDIA
-from snapdesk.core.money import format_money
+from snapdesk.core.kinds import LABEL, MEDIA
 from snapdesk.core.settings import AppSettings
 from snapdesk.store import Store, writes
 
@@ -255,99 +254,17 @@ class WriteGateway:
         return self._guard_violations(changes)
 
     def _guard_violations(self, changes: Sequence[Change]) -> list[GuardViolation]:
-        guards = self.settings.spend_guards
-        found: list[GuardViolation] = []
-        for change in changes:
-            if change.kind not in (CAMPAIGN, AD_SQUAD) or change.action not in (
-                CREATE,
-                *UPDATE_ACTIONS,
-            ):
-                continue
-            after = change.after or {}
-            before = change.before or {}
-            account = self.store.ad_account(change.ad_account_id)
-            currency = account.currency if account else None
-            name = after.get("name") or change.label
+        """The spend guards these changes exceed; the rules live in snapdesk/changes/checks.py
+        (Check changes, issue 13)."""
+        return checks.guard_violations(changes, store=self.store, guards=self.settings.spend_guards)
 
-            def violation(
-                field: str,
-                guard: str,
-                old: int | None,
-                new: int,
-                limit: str,
-                text: str,
-                *,
-                change: Change = change,
-                name: str | None = name,
-                currency: str | None = currency,
-            ) -> None:
-                found.append(
-                    GuardViolation(
-                        change_id=change.id,
-                        ad_account_id=change.ad_account_id,
-                        kind=change.kind,
-                        entity_id=change.entity_id,
-                        name=name,
-                        field=field,
-                        guard=guard,
-                        old_micro=old,
-                        new_micro=new,
-                        limit=limit,
-                        currency=currency,
-                        message=f"{LABEL[change.kind]} {name!r}: {text}",
-                    )
-                )
-
-            def money(micro: int, *, currency: str | None = currency) -> str:
-                return format_money(micro, currency) if currency else f"{micro:,} micro"
-
-            new = after.get("daily_budget_micro")
-            old = before.get("daily_budget_micro")
-            if isinstance(new, int) and not isinstance(new, bool):
-                old_value = old if isinstance(old, int) else 0
-                increase = new - old_value
-                pct_limit = guards.max_budget_increase_percent
-                if increase > 0 and pct_limit is not None and old_value > 0:
-                    pct = increase * 100 / old_value
-                    if pct > pct_limit:
-                        violation(
-                            "daily_budget_micro",
-                            "budget_increase_percent",
-                            old_value,
-                            new,
-                            f"{pct_limit}%",
-                            f"daily budget {money(old_value)} → {money(new)} is +{pct:.1f}%, "
-                            f"above the {pct_limit}% limit per post",
-                        )
-                abs_limit = guards.max_increase_micro(currency)
-                if increase > 0 and abs_limit is not None and increase > abs_limit:
-                    violation(
-                        "daily_budget_micro",
-                        "budget_increase",
-                        old if isinstance(old, int) else None,
-                        new,
-                        money(abs_limit),
-                        f"daily budget rises by {money(increase)}, above the {money(abs_limit)} "
-                        "limit per post",
-                    )
-            bid = after.get("bid_micro")
-            bid_limit = guards.max_bid_micro(currency)
-            if (
-                change.kind == AD_SQUAD
-                and isinstance(bid, int)
-                and bid_limit is not None
-                and bid > bid_limit
-                and bid != before.get("bid_micro")
-            ):
-                violation(
-                    "bid_micro",
-                    "max_bid",
-                    before.get("bid_micro"),
-                    bid,
-                    money(bid_limit),
-                    f"bid {money(bid)} is above the maximum bid {money(bid_limit)}",
-                )
-        return found
+    def check_changes(self, change_ids: Iterable[str] | None = None) -> checks.ChangeChecks:
+        """Check changes (issue 13) for these changes (None: all) and what they depend on,
+        exactly as a post would: errors, spend-guard confirmations and warnings."""
+        changes = self.store.write(lambda c: self._select(c, change_ids))
+        return checks.check_changes(
+            _topological(changes), store=self.store, guards=self.settings.spend_guards
+        )
 
     async def _approved(self, confirm: ConfirmGuards, violations: Sequence[GuardViolation]) -> bool:
         if confirm is None or confirm is False:
@@ -479,6 +396,18 @@ class WriteGateway:
         selected, ids, busy = await self.store.awrite(load)
         order = _topological(selected)
         mine = [c for c in order if c.id not in busy]
+        # -- Check changes (issue 13; snapdesk/changes/checks.py) ------------------------------
+        # An error stops the post here, dry-run and live alike: nothing is rehearsed or sent,
+        # and the report names each change, entity and field. Warnings ride along.
+        checked = checks.check_changes(mine, store=self.store, guards=self.settings.spend_guards)
+        if checked.blocked:
+            await self.store.awrite(
+                lambda c: checks.audit_blocked(
+                    c, mine, checked, profile=self.profile, mode=self.mode
+                )
+            )
+            return checked.blocked_report(live=live)
+        # -- end Check changes ---------------------------------------------------------------
         violations = self._guard_violations(mine)
         if live and violations and not await self._approved(confirm, violations):
             await self.store.awrite(lambda c: self._audit_blocked(c, mine, violations))
@@ -530,6 +459,7 @@ class WriteGateway:
             results=tuple(results),
             conflicts=tuple(c for r in results for c in r.conflicts),
             guard_violations=tuple(violations),
+            check_issues=checked.issues,  # Check changes (issue 13): the warnings
         )
 
     def _busy(
@@ -537,9 +467,7 @@ class WriteGateway:
     ) -> ChangeResult:
         who = lease.describe()
         message = (
-            f"Not sent: it waits for a change {who} is posting"
-            if dependency
-            else f"Not sent here: {who} is posting it"
+            f"waits for a change being posted by {who}" if dependency else f"being posted by {who}"
         )
         return self._result(change, "busy", error=message)
 

@@ -159,6 +159,14 @@ SHORTCUTS: tuple[Shortcut, ...] = (
         keys=("Ctrl+Shift+L",),
     ),
     Shortcut(
+        "check",
+        EDITING,
+        "Check changes",
+        "Check the pending changes against Snap's rules and your spend guards; sends nothing",
+        "editing.panel.check_action",
+        keys=("F7",),
+    ),
+    Shortcut(
         "revert",
         EDITING,
         "Revert selected changes",

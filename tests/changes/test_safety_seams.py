@@ -360,3 +360,44 @@ async def test_busy_changes_are_reported_and_not_sent(
     assert not report.ok
     assert recorded_writes(server) == []
     await asyncio.sleep(0)
+
+
+def test_two_cli_posts_at_once_send_each_change_once_and_say_why(
+    server: SandboxServer, store: Store, db_path: Path
+) -> None:
+    """`snapdesk changes post --live` twice at once (two terminals, or cron and a user)."""
+    control(server, "POST", "idempotency", {"honour": False})
+    edits = EditService(store=store)
+    account = usd_account(store)
+    for n, campaign in enumerate(store.campaigns(account.id)[:8]):
+        edits.edit(kind=CAMPAIGN, entity_id=campaign.id, fields={"name": f"CLI twice {n}"})
+    control(server, "POST", "faults", {"path": "/v1/*", "latency_ms": 60})
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "SNAPDESK_ACCESS_TOKEN": server.token,
+        "SNAPDESK_API_BASE": server.api_base,
+        "SNAPDESK_DATA_DIR": str(db_path.parent),
+    }
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "snapdesk", "changes", "post", "--live"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [proc.communicate(timeout=120) for proc in procs]
+    codes = [proc.returncode for proc in procs]
+    per_key = Counter(w["idempotency_key"] for w in recorded_writes(server))
+    assert len(per_key) == 8 and set(per_key.values()) == {1}, per_key
+    for code, (out, err) in zip(codes, outputs, strict=True):
+        assert "Traceback" not in err
+        assert "while posting" not in out + err
+        if code != 0:
+            assert code == 1
+            assert "nothing sent here: 8 change(s) being posted by another snapdesk" in err
+    assert 0 in codes
+    assert ChangeRepository(store).list() == []

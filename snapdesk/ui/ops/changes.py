@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from PySide6.QtCore import QObject
@@ -89,15 +90,21 @@ def post_changes(
 async def _post_live(
     jobs: list[tuple[WriteGateway, list[str]]], *, op: AsyncOp, confirm: bool
 ) -> PostReport:
-    if not confirm:
-        # Every login's guards first: nothing is sent while any change still needs approval.
-        violations = [v for gateway, ids in jobs for v in gateway.check_guards(ids)]
-        if violations:
-            return PostReport(live=True, guard_violations=tuple(violations), blocked=True)
+    # Check changes (issue 13) for every login first, the same checks each gateway runs: nothing
+    # is sent while any change has an error (a confirmation can't override one), or while any
+    # change still needs its spend guards approved.
+    checked = [gateway.check_changes(ids) for gateway, ids in jobs]
+    issues = tuple(issue for result in checked for issue in result.issues)
+    if any(result.blocked for result in checked):
+        return PostReport(live=True, check_issues=issues, blocked=True)
+    violations = tuple(v for result in checked for v in result.violations)
+    if violations and not confirm:
+        return PostReport(live=True, guard_violations=violations, check_issues=issues, blocked=True)
     reports = []
     for gateway, ids in jobs:
         reports.append(await gateway.post(ids, progress=op.report_progress, confirm=confirm))
-    return merge_reports(reports, live=True)
+    merged = merge_reports(reports, live=True)
+    return replace(merged, check_issues=tuple(i for r in reports for i in r.check_issues))
 
 
 def merge_reports(reports: Sequence[PostReport], *, live: bool) -> PostReport:

@@ -4,6 +4,7 @@ Post, Revert selected, Undo/Redo (persisted), Export."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
@@ -28,11 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from snapdesk.changes import Change, ChangeError, ChangeGroup, EditService, export_changes
+from snapdesk.changes.checks import check_changes
 from snapdesk.core.kinds import LABEL
-from snapdesk.ui import theme
+from snapdesk.core.settings import AppSettings, SettingsError, load_settings
 from snapdesk.store.feed import OpChanges
+from snapdesk.ui import theme
 from snapdesk.ui._signals import emit
 from snapdesk.ui.app_state import AppState
+from snapdesk.ui.dialogs.post_results import PostResultsDialog, check_summary_text
 from snapdesk.ui.models.changes import (
     ACTION_LABEL,
     STATE_LABEL,
@@ -103,6 +107,20 @@ class PendingChangesPanel(QWidget):
         self.post_selected_action.triggered.connect(self._on_post_selected_triggered)
         self.export_action = QAction("Export change set…", self)
         self.export_action.triggered.connect(self.choose_export_file)
+        # -- Check changes (issue 13): the checks a post runs, on demand; sends nothing.
+        self.check_action = QAction("Check changes", self)
+        self.check_action.setShortcut(QKeySequence("F7"))
+        self.check_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.check_action.setToolTip(
+            "Check every pending change against Snap's rules and your spend guards (F7); "
+            "sends nothing"
+        )
+        self.check_action.triggered.connect(self.check_changes)
+        self.check_dialog: PostResultsDialog | None = None
+        # Where the spend guards come from (the window sets the session's settings).
+        self.settings_source: Callable[[], AppSettings] = load_settings
+        self.addAction(self.check_action)
+        # -- end Check changes
         self.addAction(self.undo_action)
         self.addAction(self.redo_action)
         self.addAction(self.revert_action)
@@ -123,6 +141,8 @@ class PendingChangesPanel(QWidget):
         self.export_button.setText("Export…")
         for button in (self.revert_button, self.undo_button, self.redo_button, self.export_button):
             bar.addWidget(button)
+        self.check_button = _tool_button(self.check_action)  # Check changes (issue 13)
+        bar.addWidget(self.check_button)
         self.post_button = QPushButton("Post (dry-run)")
         self.post_button.setObjectName("primaryButton")
         self.post_button.clicked.connect(self._on_post_button_clicked)
@@ -421,6 +441,27 @@ class PendingChangesPanel(QWidget):
             self.export_to(path)
         except (OSError, ValueError) as exc:
             emit(self.message_posted, f"Export failed: {exc}", True)
+
+    # -- Check changes (issue 13) --------------------------------------------------------------
+
+    def check_changes(self) -> PostResultsDialog | None:
+        """Run Check changes over every pending change (what a post would run first) and show
+        the findings in the post results dialog. Sends nothing."""
+        changes = self._edits.pending()
+        if not changes:
+            emit(self.message_posted, "No pending changes to check", False)
+            return None
+        try:
+            guards = self.settings_source().spend_guards
+        except SettingsError as exc:
+            emit(self.message_posted, str(exc), True)
+            return None
+        report = check_changes(changes, store=self._edits.store, guards=guards).report()
+        dialog = PostResultsDialog(report, parent=self, check_only=True)
+        self.check_dialog = dialog
+        dialog.open()
+        emit(self.message_posted, check_summary_text(report), report.blocked)
+        return dialog
 
 
 def _rows(change: Change) -> list[tuple[str, object, object]]:
