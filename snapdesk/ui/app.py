@@ -21,6 +21,7 @@ from snapdesk.ui import theme
 from snapdesk.ui._gc import MainThreadCollector
 from snapdesk.ui._preload import preload_network_stack
 from snapdesk.ui._redact import RecentLogHandler, RedactingFormatter
+from snapdesk.ui._wheel import install_wheel_guard
 from snapdesk.ui.crash import CrashHandler
 from snapdesk.ui.dialogs.welcome import CONNECT, SANDBOX, ask_welcome, is_first_run
 from snapdesk.ui.main_window import MainWindow
@@ -60,6 +61,7 @@ def run_app(*, sandbox: bool, argv: list[str] | None = None, quit_after_sync: bo
     app.setApplicationName("snapdesk")
     app.setOrganizationName("snapdesk")
     app.setApplicationVersion(__version__)
+    install_wheel_guard(app)  # before any window: the wheel never edits an unfocused input
     app.setQuitOnLastWindowClosed(False)  # the window's `closed` ends the app after cleanup
     # Every unhandled exception (GUI thread, worker threads, asyncio) goes to one handler: a
     # redacted report in the log folder and a dialog; pending changes are already in SQLite.

@@ -46,6 +46,7 @@ from snapdesk.store.feed import OpChanges
 from snapdesk.sync import ACCOUNT_DONE, SyncProgress, SyncResult
 from snapdesk.ui import shortcuts, theme
 from snapdesk.ui._signals import emit
+from snapdesk.ui._wheel import install_wheel_guard
 from snapdesk.ui.dialogs._widgets import Banner
 from snapdesk.ui.dialogs.logins import LoginsDialog
 from snapdesk.ui.dialogs.oauth_app import OAuthAppDialog
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        install_wheel_guard()  # the wheel never edits an unfocused input (app-wide)
         self._session = session
         self._sync_op: AsyncOp | None = None
         self._sync_ids: list[str] | None = None
