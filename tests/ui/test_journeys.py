@@ -38,6 +38,7 @@ from snapdesk.ui.main_window import WINDOW_TITLE, MainWindow
 from snapdesk.ui.models.changes import STATE_COLUMN
 from snapdesk.ui.session import Session
 from snapdesk.ui.views.audiences import AudiencesPage
+from snapdesk.ui.views.conversions import ConversionsPage
 from tests.ui.changes_env import (
     control,
     recorded,
@@ -115,6 +116,9 @@ def assert_everyone_agrees(window: MainWindow, live: bool, *others: QWidget) -> 
     for other in others:
         if isinstance(other, AudiencesPage):
             assert other.live() is live
+        elif isinstance(other, ConversionsPage):
+            assert other.is_live() is live
+            assert other.send_button.text() == ("Send" if live else "Send (dry-run)")
 
 
 # ------------------------------------------------------------------------------ live mode
@@ -126,22 +130,26 @@ def test_every_way_of_switching_live_mode_agrees_with_the_owner(
     window.tools_menu.actions()[0].trigger()  # Tools → Audiences… (another window)
     audiences = next(w for w in QApplication.topLevelWidgets() if isinstance(w, AudiencesPage))
     qtbot.addWidget(audiences)
-    assert_everyone_agrees(window, False, audiences)
+    window.tools_menu.actions()[2].trigger()  # Tools → Conversions API…
+    conversions = next(w for w in QApplication.topLevelWidgets() if isinstance(w, ConversionsPage))
+    qtbot.addWidget(conversions)
+    others = (audiences, conversions)
+    assert_everyone_agrees(window, False, *others)
 
     # 1. The toolbar switch: nothing turns red before the user confirms; declining keeps it off.
     qtbot.mouseClick(window.live_switch, Qt.MouseButton.LeftButton)
     dialog = live_dialog(qtbot, window)
-    assert_everyone_agrees(window, False, audiences)
+    assert_everyone_agrees(window, False, *others)
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)  # "Stay in dry-run"
-    assert_everyone_agrees(window, False, audiences)
+    assert_everyone_agrees(window, False, *others)
 
     # 2. The shortcut, declined with Escape.
     press(qtbot, window.tree, "Ctrl+Shift+L")
     dialog = live_dialog(qtbot, window)
-    assert_everyone_agrees(window, False, audiences)
+    assert_everyone_agrees(window, False, *others)
     QTest.keyClick(dialog, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not dialog.isVisible())
-    assert_everyone_agrees(window, False, audiences)
+    assert_everyone_agrees(window, False, *others)
 
     # 3. The command palette, accepted.
     palette = window.help_actions.open_palette()
@@ -149,28 +157,29 @@ def test_every_way_of_switching_live_mode_agrees_with_the_owner(
     QTest.keyClicks(palette.search_edit, "live mode")
     QTest.keyClick(palette.search_edit, Qt.Key.Key_Return)
     dialog = live_dialog(qtbot, window)
-    assert_everyone_agrees(window, False, audiences)
+    assert_everyone_agrees(window, False, *others)
     qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
-    assert_everyone_agrees(window, True, audiences)
+    assert_everyone_agrees(window, True, *others)
 
     # 4. Back to dry-run from the toolbar: no confirmation needed.
     qtbot.mouseClick(window.live_switch, Qt.MouseButton.LeftButton)
-    assert_everyone_agrees(window, False, audiences)
+    assert_everyone_agrees(window, False, *others)
 
     # 5. The Edit menu's action, accepted; then the shortcut switches it off at once.
     window.editing.live_action.trigger()
     qtbot.mouseClick(live_dialog(qtbot, window).confirm_button, Qt.MouseButton.LeftButton)
-    assert_everyone_agrees(window, True, audiences)
+    assert_everyone_agrees(window, True, *others)
     press(qtbot, window.tree, "Ctrl+Shift+L")
-    assert_everyone_agrees(window, False, audiences)
+    assert_everyone_agrees(window, False, *others)
 
     # 6. Another window switching the owner (e.g. a future control there) is reflected too.
     window.session.live_mode.set(True)
-    assert_everyone_agrees(window, True, audiences)
+    assert_everyone_agrees(window, True, *others)
     window.session.live_mode.set(False)
-    assert_everyone_agrees(window, False, audiences)
+    assert_everyone_agrees(window, False, *others)
     assert [r for r in recorded(server) if r["method"] != "GET"] == []
     audiences.close()
+    conversions.close()
 
 
 # ------------------------------------------------------------------------------ edit → post
