@@ -1,11 +1,12 @@
 """Vectorized normalization + hashing of one chunk of a single-column file (bytes in, digests out).
 
 Whole-chunk C operations (`bytes.lower`, `translate`, `find`, `split`) check every line at once
-against a conservative subset of the rules in `normalize`; any line they cannot vouch for (a
-blank line, a suspicious character or pattern, a pre-hashed value, a national phone number…)
-is handed to the scalar functions in `normalize`, which are the authority. So the result is
-exactly the scalar result, only faster for the common case. Non-ASCII chunks go to the scalar
-path line by line.
+against a conservative subset of the identifier rules; any line they cannot vouch for (a blank
+line, a suspicious character or pattern, a pre-hashed value, a national phone number…) is
+handed to the scalar functions of `snapdesk.core.identity`, the one authority every pipeline
+shares. So the result is exactly the scalar result, only faster for the common case. Only
+plain printable ASCII is ever vouched for: a line with any other byte (invisible characters
+such as U+FEFF or U+200B, a no-break space, any non-ASCII letter) goes to the scalar path.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from snapdesk.audience import normalize as nz
+from snapdesk.core import identity as nz
 
 _native: Any
 try:  # the optional C accelerator (built at install time when a C compiler is present)
@@ -229,7 +230,7 @@ def _scalar(
         text = text[:-1]
     if text.startswith('"') and text.endswith('"') and len(text) > 1:
         text = text[1:-1].replace('""', '"')  # a quoted cell (past the inspected sample)
-    if not text.strip():
+    if not nz.clean(text):  # blank, or nothing but invisible characters
         return None, None, ""
     try:
         return nz.normalize(text, id_type, default_country=default_country), None, text
@@ -264,7 +265,7 @@ def process_single_column(
     fast = data.isascii() and not data.translate(None, bytes(range(0x20, 0x80)) + b"\t\n\r")
     results: list[bytes | None]
     flags: set[int]
-    too_long: set[int] = set()  # the scalar rules reject these even when it is all padding
+    too_long: set[int] = set()  # left to the scalar rules (which trim first, then measure)
     if fast and len(data) > nz.MAX_CELL and max(map(len, raw_lines)) > nz.MAX_CELL:
         too_long = {i for i, x in enumerate(raw_lines) if len(x) > nz.MAX_CELL}
     if not fast:
@@ -408,7 +409,7 @@ _NATIONAL: dict[str, _NationalRule | None] = {}
 
 
 def _national_rule(country: str | None) -> _NationalRule | None:
-    """The fast national-number rule of `normalize._national` for `country` (None: none)."""
+    """The fast national-number rule of `identity._national` for `country` (None: none)."""
     if country is None:
         return None
     if country not in _NATIONAL:
@@ -480,7 +481,7 @@ def process_rows(
     for row_number, cells in rows:
         for index, id_type, schema in columns:
             cell = cells[index] if index < len(cells) else ""
-            if not cell or not cell.strip():
+            if not cell or not nz.clean(cell):
                 out.empty += 1
                 continue
             try:

@@ -5,9 +5,11 @@
  * Every function releases the GIL while it works. The Python code falls back to hashlib and
  * numpy when this module is missing (no C compiler at install time).
  *
- * The email check accepts exactly what `normalize.normalize` accepts for a plain ASCII line and
- * computes the same normalized value (trimmed, lowercased); every other line (non-ASCII, a
- * quote, an invalid address, an over-long cell, ...) is flagged and decided by the Python rules.
+ * The email check accepts exactly what `snapdesk.core.identity.normalize` (the one authority of
+ * every pipeline) accepts for a plain ASCII line and computes the same normalized value
+ * (trimmed, lowercased); every other line (non-ASCII, so any invisible character such as U+FEFF
+ * or U+200B and any no-break space; a quote, an invalid address, an over-long cell, ...) is
+ * flagged and decided by the Python rules. The phone check likewise (see phone_chunk).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -201,7 +203,7 @@ static void init_tables(void) {
 }
 
 /* Trimmed, lowercased address of [s, e) into buf (returns its length), or -1: not vouched for.
-   Accepts exactly the ASCII branch of normalize_email (EMAIL_ASCII_RE + the length rules). */
+   Accepts exactly the ASCII branch of identity.normalize_email (EMAIL_ASCII_RE + lengths). */
 static Py_ssize_t email_value(const uint8_t *s, const uint8_t *e, uint8_t *buf) {
     Py_ssize_t n = e - s;
     if (n > MAX_EMAIL) return -1;
@@ -565,7 +567,7 @@ static void init_phone_tables(void) {
 /* The normalized international number (country code + national number) of digits[0..n) that
    followed a "+" or "00", into out (returns its length), or -1: not vouched for. `table` maps
    each 3-digit start to its country code length (low nibble; 0 = no such code) and bit 4 = the
-   code's main region dials a trunk prefix "0" (see normalize.international_digits). */
+   code's main region dials a trunk prefix "0" (see identity.international_digits). */
 static int phone_international(const uint8_t *d, int n, const uint8_t *table, uint8_t *out) {
     if (n < 3) return -1;
     uint8_t info = table[(d[0] - '0') * 100 + (d[1] - '0') * 10 + (d[2] - '0')];
@@ -595,7 +597,7 @@ typedef struct {
 
 /* phone_chunk(data, table, national) -> (digests, status, flagged, national_rows, national_blob)
 
-   Normalizes and hashes every line exactly as normalize.normalize(line, "phone") would for a
+   Normalizes and hashes every line exactly as identity.normalize(line, "phone") would for a
    plain ASCII line, or flags it (status FLAGGED + (index, start, end) in `flagged`) for the
    Python rules: blank lines are BLANK, 64-hex values PREHASHED. With `national` = (cc, trunk,
    lengths_mask), a number without "+"/"00" that starts with the trunk prefix and has a possible

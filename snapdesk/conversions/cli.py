@@ -74,6 +74,18 @@ def _print_report(result: LoadResult, err: TextIO) -> None:
     print(result.summary(), file=err)
 
 
+def _default_country(err: TextIO) -> str | None:
+    """The Preferences' default country (settings.json), for phone numbers written without
+    country code in rows without a country; None (such phones are rejected) when unset."""
+    from snapdesk.core.settings import SettingsError, load_settings
+
+    try:
+        return load_settings().default_country
+    except SettingsError as exc:
+        print(f"snapdesk: warning: {exc}; no default country for phone numbers", file=err)
+        return None
+
+
 def cmd_conversions_push(
     args: argparse.Namespace, *, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> int:
@@ -96,6 +108,7 @@ def cmd_conversions_push(
             stop_on_invalid=bool(getattr(args, "stop_on_invalid", False)),
             column_map=tuple(_column_map(list(getattr(args, "map", None) or []))),
             drop_columns=tuple(d for d in drops if d),
+            default_country=_default_country(err),
         )
     except TargetError as exc:
         return _fail(exc.message, err, 2)

@@ -73,6 +73,7 @@ from snapdesk.conversions.model import (
 from snapdesk.conversions.normalize import (
     NormalizationError,
     hash_user_value,
+    is_blank,
     normalize_madid,
 )
 
@@ -188,7 +189,7 @@ def _handling(kind: Kind, name: str) -> str:
         if name in HASHED_USER_FIELDS:
             return "normalized + SHA-256 (SHA-256 hex passes through)"
         if name == "madid":
-            return "lower-cased, not hashed"
+            return "lower-cased IDFA/GAID (UUID form), not hashed"
         if name in ("sc_click_id", "sc_cookie1"):
             return "as-is (UUID), not hashed"
         if name == "client_ip_address":
@@ -796,7 +797,7 @@ def map_row(
 
     event: dict[str, Any] = {}
     _top_level(r, event, options, now)
-    user = _user_data(r)
+    user = _user_data(r, options)
     custom = _custom_data(r)
     if event.get("event_name") == "PURCHASE":
         for name in ("currency", "value"):
@@ -910,7 +911,7 @@ def _top_level(r: _Row, event: dict[str, Any], options: LoadOptions, now: dateti
 _HARD_USER_ERRORS: Final = frozenset({"em", "ge", "country"})
 
 
-def _user_data(r: _Row) -> dict[str, Any]:
+def _user_data(r: _Row, options: LoadOptions) -> dict[str, Any]:
     user: dict[str, Any] = {}
     _, country = r.get("user", "country")
     if country is None:
@@ -919,8 +920,12 @@ def _user_data(r: _Row) -> dict[str, Any]:
     for name in HASHED_USER_FIELDS:
         hashes: list[str] = []
         for _col, value in r.values("user", "user_data", name):
+            if is_blank(value):
+                continue  # nothing but invisible characters: a null value
             try:
-                hashed = hash_user_value(name, value, country=country)
+                hashed = hash_user_value(
+                    name, value, country=country, default_country=options.default_country
+                )
             except NormalizationError as exc:
                 if name in _HARD_USER_ERRORS:
                     r.issue(name, exc.reason, value)
@@ -944,7 +949,15 @@ def _user_data(r: _Row) -> dict[str, Any]:
             except ValueError:
                 r.issue(name, "not an IPv4 or IPv6 address", plain)
                 continue
-        user[name] = normalize_madid(plain) if name == "madid" else plain
+        if name == "madid":
+            if is_blank(plain):
+                continue
+            try:
+                plain = normalize_madid(plain)
+            except NormalizationError as exc:
+                r.issue(name, f"{exc.reason}; value not sent", plain, "warning")
+                continue
+        user[name] = plain
     if not any(name in user for name in IDENTIFIER_FIELDS):
         r.issue(
             "user_data",

@@ -17,6 +17,7 @@ from snapdesk.conversions.fields import (
     Source,
 )
 from snapdesk.conversions.pii import PiiKind
+from snapdesk.core.identity import check_country
 
 Severity = Literal["error", "warning"]
 
@@ -35,6 +36,10 @@ class LoadOptions:
     `drop_columns`: columns not sent at all (`--drop COLUMN`). A column named in neither is
     mapped automatically (`aliases.automatic_field`). Raises `ValueError` (with a `message`
     line) for an unknown field or a column both mapped and dropped.
+    `default_country`: the ISO 3166 alpha-2 region phone numbers without country code are read
+    in when their row has no `country` (the Preferences' default country; None: such numbers
+    are rejected — `snapdesk.core.identity`). Raises ValueError for a region phonenumbers
+    doesn't know.
     """
 
     source: Source = "web"
@@ -44,8 +49,10 @@ class LoadOptions:
     now: datetime | None = None
     column_map: tuple[tuple[str, str], ...] = ()
     drop_columns: tuple[str, ...] = ()
+    default_country: str | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "default_country", check_country(self.default_country))
         if self.source not in SOURCES:
             raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {self.source!r}")
         if not 1 <= self.window_days <= MAX_WINDOW_DAYS:

@@ -41,6 +41,12 @@ def test_golden_normalized_values() -> None:
         ("447911123456", "GB", "447911123456"),
         ("(212) 555-1234", "US", "12125551234"),
         ("+1 (212) 555-1234", "GB", "12125551234"),  # explicit code wins over the default
+        # a significant leading 0 stays, written nationally too (it gave 39212345678)
+        ("02 1234 5678", "IT", "390212345678"),
+        ("0549 886377", "SM", "3780549886377"),
+        ("01 23 45 6789", "CI", "2250123456789"),
+        ("\ufeff+44\u00a0(0)20\u200b7946 0958\u2060", None, "442079460958"),  # invisible
+        ("(415) 555-2671", "US", "14155552671"),
     ],
 )
 def test_phone_rules(raw: str, country: str | None, expected: str) -> None:
@@ -56,6 +62,10 @@ def test_phone_rules(raw: str, country: str | None, expected: str) -> None:
         ("+44 12", nz.INVALID_PHONE),
         ("call me", nz.INVALID_PHONE),
         ("+44 20 7946 0958 ext 12", nz.INVALID_PHONE),
+        ("+1 800 FLOWERS", nz.INVALID_PHONE),  # letters: not read as a vanity number
+        ("1-800-FLOWERS", nz.INVALID_PHONE),
+        ("(415) 555-2671", nz.NO_COUNTRY_CODE),
+        ("d41d8cd98f00b204e9800998ecf8427e", nz.OTHER_HASH),  # an MD5 hex
     ],
 )
 def test_phone_rejects(raw: str, reason: str) -> None:
@@ -76,6 +86,30 @@ def test_email_rejects(raw: str) -> None:
 def test_email_accepts_plus_tags_and_international_addresses() -> None:
     assert nz.normalize_email(" A.B+tag@Sub.Example.CO.uk ") == "a.b+tag@sub.example.co.uk"
     assert nz.normalize_email("JOSÉ@Exämple.de") == "josé@exämple.de"
+
+
+@pytest.mark.parametrize("mark", ["\ufeff", "\u200b", "\u200c", "\u200d", "\u2060", "\u00ad"])
+def test_invisible_characters_are_ignored(mark: str) -> None:
+    assert nz.normalize_email(f"{mark}Per{mark}son@Example.com{mark}") == "person@example.com"
+    assert nz.normalize_phone(f"{mark}+44 844{mark} 412 4653") == "448444124653"
+    maid = f"{mark}6D92078A-8246-4BA4-AE5B-76104861E7DC{mark}"
+    assert nz.normalize_maid(maid) == "6d92078a-8246-4ba4-ae5b-76104861e7dc"
+    digest = hashlib.sha256(b"x").hexdigest()
+    assert nz.normalize(f"{mark}{digest.upper()}{mark}", "email") == nz.Normalized(digest, True)
+
+
+def test_emails_are_nfc() -> None:
+    assert nz.normalize_email("Jose\u0301@example.com") == "jos\u00e9@example.com"
+
+
+def test_other_hashes_are_rejected_not_rehashed() -> None:
+    md5 = hashlib.md5(b"someone@example.com").hexdigest()
+    sha1 = hashlib.sha1(b"someone@example.com").hexdigest()
+    for kind in ("email", "phone"):
+        for value in (md5, sha1.upper()):
+            with pytest.raises(nz.Rejected) as info:
+                nz.normalize(value, kind)
+            assert info.value.reason == nz.OTHER_HASH
 
 
 def test_maid_rules() -> None:
@@ -139,12 +173,12 @@ def _normalized(kind: str, raw: str) -> nz.Normalized | None:
 def test_normalization_is_idempotent_and_hash_is_sha256_of_it(case: tuple[str, str]) -> None:
     kind, raw = case
     norm = _normalized(kind, raw)
-    if norm is None or not raw.strip():
+    if norm is None or not nz.clean(raw):
         return
     digest = norm.sha256
     assert len(digest) == 64 and set(digest) <= set("0123456789abcdef")
     if norm.prehashed:
-        assert digest == raw.strip().lower()  # passes through, not hashed again
+        assert digest == nz.clean(raw).lower()  # passes through, not hashed again
         return
     assert digest == hashlib.sha256(norm.value.encode("utf-8")).hexdigest()
     again = nz.normalize("+" + norm.value if kind == "phone" else norm.value, kind)
@@ -163,7 +197,7 @@ def test_vectorized_chunks_equal_the_scalar_rules(kind: str, cases: list[tuple[s
     expected: list[bytes] = []
     rejected: list[int] = []
     for i, line in enumerate(data.decode("utf-8").split("\n")[:-1]):
-        if not line.strip():
+        if not nz.clean(line):  # blank, or nothing but invisible characters
             continue
         norm = _normalized(kind, line)
         if norm is None:

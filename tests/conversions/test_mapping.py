@@ -15,6 +15,7 @@ from tests.conversions.conftest import NOW, event_of, load, reasons
 HOUR_AGO = str(int((NOW - timedelta(hours=1)).timestamp()))
 HOUR_AGO_MS = int((NOW - timedelta(hours=1)).timestamp()) * 1000
 URL = "https://shop.example.com/p"
+MAID = "6D92078A-8246-4BA4-AE5B-76104861E7DC"  # an IDFA (identity checks its UUID form)
 WEB = ["event_name", "event_time", "event_source_url", "em"]
 
 
@@ -107,7 +108,7 @@ class TestIdentifierRequirement:
             ("sc_click_id", "123e4567-e89b-12d3-a456-426614174000"),
             ("client_ip_address", "203.0.113.195"),
             ("client_user_agent", "Chrome/87.0.4180.143"),
-            ("madid", "123ABC"),
+            ("madid", MAID),
         ],
     )
     def test_each_identifier_alone_is_enough(self, column: str, value: str) -> None:
@@ -342,7 +343,7 @@ APP = ["event_name", "event_time", "madid", "advertiser_tracking_enabled", "app_
 
 
 def app_row(**cells: str) -> tuple[list[str], list[str]]:
-    base = dict(zip(APP, ["APP_OPEN", HOUR_AGO, "123ABC", "1", "447188370"], strict=True))
+    base = dict(zip(APP, ["APP_OPEN", HOUR_AGO, MAID, "1", "447188370"], strict=True))
     base.update(dict(zip(EXTINFO_COLUMNS, EXTINFO, strict=True)))
     base.update(cells)
     return list(base), list(base.values())
@@ -362,7 +363,7 @@ class TestAppEvents:
             "app_id": "447188370",
             "extinfo": EXTINFO,
         }
-        assert event["user_data"] == {"madid": "123abc"}  # madid lower-cased, not hashed
+        assert event["user_data"] == {"madid": MAID.lower()}  # madid lower-cased, not hashed
         targets = {c.column: c.target for c in load(*app_row(), source="app").columns}
         assert targets["device_os"] == "app_data.extinfo[0]"
         assert targets["timezone_location"] == "app_data.extinfo[15]"
@@ -375,7 +376,7 @@ class TestAppEvents:
 
     def test_extinfo_single_column(self) -> None:
         header = [*APP, "extinfo"]
-        row = ["APP_OPEN", HOUR_AGO, "123ABC", "0", "com.snapchat.android", json.dumps(EXTINFO)]
+        row = ["APP_OPEN", HOUR_AGO, MAID, "0", "com.snapchat.android", json.dumps(EXTINFO)]
         event = event_of(load(header, row, source="app"))
         assert event["app_data"]["extinfo"] == EXTINFO
         assert event["app_data"]["advertiser_tracking_enabled"] is False
@@ -405,7 +406,7 @@ class TestAppEvents:
 
     def test_extinfo_json_must_have_16_elements(self) -> None:
         header = [*APP, "extinfo"]
-        row = ["APP_OPEN", HOUR_AGO, "123ABC", "1", "447188370", json.dumps(EXTINFO[:15])]
+        row = ["APP_OPEN", HOUR_AGO, MAID, "1", "447188370", json.dumps(EXTINFO[:15])]
         assert reasons(load(header, row, source="app")) == [
             (2, "extinfo", "must have exactly 16 elements, not 15")
         ]
@@ -554,7 +555,7 @@ class TestUserData:
         ],
     )  # fmt: skip
     def test_format_errors(self, cells: dict[str, str], field: str, reason: str) -> None:
-        cells.setdefault("madid", "abc")  # keep an identifier when em is the bad one
+        cells.setdefault("madid", MAID)  # keep an identifier when em is the bad one
         assert (2, field, reason) in reasons(one(**cells))
 
     def test_unnormalizable_optional_values_dropped_with_warning(self) -> None:

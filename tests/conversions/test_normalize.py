@@ -74,7 +74,9 @@ def test_email_must_be_valid(bad: str) -> None:
         normalize_email(bad)
 
 
-# --- ph: spaces removed, leading 00 and 0 removed, non-numeric chars excluded
+# --- ph: Snap's rules, identity's implementation (snapdesk.core.identity): E.164 digits, "00"
+# and the national trunk 0 after the country code dropped, no other characters; a number
+# without country code is read with a default country or rejected (issue 14)
 
 
 @pytest.mark.parametrize(
@@ -83,18 +85,48 @@ def test_email_must_be_valid(bad: str) -> None:
         ("+44 844 412 4653", "448444124653"),
         ("0044 844 412 4653", "448444124653"),
         ("0033 6 12 34 56 78", "33612345678"),
-        ("(415) 555-0134", "4155550134"),
         ("+1-415-555-0134", "14155550134"),
-        ("07700 900123", "7700900123"),
+        ("+44 (0)20 7946 0958", "442079460958"),  # the trunk 0, not 4402079460958
+        ("+39 06 1234 5678", "390612345678"),  # Italy's leading 0 is part of the number
+        ("\ufeff+44 844 412 4653\u200b", "448444124653"),  # invisible characters ignored
     ],
 )
 def test_phone_normalization(raw: str, normalized: str) -> None:
     assert normalize_phone(raw) == normalized
 
 
-def test_phone_without_digits_is_rejected() -> None:
-    with pytest.raises(NormalizationError):
-        normalize_phone("n/a")
+@pytest.mark.parametrize("raw", ["(415) 555-0134", "07700 900123", "4155552671"])
+def test_phone_without_country_code_is_rejected_without_a_country(raw: str) -> None:
+    # its digits alone (4155550134, 7700900123) could match no one: never hashed bare
+    with pytest.raises(NormalizationError, match="without country code") as info:
+        normalize_phone(raw)
+    assert "default country in Preferences" in info.value.reason
+
+
+@pytest.mark.parametrize(
+    ("raw", "country", "default", "normalized"),
+    [
+        ("(415) 555-0134", None, "US", "14155550134"),
+        ("07700 900123", None, "GB", "447700900123"),
+        ("07700 900123", "United Kingdom", None, "447700900123"),
+        ("07700 900123", "gb", "US", "447700900123"),  # the row's country comes first
+        ("(415) 555-0134", "Atlantis", "US", "14155550134"),  # not a country: the default
+        ("06 1234 5678", "IT", None, "390612345678"),
+        ("+33 6 12 34 56 78", "US", "US", "33612345678"),  # an explicit code always wins
+    ],
+)
+def test_phone_without_country_code_read_in_the_rows_or_the_default_country(
+    raw: str, country: str | None, default: str | None, normalized: str
+) -> None:
+    assert normalize_phone(raw, country=country, default_country=default) == normalized
+    hashed = hash_user_value("ph", raw, country=country, default_country=default)
+    assert hashed.value == sha(normalized)
+
+
+@pytest.mark.parametrize("bad", ["n/a", "+1 800 FLOWERS", "1-800-FLOWERS", "+44 20 7946 0958 x12"])
+def test_phone_with_letters_is_rejected(bad: str) -> None:
+    with pytest.raises(NormalizationError, match="not a phone number"):
+        normalize_phone(bad, default_country="US")
 
 
 # --- fn / ln: lowercase, punctuation removed, UTF-8
@@ -184,13 +216,24 @@ def test_unknown_country_rejected() -> None:
         normalize_country("Atlantis")
 
 
-# --- madid: lowercase, not hashed
+# --- madid: lowercase, not hashed; identity's IDFA/GAID rules
 
 
 def test_madid_lowercase() -> None:
     assert normalize_madid(" 6D92078A-8246-4BA4-AE5B-76104861E7DC ") == (
         "6d92078a-8246-4ba4-ae5b-76104861e7dc"
     )
+    assert normalize_madid("\ufeff6D92078A-8246-4BA4-AE5B-76104861E7DC") == (
+        "6d92078a-8246-4ba4-ae5b-76104861e7dc"
+    )
+
+
+@pytest.mark.parametrize(
+    "bad", ["123ABC", "6d92078a82464ba4ae5b76104861e7dc", "00000000-0000-0000-0000-000000000000"]
+)
+def test_madid_must_be_an_advertiser_id(bad: str) -> None:
+    with pytest.raises(NormalizationError, match="advertiser id"):
+        normalize_madid(bad)
 
 
 # --- external_id: hashed (trimmed, case kept)
@@ -212,13 +255,25 @@ def test_sha256_passes_through_lowercased() -> None:
 
 
 def test_other_hashes_are_raw_data_and_rehashed() -> None:
+    md5 = hashlib.md5(b"John").hexdigest()
+    sha1 = hashlib.sha1(b"John").hexdigest()
+    for raw in (md5, sha1, md5.upper()):
+        for field in ("fn", "ln", "ct", "external_id"):
+            hashed = hash_user_value(field, raw)  # no format check for hashed data
+            assert hashed.how == "rehashed"
+            assert hashed.value == sha(raw.lower())
+
+
+def test_other_hashes_of_emails_and_phones_are_rejected() -> None:
+    # Changed by issue 14: em and ph follow the identity rules customer lists follow. Snap
+    # matches only SHA-256 of the normalized value, so the SHA-256 of an MD5 digest matches no
+    # one; seed 003 itself validates raw e-mails, and no digest is an e-mail address.
     md5 = hashlib.md5(b"person@example.com").hexdigest()
     sha1 = hashlib.sha1(b"person@example.com").hexdigest()
     for raw in (md5, sha1, md5.upper()):
-        hashed = hash_user_value("em", raw)  # no e-mail format check for hashed data
-        assert hashed.how == "rehashed"
-        assert hashed.value == sha(raw.lower())
-    assert hash_user_value("ph", md5).value == sha(md5)  # not stripped to its digits
+        for field in ("em", "ph"):
+            with pytest.raises(NormalizationError, match="another function than SHA-256"):
+                hash_user_value(field, raw)
 
 
 @given(st.emails())

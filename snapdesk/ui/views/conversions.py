@@ -72,6 +72,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from snapdesk import config
 from snapdesk.changes.conversions import CapiBatch, CapiProgress, Mode, plan_batches
 from snapdesk.conversions import (
     DEFAULT_WINDOW_DAYS,
@@ -107,6 +108,7 @@ from snapdesk.ui.ops.conversions import (
     load_conversions,
     send_conversions,
 )
+from snapdesk.ui.prefs import load_preferences, preferences_paths
 from snapdesk.ui.views.states import StatePage
 
 __all__ = ["ConversionsPage", "open_conversions_window"]
@@ -222,11 +224,14 @@ class ConversionsPage(QWidget):
         state: AppState | None = None,
         sandbox: bool = False,
         assets: tuple[tuple[str, str], ...] = (),
+        preferences: config.Paths | None = None,
         parent: QWidget | None = None,
     ) -> None:
         """`state`: the session's `AppState`; the page reads live mode from its owner
         (`state.live_mode`) and redraws on `state.live_changed`. Without one (no session) the
-        page only rehearses and sends test events."""
+        page only rehearses and sends test events. `preferences`: where the user's preferences
+        are; their default country reads phone numbers without country code (read each time a
+        file is loaded, never kept)."""
         super().__init__(parent)
         self._loop = loop
         self._access = access
@@ -234,6 +239,7 @@ class ConversionsPage(QWidget):
         self._state = state
         self._sandbox = sandbox
         self._assets = assets
+        self._preferences = preferences
         self.result: LoadResult | None = None
         self.last_done: SendDone | None = None
         self.load_op: StoppableOp | None = None
@@ -612,6 +618,11 @@ class ConversionsPage(QWidget):
             stop_on_invalid=self.stop_radio.isChecked(),
             column_map=tuple((c, f) for c, f in self.column_map.items() if f != DROP),
             drop_columns=tuple(c for c, f in self.column_map.items() if f == DROP),
+            default_country=(
+                load_preferences(self._preferences).default_country
+                if self._preferences is not None
+                else None
+            ),
         )
 
     def is_live(self) -> bool:
@@ -1341,6 +1352,7 @@ def open_conversions_window(*, session: Any, parent: QWidget | None) -> QWidget:
         state=app_state(session) if session is not None else None,
         sandbox=session is not None and session.is_sandbox,
         assets=_known_assets(session),
+        preferences=preferences_paths(session),
         parent=parent,
     )
     page.setWindowFlag(Qt.WindowType.Window, True)
