@@ -419,3 +419,50 @@ def test_phones_hash_or_reject_the_same_in_both_pipelines(
 @given(st.data())
 def test_mobile_ad_ids_hash_or_reject_the_same_in_both_pipelines(data: st.DataObject) -> None:
     _agree(data.draw(_cases("maid")), "maid", list_country=None)
+
+
+# ------------------------------------------------------------------------- the default country
+
+
+def _push_dry_run(path: Path) -> tuple[int, str, str]:
+    import argparse
+    import io
+
+    from snapdesk.conversions.cli import cmd_conversions_push
+
+    args = argparse.Namespace(
+        input=str(path), pixel="pixel-1", source="offline", test=False, stop_on_invalid=False,
+        live=False, map=[], drop=[],
+    )  # fmt: skip
+    out, err = io.StringIO(), io.StringIO()
+    code = cmd_conversions_push(args, stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_conversions_push_reads_national_phones_in_the_preferences_country(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from snapdesk.core.settings import AppSettings, save_settings
+
+    monkeypatch.delenv("SNAPCHAT_ADS_LIVE_MODE", raising=False)
+    when = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    src = tmp_path / "events.csv"
+    src.write_text(
+        "event_name,event_time,em,ph,country\n"
+        f"SIGN_UP,{when.isoformat()},a@example.com,(415) 555-2671,\n"
+        f"SIGN_UP,{when.isoformat()},b@example.com,07700 900123,GB\n"
+        f"SIGN_UP,{when.isoformat()},c@example.com,(415) 555-2671,\n",
+        encoding="utf-8",
+    )
+    code, out, err = _push_dry_run(src)  # no default country: the US number is left out
+    assert code == 0, err
+    assert "row 4: warning: ph: phone number without country code" in err
+    assert "default country in Preferences" in err
+    assert sha("447700900123") in out  # the row's own country
+    assert sha("14155552671") not in out and sha("4155552671") not in out
+
+    save_settings(AppSettings(default_country="US"))
+    code, out, err = _push_dry_run(src)
+    assert code == 0, err
+    assert sha("14155552671") in out and sha("447700900123") in out
+    assert "without country code" not in err
