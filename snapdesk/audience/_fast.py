@@ -33,7 +33,7 @@ _SPECIALS: Final = b"!#$%&'*+/=?^_`{|}~"  # atext besides letters, digits and "-
 _WHITESPACE: Final = (b" ", b"\t", b"\r", b"\x0b", b"\x0c")
 _ALNUM_DOT_DASH: Final = _LOWER + _DIGITS + b".-"
 _CONTROL: Final = bytes(range(0x20)).replace(b"\t", b"").replace(b"\n", b"").replace(b"\r", b"")
-_UUID_B: Final = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_UUID_B: Final = re.compile(nz.UUID_RE.pattern.encode("ascii"))  # identity's, on bytes
 _ZERO_UUID_B: Final = nz.ZERO_UUID.encode()
 _PHONE_SEPS_B: Final = b" \t-()./"
 _HEX_NL: Final = b"0123456789abcdef\n"
