@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from snapdesk import __version__, config
+from snapdesk import __version__, _stdout, config
+from snapdesk.core import workdirs
 
 
 class CliError(Exception):
@@ -180,19 +184,56 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Standard output closed early (`| head -1`) ends quietly with 141, as a
+    tool killed by SIGPIPE would; standard output failing otherwise (`> /dev/full`) is one
+    line and exit 1. Every start removes the temporary folders of snapdesk processes that are
+    no longer running (see snapdesk.core.workdirs)."""
     parser = _build_parser()
-    args = parser.parse_args(argv)
+    try:
+        with _stdout.guarded_stdout():  # --help and --version print too
+            args = parser.parse_args(argv)
+    except _stdout.StdoutFailed as exc:
+        return _stdout_failed(exc)
+    workdirs.sweep()
     try:
         if args.command is None:
             return _cmd_app(args)
         handler = _COMMANDS[args.command]
-        return handler(args)
+        with _stdout.guarded_stdout(), _terminate_as_exit():
+            return handler(args)
+    except _stdout.StdoutFailed as exc:
+        return _stdout_failed(exc)
     except CliError as exc:
         print(f"snapdesk: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("snapdesk: interrupted", file=sys.stderr)
         return 130
+
+
+def _stdout_failed(exc: _stdout.StdoutFailed) -> int:
+    """A closed pipe ends quietly (the reader has what it wanted); anything else is one line."""
+    if exc.broken_pipe:
+        return _stdout.BROKEN_PIPE_EXIT
+    print(f"snapdesk: {exc.message}", file=sys.stderr)
+    return 1
+
+
+@contextlib.contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl+C (temporary files removed) and exits 143."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # ---------------------------------------------------------------------------- app

@@ -66,8 +66,13 @@ class Paths:
         return self.data_dir / "cache.sqlite3"
 
     def ensure(self) -> Paths:
+        """Create the folders that are missing, owner-only (0700: they hold the cache, login
+        metadata and hashed lists). A folder that exists keeps its mode (a data folder the user
+        chose is theirs)."""
+        from snapdesk.core.outputs import make_private_dirs
+
         for p in (self.data_dir, self.config_dir, self.cache_dir, self.log_dir):
-            p.mkdir(parents=True, exist_ok=True)
+            make_private_dirs(p)
         return self
 
 

@@ -8,10 +8,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from snapdesk.core.outputs import make_private_dirs
+
 
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write `data` as JSON to `path` via a temporary file and a rename (no torn files)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(path.parent)  # owner-only when snapdesk creates it; mkstemp: 0600
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

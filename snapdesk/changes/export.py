@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from snapdesk.changes.model import AuditEntry, Change
+from snapdesk.core.outputs import write_text
 
 Format = Literal["json", "csv"]
 
@@ -129,8 +130,8 @@ def export_changes(
     """Write the change set to `path` (format from `fmt` or the file's suffix)."""
     target = Path(path)
     text = changes_to_csv(changes) if _format_of(target, fmt) == "csv" else changes_to_json(changes)
-    target.write_text(text, encoding="utf-8")
-    return target
+    # atomic and owner-only: request bodies may carry hashed identifiers
+    return write_text(target, text, private=True, shown=os.fspath(path))
 
 
 def export_audit(
@@ -138,5 +139,4 @@ def export_audit(
 ) -> Path:
     target = Path(path)
     text = audit_to_csv(entries) if _format_of(target, fmt) == "csv" else audit_to_json(entries)
-    target.write_text(text, encoding="utf-8")
-    return target
+    return write_text(target, text, private=True, shown=os.fspath(path))

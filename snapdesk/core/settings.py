@@ -57,6 +57,7 @@ from typing import Any, Final
 
 from snapdesk.config import Paths
 from snapdesk.core.money import normalize_currency
+from snapdesk.core.outputs import make_private_dirs
 
 SETTINGS_FILE = "settings.json"
 DEFAULT_MAX_BUDGET_INCREASE_PERCENT = Decimal(50)
@@ -538,7 +539,7 @@ def saved_data_dir(config_dir: Path) -> Path | None:
 def save_settings(settings: AppSettings, paths: Paths | None = None) -> Path:
     """Write atomically (temp file + rename) so a crash never leaves half a file."""
     path = settings_path(paths)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(path.parent)
     data = json.dumps(settings.to_json(), indent=2, sort_keys=True) + "\n"
     fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".json", dir=path.parent)
     try:

@@ -21,6 +21,13 @@ from typing import Any, TextIO
 from snapdesk import config
 from snapdesk.api import SnapError
 from snapdesk.core.kinds import AD_ACCOUNT
+from snapdesk.core.outputs import (
+    OutputClash,
+    OutputWriteError,
+    check_distinct,
+    named,
+    snapdesk_files,
+)
 from snapdesk.core.settings import SettingsError, load_settings
 from snapdesk.stats.export import EXPORT_FIELDS, EXPORT_LEVELS, write_export
 from snapdesk.stats.fx import FxTable
@@ -82,6 +89,14 @@ def cmd_stats_export(
         print("snapdesk: -o OUT.csv is required", file=err)
         return 2
     target = Path(output)
+    try:  # before anything is fetched: -o must not replace snapdesk's cache or settings
+        check_distinct(inputs=snapdesk_files(), outputs=[named("-o", output)])
+    except OutputClash as exc:
+        print(f"snapdesk: {exc.message}", file=err)
+        return 2
+    if target.is_dir():
+        print(f"snapdesk: -o {output} is a folder; give a file name (e.g. stats.csv)", file=err)
+        return 2
     if not target.parent.exists():
         print(f"snapdesk: the folder {target.parent} does not exist", file=err)
         return 1
@@ -117,6 +132,9 @@ def cmd_stats_export(
     try:
         count = asyncio.run(run())
     except SnapError as exc:
+        print(f"snapdesk: {exc.message}", file=err)
+        return 1
+    except OutputWriteError as exc:  # names -o as given, never the temporary file
         print(f"snapdesk: {exc.message}", file=err)
         return 1
     except OSError as exc:

@@ -13,12 +13,11 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from pathlib import Path
 from typing import Final
 
+from snapdesk.core.outputs import write_text
 from snapdesk.stats.metrics import is_money_field
 from snapdesk.stats.service import StatsReport
 
@@ -96,19 +95,9 @@ def render_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 def write_export(
     path: str | os.PathLike[str], report: StatsReport, fields: Sequence[str] = EXPORT_FIELDS
 ) -> int:
-    """Write the report's CSV to `path` atomically; returns the number of data rows."""
+    """Write the report's CSV to `path` atomically (snapdesk.core.outputs: a temporary file
+    beside it, renamed; nothing left behind on a failure, which is raised as an
+    `OutputWriteError` naming `path`); returns the number of data rows."""
     rows = export_rows(report, fields)
-    text = render_csv(export_header(fields), rows)
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(path, render_csv(export_header(fields), rows))
     return len(rows)

@@ -25,6 +25,7 @@ from snapdesk.core.kinds import (
     PLURAL,
     SEGMENT,
 )
+from snapdesk.core.outputs import create_private, make_private_dirs, private_file
 from snapdesk.store import feed, writes
 from snapdesk.store._writer import Writer, connect
 from snapdesk.store.migrations import MIGRATIONS
@@ -49,6 +50,18 @@ _CHUNK = 500
 _FEED_VERSION = 7  # the schema version that added the change feed
 
 
+def _private_database(path: Path) -> None:
+    """The cache holds account data and upload journals: its folder (when snapdesk creates it)
+    is 0700, the database 0600 before SQLite opens it, and SQLite gives its -wal and -shm files
+    the database's mode (an older world-readable cache and its side files are tightened)."""
+    if str(path) == ":memory:" or str(path).startswith("file:"):
+        return
+    make_private_dirs(path.parent)
+    create_private(path)
+    for tail in ("-wal", "-shm", "-journal"):
+        private_file(f"{path}{tail}")
+
+
 def _casefold(value: str | None) -> str | None:
     return value.casefold() if value is not None else None
 
@@ -69,7 +82,7 @@ class Store:
         self, path: str | os.PathLike[str], *, migrations: Sequence[str] = MIGRATIONS
     ) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _private_database(self.path)
         self._writer = Writer(self.path, migrations=migrations)
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []

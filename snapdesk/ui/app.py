@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QApplication
 from snapdesk import __version__, config
 from snapdesk.api import SnapApi, StaticTokenProvider
 from snapdesk.auth import KeyringTokenStore, KeyringUnavailable, MemoryTokenStore
+from snapdesk.core import workdirs
+from snapdesk.core.outputs import create_private, make_private_dirs, private_file
 from snapdesk.store import Store
 from snapdesk.ui import theme
 from snapdesk.ui._gc import MainThreadCollector
@@ -50,10 +52,31 @@ def database_path(paths: config.Paths, *, sandbox: bool) -> Path:
     return paths.data_dir / SANDBOX_DATABASE if sandbox else paths.database
 
 
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files (the current one and every rotation) are owner-only: the
+    redactor removes tokens and identifiers, but account names and ids remain."""
+
+    def _open(self) -> Any:
+        path = Path(self.baseFilename)
+        create_private(path)
+        return super()._open()
+
+
+def private_log_handler(log_dir: Path) -> logging.handlers.RotatingFileHandler:
+    """`<log_dir>/snapdesk.log`, 2 MB × 4, 0600 in a folder created 0700."""
+    make_private_dirs(log_dir)
+    for old in log_dir.glob("snapdesk.log*"):
+        private_file(old)
+    return _PrivateRotatingFileHandler(
+        log_dir / "snapdesk.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+    )
+
+
 def run_app(*, sandbox: bool, argv: list[str] | None = None, quit_after_sync: bool = False) -> int:
     """Run the window until it is closed. `quit_after_sync` closes it once the first sync has
     finished (smoke tests); the exit code is then 1 if that sync failed."""
     paths = config.Paths.from_env().ensure()
+    workdirs.sweep()  # the work folders of snapdesk processes that were killed
     recent = _configure_logging(paths.log_dir)
     app = QApplication.instance()
     if not isinstance(app, QApplication):
@@ -205,10 +228,7 @@ def _configure_logging(log_dir: Path) -> RecentLogHandler | None:
     recent = RecentLogHandler()
     root.addHandler(recent)
     try:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
-            log_dir / "snapdesk.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
-        )
+        handler = private_log_handler(log_dir)
     except OSError:
         return recent
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

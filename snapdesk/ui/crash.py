@@ -53,6 +53,7 @@ from PySide6.QtWidgets import (
 
 from snapdesk import __version__
 from snapdesk.core.kinds import LABEL
+from snapdesk.core.outputs import make_private_dirs
 from snapdesk.ui import theme
 from snapdesk.ui._redact import RecentLogHandler, Redactor, redactor
 from snapdesk.ui._signals import emit
@@ -175,7 +176,7 @@ def _pending_line(safety: SafetyState) -> str:
 def write_report(directory: Path, text: str, *, when: datetime, prefix: str = "crash") -> Path:
     """Write `text` to `<prefix>-YYYYmmdd-HHMMSS.txt` in `directory`, atomically (a temporary
     file in the same directory, fsynced, then renamed): a reader never sees half a report."""
-    directory.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(directory)  # 0700 when snapdesk creates it; mkstemp makes the file 0600
     stem = f"{prefix}-{when:%Y%m%d-%H%M%S}"
     fd, tmp_name = tempfile.mkstemp(prefix=f".{stem}-", suffix=".tmp", dir=directory)
     tmp = Path(tmp_name)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from snapdesk.config import Paths
+from snapdesk.core.outputs import write_text
 from snapdesk.core.settings import AppSettings, FxRate, SettingsError, load_settings, save_settings
 from snapdesk.stats import FxError, read_rates_csv
 from snapdesk.stats.fx import write_rates_csv
@@ -274,7 +275,11 @@ class FxRatesDialog(QDialog):
             self, "Export FX rates", "fx-rates.csv", "CSV (*.csv)"
         )
         if path:
-            Path(path).write_text(write_rates_csv(rates), encoding="utf-8")
+            try:
+                write_text(path, write_rates_csv(rates))  # atomic: no half-written file
+            except OSError as exc:
+                self._show_problem(f"Not saved: {exc}")
+                return
             self.summary_label.setText(f"Saved {len(rates)} rates to {path}")
 
     def _on_save_button_clicked(self) -> None:

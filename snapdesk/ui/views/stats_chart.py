@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 
 from snapdesk.api import ApiError, SnapError
 from snapdesk.core.kinds import AD, AD_ACCOUNT, AD_SQUAD, CAMPAIGN, LABEL
+from snapdesk.core.outputs import write_text
 from snapdesk.stats import (
     PRESETS,
     StatsError,
@@ -690,7 +691,7 @@ QTableView#totalsTable {{
 
     def export_totals_csv(self, path: str | Path) -> Path:
         target = Path(path)
-        target.write_text(self.table_model.to_csv(), encoding="utf-8")
+        write_text(target, self.table_model.to_csv())  # atomic: no half-written file
         self._set_status(f"Saved the totals to {target}")
         emit(self.exported, str(target))
         return target
