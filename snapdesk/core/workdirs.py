@@ -128,7 +128,11 @@ def sweep() -> list[Path]:
     Never raises: a start-up must not fail because a stale folder can't be removed."""
     removed: list[Path] = []
     me = os.getpid()
-    for base in (_primary_root(), _fallback_root()):
+    try:
+        bases = [_primary_root(), _fallback_root()]
+    except Exception:  # paths that can't be worked out: nothing to sweep, nothing to fail
+        return removed
+    for base in bases:
         try:
             entries = list(os.scandir(base))
         except OSError:
