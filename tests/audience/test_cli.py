@@ -51,7 +51,8 @@ def test_hash_writes_the_design_format_to_a_file(tmp_path: Path) -> None:
         b"542d240129883c019e106e3b1b2d3f3cb3537c43c425364de8e951d5a3083345\n"
         b"cc779c04191c2e736d89e45c11339c8382832bcaf70383f7df94e3d08ba7a6d9\n"
     )
-    assert "3 rows, 3 valid, 0 rejected, 1 duplicates" in stdout
+    # the totals add up (issue 14): rows = valid + rejected + blank; duplicates among the valid
+    assert "3 rows = 3 valid + 0 rejected + 0 blank; 1 of the valid is a duplicate" in stdout
 
 
 def test_hash_to_standard_output(tmp_path: Path) -> None:

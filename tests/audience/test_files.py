@@ -83,7 +83,9 @@ def test_quoted_fields_blank_lines_and_crlf(tmp_path: Path) -> None:
         b'"Poe, Pat","anna@example.org",""\r\n'
     )
     report = hash_file(src, output=tmp_path / "out.csv", rejects=tmp_path / "rejects.csv")
-    assert report.rows == 3 and report.blank == 1
+    # every record after the header is a row read, the blank one too (issue 14)
+    assert report.rows == 4 and report.blank == 1
+    assert report.rows == report.valid + report.rejected + report.blank_cells
     assert _hashes(tmp_path / "out.csv")[1:] == _expected(
         ["Person@Example.com", "anna@example.org"]
     )
