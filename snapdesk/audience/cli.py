@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import shutil
 import sys
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +27,7 @@ from typing import Any, TextIO
 from snapdesk import config
 from snapdesk.audience.files import InputError
 from snapdesk.audience.hashing import HashCancelled, HashProgress, HashReport, hash_file
-from snapdesk.audience.normalize import REASONS
+from snapdesk.audience.outputs import check_outputs
 from snapdesk.audience.upload import (
     TARGETABLE_MIN,
     HashFileError,
@@ -36,6 +36,8 @@ from snapdesk.audience.upload import (
     run_upload,
     start_upload,
 )
+from snapdesk.core import outputs, workdirs
+from snapdesk.core.outputs import OutputClash, OutputWriteError
 
 ApiFactory = Callable[[], Any]
 
@@ -74,22 +76,23 @@ def _progress_printer(err: TextIO) -> Callable[[HashProgress], None] | None:
 
 
 def _summary_lines(report: HashReport, *, paths: bool = True) -> list[str]:
-    lines = [
-        f"{report.source.name}: {report.rows:,} rows, {report.valid:,} valid, "
-        f"{report.rejected:,} rejected, {report.duplicates:,} duplicates"
-        + (f", {report.prehashed:,} already hashed" if report.prehashed else "")
-    ]
-    if report.encoding_note:
-        lines.append(f"  note: {report.encoding_note}")
-    for item in report.lists:
-        target = f" -> {item.output}" if item.output and paths else ""
-        lines.append(f"  {item.schema}: {item.written:,} hashes{target}")
-    for reason, count in sorted(report.reasons.items(), key=lambda kv: -kv[1]):
-        rows = [r.row for r in report.reject_samples if r.reason == reason][:5]
-        shown = ", ".join(str(r) for r in rows)
-        more = " …" if count > len(rows) else ""
-        lines.append(f"  rejected {count:,}: {REASONS.get(reason, reason)} (rows {shown}{more})")
-    return lines
+    return report.summary_lines(paths=paths)
+
+
+def _os_problem(exc: OSError, source: str) -> str:
+    """One line for a failed read or write: the path as the user gave it and the cause."""
+    if isinstance(exc, OutputWriteError):
+        return exc.message
+    if exc.filename is None:
+        return f"cannot hash {source}: {outputs.reason(exc)} (temporary files go to {_tmp_root()})"
+    return f"{exc.filename}: {outputs.reason(exc)}"
+
+
+def _tmp_root() -> str:
+    try:
+        return str(workdirs.root())
+    except OSError:
+        return "the snapdesk cache folder"
 
 
 def _run_hash(args: argparse.Namespace, output: Path, err: TextIO) -> HashReport:
@@ -108,17 +111,78 @@ def _run_hash(args: argparse.Namespace, output: Path, err: TextIO) -> HashReport
         raise _Failure(exc.message) from None
     except HashCancelled:
         raise _Failure("cancelled; nothing was written") from None
+    except OutputClash as exc:
+        raise _Usage(exc.message) from None
     except ValueError as exc:  # bad --type / --default-country
         raise _Usage(str(exc)) from None
     except OSError as exc:
-        where = exc.filename or "the output"
-        raise _Failure(f"cannot write {where} ({exc.strerror or exc}); check the path") from None
+        raise _Failure(_os_problem(exc, str(args.input))) from None
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    """Refuse (OutputClash) an output that is the input, another output or one of snapdesk's
+    own files, before a byte of the input is read."""
+    output = _arg(args, "output")
+    rejects = _arg(args, "rejects")
+    protected = outputs.snapdesk_files()
+    if output is not None:
+        check_outputs(
+            args.input,
+            output=output,
+            rejects=rejects,
+            output_label="-o",
+            rejects_label="--rejects",
+            protected=protected,
+        )
+    elif rejects is not None:
+        outputs.check_distinct(
+            inputs=[outputs.named("the input", args.input), *protected],
+            outputs=[outputs.named("--rejects", rejects)],
+        )
+
+
+def _with_output(report: HashReport, output: str | None) -> HashReport:
+    """The report as the user sees it: the list went to `output` (None: standard output)."""
+    lists = tuple(
+        dataclasses.replace(item, output=Path(output) if output else None) for item in report.lists
+    )
+    return dataclasses.replace(report, lists=lists)
+
+
+def _stream_to(report: HashReport, output: str | None, out: TextIO) -> None:
+    """Copy the one hashed list to standard output, or to `output` (a device or a FIFO)."""
+    if len(report.lists) > 1:
+        names = ", ".join(c.name for c in report.columns)
+        raise _Failure(
+            f"several identifier columns ({names}): pass -o FILE to write one file per "
+            "schema (FILE.EMAIL_SHA256.csv, …) or --column NAME to pick one"
+        )
+    path = report.lists[0].output
+    assert path is not None
+    with path.open("rb") as fh:
+        if output is not None:
+            with outputs.AtomicFiles() as files:
+                shutil.copyfileobj(fh, files.open(output, private=True), 1 << 20)
+                files.commit()
+            return
+        out.flush()
+        buffer = getattr(out, "buffer", None)
+        if buffer is not None:
+            shutil.copyfileobj(fh, buffer, 1 << 20)
+            buffer.flush()
+        else:
+            out.write(fh.read().decode("ascii"))
 
 
 def cmd_hash(
     args: argparse.Namespace, *, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> int:
-    """Hash a customer list offline: CSV of SHA-256 (header = Snap schema) per schema."""
+    """Hash a customer list offline: CSV of SHA-256 (header = Snap schema) per schema.
+
+    Outputs (-o, its per-schema files, --rejects) that are the input, each other or snapdesk's
+    own files are refused before anything is read (exit 2). Files are written beside their
+    targets and renamed, owner-only (0600); a failure leaves nothing behind and names the path
+    as given. A closed standard output is the CLI's business (snapdesk.cli)."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     output = _arg(args, "output")
@@ -126,31 +190,26 @@ def cmd_hash(
     if output is None and as_json:
         return _fail("--json needs -o OUT (the hashes would share standard output)", err, 2)
     try:
-        if output is not None:
+        _check_paths(args)
+        streamed = output is None or outputs.writes_in_place(output)
+        if not streamed:
             report = _run_hash(args, Path(output), err)
         else:
-            with tempfile.TemporaryDirectory(prefix="snapdesk-hash-") as tmp:
-                report = _run_hash(args, Path(tmp) / "hashes.csv", err)
-                if len(report.lists) > 1:
-                    names = ", ".join(c.name for c in report.columns)
-                    raise _Failure(
-                        f"several identifier columns ({names}): pass -o OUT to write one file "
-                        "per schema (OUT.EMAIL_SHA256.csv, …) or --column NAME to pick one"
-                    )
-                path = report.lists[0].output
-                assert path is not None
-                with path.open("rb") as fh:
-                    out.flush()
-                    buffer = getattr(out, "buffer", None)
-                    if buffer is not None:
-                        shutil.copyfileobj(fh, buffer)
-                        buffer.flush()
-                    else:
-                        out.write(fh.read().decode("ascii"))
+            with workdirs.workdir("hash") as tmp:
+                report = _run_hash(args, tmp / "hashes.csv", err)
+                try:
+                    _stream_to(report, output, out)
+                except OutputWriteError as exc:
+                    raise _Failure(exc.message) from None
+            report = _with_output(report, output)
+    except OutputClash as exc:
+        return _fail(exc.message, err, 2)
     except _Usage as exc:
         return _fail(str(exc), err, 2)
     except _Failure as exc:
         return _fail(str(exc), err)
+    except OSError as exc:  # the work folder could not be made
+        return _fail(_os_problem(exc, str(args.input)), err)
     if as_json:
         print(json.dumps(report.to_json(), ensure_ascii=False), file=out)
     else:
@@ -239,9 +298,13 @@ def cmd_audience_push(
         if mode != "add":
             return _fail(f"--mode {mode} needs an existing --segment", err, 2)
     hash_args = argparse.Namespace(input=args.input, type=_arg(args, "type") or "auto")
-    with tempfile.TemporaryDirectory(prefix="snapdesk-push-") as tmp:
+    try:
+        tmp = workdirs.make("push")  # swept at the next start if this process is killed
+    except OSError as exc:
+        return _fail(_os_problem(exc, str(args.input)), err)
+    try:
         try:
-            report = _run_hash(hash_args, Path(tmp) / "list.csv", err)
+            report = _run_hash(hash_args, tmp / "list.csv", err)
         except _Usage as exc:
             return _fail(str(exc), err, 2)
         except _Failure as exc:
@@ -268,6 +331,8 @@ def cmd_audience_push(
             return _fail(str(exc), err)
         except _Failure as exc:
             return _fail(str(exc), err)
+    finally:
+        workdirs.remove(tmp)
 
 
 def _push_live(

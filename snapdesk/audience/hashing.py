@@ -4,10 +4,18 @@
     report = hash_file(path, output="out.csv", progress=cb, cancel=event)
 
 Runs in the calling thread (the UI calls it from a worker thread); CPU work is spread over a
-process pool (spawn). Single-column UTF-8 files are cut into byte ranges on newlines and each
-worker normalizes and hashes its range with the vectorized checks of `_fast`; other files are
-parsed with `csv` in this thread and hashed by the pool in batches of rows. Results are consumed
-in file order, so de-duplication keeps the first occurrence. Outputs and the rejects file are
+process pool (spawn). Single-column UTF-8 files are cut into byte ranges on line ends (LF, CRLF
+or a bare CR) and each worker normalizes and hashes its range with the vectorized checks of
+`_fast`; other files are parsed into physical records (`files.RecordReader`) in this thread and
+hashed by the pool in batches of rows. A byte range holding a line that may open a multi-line
+quoted cell (possible only past the inspected sample) sends the whole file to the record reader,
+so both engines count and number the same records. Results are consumed in file order, so
+de-duplication keeps the first occurrence.
+
+Every record after the header is accounted for: `HashReport.rows` counts them all (blank ones
+too), and rows × identifier columns = valid + rejected + blank cells (`HashReport.cells`);
+duplicates are a subset of valid. The rejects file holds, per rejected cell, its row, column,
+reason and that cell only (cut to `normalize.MAX_CELL` characters). Outputs and the rejects file are
 written to temporary files beside their targets and renamed at the end: a failure or a cancel
 leaves no half-written file.
 
@@ -22,7 +30,7 @@ import csv
 import io
 import multiprocessing
 import os
-import tempfile
+import re
 import threading
 import time
 from collections import Counter
@@ -34,7 +42,19 @@ from typing import IO, Any, Final, Protocol
 from snapdesk.audience import _fast
 from snapdesk.audience import normalize as nz
 from snapdesk.audience._dedupe import TABLE_BUDGET, DigestSink
-from snapdesk.audience.files import FileInfo, InputError, inspect_file, iter_rows
+from snapdesk.audience.files import (
+    DELIMITERS,
+    MAX_LINE,
+    FileInfo,
+    InputError,
+    ReadIssues,
+    RecordIssue,
+    inspect_file,
+    iter_rows,
+)
+from snapdesk.audience.outputs import check_outputs, output_path_for
+from snapdesk.core import workdirs
+from snapdesk.core.outputs import AtomicFiles
 
 CHUNK_BYTES: Final = 4 << 20
 INLINE_BYTES: Final = 2 << 20  # smaller inputs are hashed in this thread (no pool start-up)
@@ -98,9 +118,9 @@ class HashReport:
     delimiter: str | None
     has_header: bool
     columns: tuple[SelectedColumn, ...]
-    rows: int  # data rows read (header and blank lines not counted)
-    blank: int
-    empty: int  # empty identifier cells (not rejected)
+    rows: int  # records read after the header, blank ones included (a spreadsheet's rows - 1)
+    blank: int  # blank records (nothing but spaces and delimiters)
+    empty: int  # empty identifier cells of the other records (not rejected)
     lists: tuple[ListReport, ...]
     rejected: int
     reasons: dict[str, int]
@@ -110,6 +130,63 @@ class HashReport:
     engine: str  # "bytes" (single-column fast path) | "rows" (csv)
     workers: int
     elapsed_s: float
+    issues: tuple[RecordIssue, ...] = ()  # runaway quotes, multi-line and ragged records
+
+    @property
+    def cells(self) -> int:
+        """Identifier cells read: rows × identifier columns (= valid + rejected + blank)."""
+        return self.rows * len(self.columns)
+
+    @property
+    def blank_cells(self) -> int:
+        """Identifier cells with nothing to hash: those of blank records, and empty cells."""
+        return self.blank * len(self.columns) + self.empty
+
+    @property
+    def records(self) -> int:
+        """The file's physical records, header included: the rows a spreadsheet shows."""
+        return self.rows + (1 if self.has_header else 0)
+
+    def totals_line(self) -> str:
+        """`1,000 rows = 990 valid + 7 rejected + 3 blank` (with several identifier columns:
+        `… rows × 2 identifier columns = 2,000 cells = …`)."""
+        k = len(self.columns)
+        read = f"{self.rows:,} rows"
+        if k > 1:
+            read += f" × {k} identifier columns = {self.cells:,} cells"
+        return (
+            f"{read} = {self.valid:,} valid + {self.rejected:,} rejected + "
+            f"{self.blank_cells:,} blank"
+        )
+
+    def summary_lines(self, *, paths: bool = True) -> list[str]:
+        """The summary `snapdesk hash` prints: the totals (they add up), notes and warnings
+        about the file, the lists written, the rejects by reason with their first rows."""
+        first = f"{self.source.name}: {self.totals_line()}"
+        if self.duplicates:
+            verb = "is a duplicate" if self.duplicates == 1 else "are duplicates"
+            first += f"; {self.duplicates:,} of the valid {verb}, dropped"
+        if self.prehashed:
+            first += f"; {self.prehashed:,} already hashed"
+        lines = [first]
+        if self.empty:
+            lines.append(
+                f"  blank: {self.blank * len(self.columns):,} in blank rows, "
+                f"{self.empty:,} empty cells in other rows"
+            )
+        if self.encoding_note:
+            lines.append(f"  note: {self.encoding_note}")
+        for issue in self.issues:
+            lines.append(f"  {'warning' if issue.warning else 'note'}: {issue.message}")
+        for item in self.lists:
+            target = f" -> {item.output}" if item.output and paths else ""
+            lines.append(f"  {item.schema}: {item.written:,} hashes{target}")
+        for reason, count in sorted(self.reasons.items(), key=lambda kv: -kv[1]):
+            rows = [r.row for r in self.reject_samples if r.reason == reason][:5]
+            shown = ", ".join(str(r) for r in rows)
+            more = " …" if count > len(rows) else ""
+            lines.append(f"  rejected {count:,}: {nz.describe_reason(reason)} (rows {shown}{more})")
+        return lines
 
     @property
     def valid(self) -> int:
@@ -141,8 +218,13 @@ class HashReport:
             "schema": schemas[0] if len(schemas) == 1 else schemas,
             "written": self.written,
             "prehashed": self.prehashed,
+            "blank": self.blank_cells,
+            "cells": self.cells,
+            "records": self.records,
+            "header": self.has_header,
             "blank_lines": self.blank,
             "empty_cells": self.empty,
+            "row_issues": [issue.to_json() for issue in self.issues],
             "rejected_by_reason": dict(sorted(self.reasons.items())),
             "lists": {
                 item.schema: {
@@ -163,16 +245,6 @@ class HashReport:
             "rejects_file": str(self.rejects_path) if self.rejects_path else None,
             "elapsed_s": round(self.elapsed_s, 3),
         }
-
-
-def output_path_for(output: str | os.PathLike[str], schema: str, *, several: bool) -> Path:
-    """`out.csv` for one schema; `out.EMAIL_SHA256.csv` for each of several."""
-    path = Path(output)
-    if not several:
-        return path
-    suffix = path.suffix or ".csv"
-    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
-    return path.with_name(f"{stem}.{schema}{suffix}")
 
 
 # ---------------------------------------------------------------------------- selection
@@ -256,6 +328,12 @@ def _run_bytes(
         data = os.pread(fd, end - start, start)
     finally:
         os.close(fd)
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+        if b"\r" in data:
+            data = data.replace(b"\r", b"\n")  # a bare CR ends a record too
+    if b'"' in data:
+        _check_one_line_records(data)
     return _fast.process_single_column(
         data, id_type=id_type, default_country=country, schema=schema
     )
@@ -267,43 +345,91 @@ def _run_rows(
     return _fast.process_rows(rows, columns=columns, default_country=country)
 
 
+class _MultiLineRecord(Exception):
+    """A single-column byte range holds a line that may open a quoted cell spanning lines (or
+    whose quotes `csv` reads otherwise): the file needs the record reader."""
+
+
+_QUOTED_LINE: Final = re.compile(rb'(?m)^"[^\n]*')
+
+
+def _check_one_line_records(data: bytes) -> None:
+    """Raise `_MultiLineRecord` unless every line of `data` (LF-ended) that starts with a quote
+    is one whole quoted cell (`"…"`, inner quotes doubled), read alike by `csv` and `_fast`."""
+    for match in _QUOTED_LINE.finditer(data):
+        line = match.group()
+        if len(line) < 2 or not line.endswith(b'"') or b'"' in line[1:-1].replace(b'""', b""):
+            raise _MultiLineRecord()
+
+
+_LINE_END: Final = re.compile(rb"\r\n?|\n")
+
+
+def _line_end(fh: IO[bytes], pos: int, size: int) -> int:
+    """The offset just past the first line end (LF, CRLF or CR) at or after `pos`, or `size`.
+    Raises `InputError` for a line longer than `MAX_LINE` bytes."""
+    fh.seek(pos)
+    at = pos
+    while True:
+        piece = fh.read(65536)
+        if not piece:
+            return size
+        match = _LINE_END.search(piece)
+        if (at + (match.start() if match else len(piece))) - pos > MAX_LINE:
+            name = Path(str(getattr(fh, "name", "the file"))).name
+            raise InputError(
+                f"{name}: a line after byte {pos:,} is longer than {MAX_LINE >> 20} MiB, more "
+                "than a customer list holds: export it as CSV (UTF-8) and try again"
+            )
+        if match is not None:
+            end = at + match.end()
+            if match.end() == len(piece) and piece.endswith(b"\r") and fh.read(1) == b"\n":
+                end += 1  # a CRLF cut by the read: keep it whole
+            return end
+        at += len(piece)
+
+
 def _byte_ranges(path: Path, start: int, size: int, chunk: int) -> Iterator[tuple[int, int]]:
-    """[start, end) ranges of whole lines, about `chunk` bytes each."""
+    """[start, end) ranges of whole lines (ended by LF, CRLF or CR), about `chunk` bytes each."""
     with path.open("rb") as fh:
         pos = start
         while pos < size:
-            end = pos + chunk
-            if end >= size:
+            if pos + chunk >= size:
                 yield pos, size
                 return
-            fh.seek(end)
-            while True:
-                piece = fh.read(65536)
-                if not piece:
-                    end = size
-                    break
-                nl = piece.find(b"\n")
-                if nl >= 0:
-                    end += nl + 1
-                    break
-                end += len(piece)
+            end = _line_end(fh, pos + chunk, size)
             yield pos, end
             pos = end
 
 
 def _data_start(info: FileInfo) -> tuple[int, int]:
-    """(byte offset of the first data line, lines before it) for the single-column fast path."""
+    """(byte offset of the first data line, lines before it: blank lines and the header) for
+    the single-column fast path."""
+    offset, lines = info.bom, 0
+    if not info.has_header:
+        return offset, 0
     with info.path.open("rb") as fh:
-        fh.seek(info.bom)
-        offset, lines = info.bom, 0
-        if not info.has_header:
-            return offset, 0
-        for line in fh:
-            offset += len(line)
-            lines += 1
+        while offset < info.size:
+            end = _line_end(fh, offset, info.size)
+            fh.seek(offset)
+            line = fh.read(end - offset)
+            offset, lines = end, lines + 1
             if line.strip():  # the header is the first non-blank line
                 return offset, lines
     return offset, lines
+
+
+def _shown_value(value: str, *, one_column: bool) -> str:
+    """A rejected cell as the rejects file shows it: only that cell. In a one-column file a
+    line holding a delimiter is several cells to a spreadsheet: only the first is shown; a
+    cell longer than `normalize.MAX_CELL` is cut there."""
+    if one_column:
+        cuts = [i for i in (value.find(d) for d in DELIMITERS) if i >= 0]
+        if cuts:
+            value = value[: min(cuts) + 1] + "…"
+    if len(value) > nz.MAX_CELL:
+        value = value[: nz.MAX_CELL] + "…"
+    return value
 
 
 class _Executor:
@@ -347,8 +473,9 @@ class _Totals:
     samples: list[Reject] = field(default_factory=list)
 
 
-class _Outputs:
-    """Temporary files beside the targets, renamed into place by `commit()`.
+class _Outputs(AtomicFiles):
+    """Temporary files beside the targets (owner-only: they hold hashes), renamed into place by
+    `commit()`; a failure or a cancel removes them (snapdesk.core.outputs has the rules).
 
     `commit()` makes the files durable (fsync) before the rename, so a crash never leaves a
     half-written list under the target's name. To keep that final wait short, `nudge()` (called
@@ -358,7 +485,7 @@ class _Outputs:
     SYNC_EVERY: Final = 64 << 20
 
     def __init__(self) -> None:
-        self._files: list[tuple[IO[bytes], Path, Path]] = []
+        super().__init__()
         self._synced = 0
         self._syncer: threading.Thread | None = None
 
@@ -366,12 +493,12 @@ class _Outputs:
         if self._syncer is not None and self._syncer.is_alive():
             return
         try:
-            size = sum(fh.tell() for fh, _, _ in self._files)
+            size = sum(fh.tell() for fh in self.handles)
         except (OSError, ValueError):
             return
         if size - self._synced < self.SYNC_EVERY:
             return
-        fds = [fh.fileno() for fh, _, _ in self._files]
+        fds = [fh.fileno() for fh in self.handles]
 
         def sync() -> None:
             for fd in fds:
@@ -389,29 +516,18 @@ class _Outputs:
             self._syncer.join()
             self._syncer = None
 
-    def open(self, target: Path) -> IO[bytes]:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-        fh = os.fdopen(fd, "wb", buffering=1 << 20)
-        self._files.append((fh, Path(tmp), target))
-        return fh
+    def open(  # type: ignore[override]
+        self, target: Path, *, private: bool = True, shown: str | None = None
+    ) -> IO[bytes]:
+        return super().open(target, private=private, shown=shown)
 
     def commit(self) -> None:
         self._join()
-        for fh, _, _ in self._files:
-            fh.flush()
-            os.fsync(fh.fileno())
-            fh.close()
-        for _, tmp, target in self._files:
-            os.replace(tmp, target)
-        self._files.clear()
+        super().commit()
 
     def discard(self) -> None:
         self._join()
-        for fh, tmp, _ in self._files:
-            fh.close()
-            tmp.unlink(missing_ok=True)
-        self._files.clear()
+        super().discard()
 
 
 def _expected_rows(info: FileInfo) -> int:
@@ -447,15 +563,62 @@ def hash_file(
     """Normalize, hash and de-duplicate the identifiers of `path` into `output` (see module doc).
 
     Raises `InputError` for an unusable file (nothing written), `HashCancelled` when `cancel`
-    is set (nothing written), ValueError for a bad `default_country`."""
+    is set (nothing written), ValueError for a bad `default_country`, `OutputClash` (nothing
+    read) when an output is the input or another output, `OutputWriteError` (an OSError naming
+    the output as given, never its temporary file) when writing fails: nothing is left behind."""
+    options: dict[str, Any] = dict(
+        output=output,
+        id_type=id_type,
+        column=column,
+        default_country=default_country,
+        keep_duplicates=keep_duplicates,
+        rejects=rejects,
+        info=info,
+        progress=progress,
+        cancel=cancel,
+        workers=workers,
+        chunk_bytes=chunk_bytes,
+        batch_rows=batch_rows,
+    )
+    try:
+        return _hash_file(path, **options)
+    except _MultiLineRecord:  # past the sample, a one-column file has a quoted multi-line cell
+        return _hash_file(path, records_only=True, **options)
+
+
+def _hash_file(
+    path: str | os.PathLike[str],
+    *,
+    output: str | os.PathLike[str],
+    id_type: str,
+    column: str | None,
+    default_country: str | None,
+    keep_duplicates: bool,
+    rejects: str | os.PathLike[str] | None,
+    info: FileInfo | None,
+    progress: Callable[[HashProgress], object] | None,
+    cancel: CancelFlag | None,
+    workers: int | None,
+    chunk_bytes: int,
+    batch_rows: int,
+    records_only: bool = False,
+) -> HashReport:
+    """`hash_file`; `records_only`: never the single-column byte-range engine.
+
+    Raises `InputError` for an unusable file (nothing written), `HashCancelled` when `cancel`
+    is set (nothing written), ValueError for a bad `default_country`, `OutputClash` (nothing
+    read) when an output is the input or another output, `OutputWriteError` (an OSError naming
+    the output as given, never its temporary file) when writing fails: nothing is left behind."""
     started = time.perf_counter()
     country = nz.check_country(default_country)
+    check_outputs(path, output=output, rejects=rejects)
     info = info or inspect_file(path)
     columns = select_columns(info, id_type=id_type, column=column)
     schemas = list(dict.fromkeys(c.schema for c in columns))
     several = len(schemas) > 1
     fast = (
-        info.single_column
+        not records_only
+        and info.single_column
         and info.encoding in ("utf-8", "utf-8-sig")
         and not info.quoted
         and len(columns) == 1
@@ -464,10 +627,12 @@ def hash_file(
     if workers is None and info.size < INLINE_BYTES:
         n_workers = 1
     outputs = _Outputs()
+    scratch: Path | None = None  # the de-duplication's spill files, swept if we are killed
     sinks: dict[str, DigestSink] = {}
     rejects_fh: io.TextIOWrapper | None = None
     rejects_target = Path(rejects) if rejects is not None else None
     totals = _Totals()
+    issues = ReadIssues()
     executor: _Executor | None = None
     total_bytes = max(1, info.size)
 
@@ -479,6 +644,8 @@ def hash_file(
         return cancel is not None and cancel.is_set()
 
     try:
+        if not keep_duplicates:
+            scratch = workdirs.make("hash")
         for schema in schemas:
             target = output_path_for(output, schema, several=several)
             out = outputs.open(target)
@@ -486,7 +653,7 @@ def hash_file(
                 out,
                 header=schema,
                 keep_duplicates=keep_duplicates,
-                tmp_dir=None,
+                tmp_dir=str(scratch) if scratch is not None else None,
                 out_fd=out.fileno(),  # mkstemp opens it for reading and writing
                 expected_rows=_expected_rows(info),
                 memory_budget=TABLE_BUDGET // len(schemas),
@@ -501,7 +668,7 @@ def hash_file(
         names = {c.index: c.name for c in columns}
 
         def absorb(out: _fast.ChunkOut, row_base: int | None) -> None:
-            totals.rows += out.lines - out.blank if row_base is not None else out.lines
+            totals.rows += out.lines  # bytes: every line (blank ones too); rows: data records
             totals.blank += out.blank
             totals.empty += out.empty
             for schema, digests in out.digests.items():
@@ -513,6 +680,7 @@ def hash_file(
                 number = row_base + row + 1 if row_base is not None else row
                 totals.rejected += 1
                 totals.reasons[reason] += 1
+                value = _shown_value(value, one_column=info.single_column)
                 rejected = Reject(number, names.get(col, str(col + 1)), reason, value)
                 if len(totals.samples) < REJECT_SAMPLES:
                     totals.samples.append(rejected)
@@ -530,6 +698,9 @@ def hash_file(
             col = columns[0]
             start, lines_before = _data_start(info)
             line_base = lines_before
+            before_header = max(0, lines_before - 1)  # blank lines above the header
+            totals.rows += before_header
+            totals.blank += before_header
             source = str(info.path)
             # at least a few chunks per worker, so small files use the whole pool too
             step = max(64 * 1024, min(chunk_bytes, (info.size - start) // (4 * n_workers) + 1))
@@ -552,9 +723,10 @@ def hash_file(
                 report("hashing", reached, 0.9 * reached / total_bytes)
         else:
             specs = [(c.index, c.id_type, c.schema) for c in columns]
-            for batch, reached, blank in iter_rows(info, batch_rows=batch_rows):
+            for batch, reached, blank in iter_rows(info, batch_rows=batch_rows, issues=issues):
                 if cancelled():
                     raise HashCancelled()
+                totals.rows += blank
                 totals.blank += blank
                 pending.append((executor.submit(_run_rows, batch, specs, country), reached, 0))
                 while len(pending) >= window or (pending and pending[0][0].done()):
@@ -569,7 +741,7 @@ def hash_file(
                 report("hashing", done_at, 0.9 * done_at / total_bytes)
         executor.close()
         executor = None
-        if totals.rows == 0:
+        if totals.rows == totals.blank:
             raise InputError(f"{info.path.name} has no data rows: export the list again")
         for i, schema in enumerate(schemas):
             if cancelled():
@@ -592,12 +764,17 @@ def hash_file(
         if executor is not None:
             executor.close(cancel=True)
         if rejects_fh is not None:
-            rejects_fh.detach()
+            try:
+                rejects_fh.detach()  # flushes: fails again on a full disk
+            except (OSError, ValueError):
+                pass
         outputs.discard()
         raise
     finally:
         for sink in sinks.values():
             sink.close()
+        if scratch is not None:
+            workdirs.remove(scratch)
     lists = tuple(
         ListReport(
             schema=schema,
@@ -628,6 +805,7 @@ def hash_file(
         engine="bytes" if fast else "rows",
         workers=n_workers,
         elapsed_s=time.perf_counter() - started,
+        issues=issues.summary(),
     )
 
 

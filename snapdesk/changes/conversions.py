@@ -3,6 +3,11 @@
     sender = ConversionSender(client=capi, store=store, mode="live")
     report = await sender.send(result.events, asset_id=pixel_id, progress=..., cancel=...)
 
+`send` also takes an iterator of events (a file read as it is sent, `snapdesk conversions push`):
+batches are cut as the events arrive, and with `keep=False` the report keeps counts and the
+problems (up to `PROBLEMS_KEPT`) instead of every event, so memory stays bounded at any size;
+`on_batch(batch, result)` sees each request as it is done (the CLI prints dry-run payloads there).
+
 - dry-run (the default everywhere): plans the batches and reports the exact requests and
   payloads (hashes only, never raw PII); nothing reaches the network. Each batch is audited as
   `dry-run`.
@@ -24,8 +29,9 @@ import hashlib
 import inspect
 import logging
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
 from snapdesk.api import AuthError, PermissionError, SnapError
@@ -45,6 +51,7 @@ __all__ = [
     "ConversionSender",
     "EventResult",
     "Mode",
+    "iter_batches",
     "plan_batches",
 ]
 
@@ -53,6 +60,7 @@ log = logging.getLogger(__name__)
 Mode = Literal["dry-run", "test", "live"]
 MODES: Final[tuple[Mode, ...]] = ("dry-run", "test", "live")
 MAX_BATCH_SIZE: Final = 1000
+PROBLEMS_KEPT: Final = 1000  # problem events a streamed (keep=False) report lists one by one
 AUDIT_KIND: Final = "conversion_events"
 TOKEN_PLACEHOLDER: Final = "<token>"
 
@@ -105,14 +113,15 @@ class CapiBatch:
         return f"{self.request.describe('/v3')} ({len(self.events)} event(s))"
 
 
-def plan_batches(
-    events: Sequence[MappedEvent],
+def iter_batches(
+    events: Iterable[MappedEvent],
     *,
     asset_id: str,
     mode: Mode = "dry-run",
     batch_size: int = MAX_BATCH_SIZE,
-) -> list[CapiBatch]:
-    """The events cut into requests of at most `batch_size` (1..1000) events, in file order."""
+) -> Iterator[CapiBatch]:
+    """The events cut into requests of at most `batch_size` (1..1000) events, in file order,
+    as they arrive (an iterator of events is read only as far as the batches are used)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     if not 1 <= batch_size <= MAX_BATCH_SIZE:
@@ -120,10 +129,27 @@ def plan_batches(
     asset = asset_id.strip()
     if not asset:
         raise ValueError("a pixel or app id is required")
-    return [
-        CapiBatch(n, asset, mode, tuple(events[i : i + batch_size]))
-        for n, i in enumerate(range(0, len(events), batch_size), start=1)
-    ]
+    number = 0
+    chunk: list[MappedEvent] = []
+    for event in events:
+        chunk.append(event)
+        if len(chunk) == batch_size:
+            number += 1
+            yield CapiBatch(number, asset, mode, tuple(chunk))
+            chunk = []
+    if chunk:
+        yield CapiBatch(number + 1, asset, mode, tuple(chunk))
+
+
+def plan_batches(
+    events: Iterable[MappedEvent],
+    *,
+    asset_id: str,
+    mode: Mode = "dry-run",
+    batch_size: int = MAX_BATCH_SIZE,
+) -> list[CapiBatch]:
+    """Every batch at once (see `iter_batches`)."""
+    return list(iter_batches(events, asset_id=asset_id, mode=mode, batch_size=batch_size))
 
 
 @dataclass(frozen=True)
@@ -197,9 +223,21 @@ class CapiSendReport:
     cancelled: bool = False
     aborted: str | None = None
     plan: tuple[CapiBatch, ...] = field(default=(), repr=False)
+    # Events per outcome. A streamed report (keep=False) has these and `problem_events` (the
+    # first PROBLEMS_KEPT problems) instead of `events`; None: count `events`.
+    outcomes: Mapping[str, int] | None = None
+    problem_events: tuple[EventResult, ...] | None = None
 
     def count(self, *outcomes: EventOutcome) -> int:
+        if self.outcomes is not None:
+            return sum(self.outcomes.get(o, 0) for o in outcomes)
         return sum(1 for e in self.events if e.outcome in outcomes)
+
+    @property
+    def total(self) -> int:
+        if self.outcomes is not None:
+            return sum(self.outcomes.values())
+        return len(self.events)
 
     @property
     def accepted(self) -> int:
@@ -208,14 +246,21 @@ class CapiSendReport:
 
     @property
     def problems(self) -> list[EventResult]:
-        return [e for e in self.events if e.outcome in ("invalid", "rejected", "failed")]
+        """Events Snap refused or that failed (a streamed report: the first PROBLEMS_KEPT)."""
+        if self.problem_events is not None:
+            return list(self.problem_events)
+        return [e for e in self.events if e.outcome in PROBLEM_OUTCOMES]
+
+    @property
+    def problem_count(self) -> int:
+        return self.count(*PROBLEM_OUTCOMES)
 
     @property
     def ok(self) -> bool:
-        return not self.problems and not self.cancelled and self.aborted is None
+        return not self.problem_count and not self.cancelled and self.aborted is None
 
     def summary(self) -> str:
-        total = len(self.events)
+        total = self.total
         if self.mode == "dry-run":
             text = (
                 f"Dry run: {total:,} event(s) in {len(self.batches)} request(s) to "
@@ -250,6 +295,9 @@ class CapiSendReport:
             "batches": [b.to_json() for b in self.batches],
             "events": [e.to_json() for e in self.events],
         }
+        if self.outcomes is not None:
+            out["outcomes"] = dict(self.outcomes)
+            out["problems"] = [e.to_json() for e in self.problems]
         if self.stats is not None:
             out["stats"] = {
                 "test": vars(self.stats.test),
@@ -266,6 +314,8 @@ class CapiSendReport:
 
 
 ProgressCallback = Callable[[CapiProgress], object]
+BatchCallback = Callable[[CapiBatch, BatchResult], object]
+PROBLEM_OUTCOMES: Final[tuple[EventOutcome, ...]] = ("invalid", "rejected", "failed")
 
 
 class ConversionSender:
@@ -301,37 +351,74 @@ class ConversionSender:
 
     async def send(
         self,
-        events: Sequence[MappedEvent],
+        events: Iterable[MappedEvent],
         *,
         asset_id: str,
         progress: ProgressCallback | None = None,
         cancel: Cancel = None,
         fetch_validation: bool = True,
+        total: int | None = None,
+        keep: bool = True,
+        on_batch: BatchCallback | None = None,
     ) -> CapiSendReport:
-        """Send (or rehearse, or validate) `events`; never raises for a refused request."""
-        plan = self.plan(events, asset_id=asset_id)
-        total = len(events)
+        """Send (or rehearse, or validate) `events`; never raises for a refused request.
+
+        `events` may be an iterator (read batch by batch); `total` is then its length for
+        progress. `keep=False`: the report holds counts and the first problems, not every event
+        and batch plan (bounded memory for any file size)."""
+        if total is None:
+            total = len(events) if isinstance(events, Sequence) else 0
+        batches_total = -(-total // self.batch_size) if total else 0
+        kept_batches: list[CapiBatch] = []
         batch_results: list[BatchResult] = []
         event_results: list[EventResult] = []
+        outcomes: Counter[str] = Counter()
+        problems: list[EventResult] = []
         cancelled = False
         aborted: str | None = None
         done = 0
-        self._report(progress, 0, len(plan), 0, total, f"{self.mode}: {total:,} event(s)")
-        for batch in plan:
+        first_asset: str | None = None
+
+        def record(batch: CapiBatch, result: BatchResult, per_event: list[EventResult]) -> None:
+            if on_batch is not None:
+                try:
+                    on_batch(batch, result)
+                except Exception:  # a broken printer must not stop a send half-way
+                    log.exception("conversions batch callback failed")
+            if not keep:  # the request without its payloads (they are the file, again)
+                spec = result.request
+                result = replace(
+                    result, request=RequestSpec(spec.method, spec.path, params=spec.params)
+                )
+            batch_results.append(result)
+            for event in per_event:
+                outcomes[event.outcome] += 1
+                if not keep and event.outcome in PROBLEM_OUTCOMES and len(problems) < PROBLEMS_KEPT:
+                    problems.append(event)
+            if keep:
+                kept_batches.append(batch)
+                event_results.extend(per_event)
+
+        self._report(progress, 0, batches_total, 0, total, f"{self.mode}: {total:,} event(s)")
+        for batch in iter_batches(
+            events, asset_id=asset_id, mode=self.mode, batch_size=self.batch_size
+        ):
+            first_asset = first_asset or batch.asset_id
             if not cancelled and aborted is None and _is_cancelled(cancel):
                 cancelled = True
             if cancelled or aborted is not None:
                 outcome: EventOutcome = "cancelled" if cancelled else "failed"
                 reason = "cancelled before sending" if cancelled else f"not sent: {aborted}"
-                event_results += [_event(e, batch, outcome, reason) for e in batch.events]
-                batch_results.append(
+                record(
+                    batch,
                     BatchResult(
                         batch.number,
                         "cancelled" if cancelled else "failed",
                         len(batch.events),
                         batch.request,
                         reason=reason,
-                    )
+                    ),
+                    [_event(e, batch, outcome, reason) for e in batch.events],
                 )
                 continue
             if self.mode == "dry-run":
@@ -340,25 +427,25 @@ class ConversionSender:
                 result, per_event, aborted = await self._validate(batch)
             else:
                 result, per_event, aborted = await self._live(batch)
-            batch_results.append(result)
-            event_results.extend(per_event)
+            record(batch, result, per_event)
             done += len(batch.events)
+            shown_total = max(batches_total, batch.number)
             self._report(
                 progress,
                 batch.number,
-                len(plan),
+                shown_total,
                 done,
-                total,
-                f"{self.mode}: request {batch.number} of {len(plan)}: {result.outcome}",
+                max(total, done),
+                f"{self.mode}: request {batch.number} of {shown_total}: {result.outcome}",
             )
         logs: CapiLogs | None = None
         stats: CapiStats | None = None
         followup: str | None = None
-        if self.mode == "test" and fetch_validation and plan and aborted is None:
+        if self.mode == "test" and fetch_validation and first_asset and aborted is None:
             assert self.client is not None
             try:
-                logs = await self.client.validate_logs(plan[0].asset_id)
-                stats = await self.client.validate_stats(plan[0].asset_id)
+                logs = await self.client.validate_logs(first_asset)
+                stats = await self.client.validate_stats(first_asset)
             except SnapError as exc:
                 followup = exc.message
         return CapiSendReport(
@@ -371,7 +458,9 @@ class ConversionSender:
             followup_error=followup,
             cancelled=cancelled,
             aborted=aborted,
-            plan=tuple(plan),
+            plan=tuple(kept_batches),
+            outcomes=None if keep else dict(outcomes),
+            problem_events=None if keep else tuple(problems),
         )
 
     # ------------------------------------------------------------------ modes

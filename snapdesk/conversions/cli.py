@@ -17,6 +17,11 @@ then:
 - `--live` (or SNAPCHAT_ADS_LIVE_MODE=true) sends to `/{pixel}/events`.
 `--pixel` takes the pixel id (web, offline) or the Snap app id (app events).
 
+The file is streamed, never held whole: a first pass checks every row (so a refused column or,
+with `--stop-on-invalid`, an invalid row stops everything before a single event is sent), a
+second reads the valid events again and sends them batch by batch. Memory stays bounded at any
+file size and any cell size; long files print progress on stderr.
+
 The token: `SNAPDESK_CAPI_TOKEN`, else the keyring's Conversions API token for that pixel, else
 the active login's OAuth token if it has the snapchat-offline-conversions-api scope.
 Exit codes: 0 success, 1 failure (one line on stderr naming what to fix), 2 usage (a `--map`
@@ -29,12 +34,15 @@ import argparse
 import asyncio
 import json
 import sys
+import time
+from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from snapdesk import config
 from snapdesk.conversions.aliases import TargetError, parse_target
 from snapdesk.conversions.fields import SOURCES
-from snapdesk.conversions.load import load_events
+from snapdesk.conversions.load import iter_events, now_utc, scan_events
 from snapdesk.conversions.model import ConversionsError, LoadOptions, LoadResult
 
 if TYPE_CHECKING:
@@ -63,6 +71,35 @@ def _column_map(values: list[str]) -> list[tuple[str, str]]:
             raise TargetError(f"--map {value}: {exc.message}") from None
         pairs.append((column.strip(), target.strip()))
     return pairs
+
+
+class _Progress:
+    """Progress lines on stderr: one line rewritten in a terminal, else a line every few
+    seconds (so a log of a long run shows it moving without flooding)."""
+
+    EVERY_S = 5.0
+
+    def __init__(self, err: TextIO) -> None:
+        self._err = err
+        self._tty = bool(getattr(err, "isatty", lambda: False)())
+        self._last = 0.0
+        self._open = False
+
+    def show(self, text: str, *, final: bool = False) -> None:
+        now = time.monotonic()
+        if self._tty:
+            print(f"\r  {text}\x1b[K", end="", file=self._err, flush=True)
+            self._open = True
+            if final:
+                self.end()
+        elif final or now - self._last >= self.EVERY_S:
+            self._last = now
+            print(f"  {text}", file=self._err, flush=True)
+
+    def end(self) -> None:
+        if self._open:
+            print(file=self._err, flush=True)
+            self._open = False
 
 
 def _print_report(result: LoadResult, err: TextIO) -> None:
@@ -114,10 +151,20 @@ def cmd_conversions_push(
         return _fail(exc.message, err, 2)
     except ConversionsError as exc:  # a column both mapped and dropped
         return _fail(exc.message, err, 2)
+    meter = _Progress(err)
+    when = now_utc(options)
+    name = Path(str(args.input)).name
     try:
-        result = load_events(args.input, options)
+        result = scan_events(
+            args.input,
+            options,
+            now=when,
+            progress=lambda n: meter.show(f"checking {name}: {n:,} rows"),
+        )
     except ConversionsError as exc:
+        meter.end()
         return _fail(exc.message, err)
+    meter.end()
     _print_report(result, err)
     if result.refusals:
         first = result.refusals[0].message()
@@ -129,16 +176,28 @@ def cmd_conversions_push(
         return _fail(
             f"stopped at the first invalid row (row {result.stopped_at}); nothing was sent", err
         )
-    if not result.events:
+    if not result.valid_count:
         return _fail("no valid events to send", err)
     try:
-        report = asyncio.run(_send(result, pixel=pixel, mode=mode, out=out, err=err))
+        report = asyncio.run(
+            _send(result, pixel=pixel, mode=mode, when=when, out=out, err=err, meter=meter)
+        )
     except ConversionsError as exc:
+        meter.end()
         return _fail(exc.message, err)
     return 0 if report.ok else 1
 
 
-async def _send(result: LoadResult, *, pixel: str, mode: Mode, out: TextIO, err: TextIO) -> Any:
+async def _send(
+    result: LoadResult,
+    *,
+    pixel: str,
+    mode: Mode,
+    when: datetime,
+    out: TextIO,
+    err: TextIO,
+    meter: _Progress,
+) -> Any:
     from snapdesk.api import SnapError
     from snapdesk.api.capi import CapiClient
     from snapdesk.changes.conversions import ConversionSender
@@ -164,10 +223,25 @@ async def _send(result: LoadResult, *, pixel: str, mode: Mode, out: TextIO, err:
 
         def progress(p: Any) -> None:
             if p.batches_total > 1 and p.batches_done:
-                print(f"  {p.message}", file=err)
+                done = p.batches_done >= p.batches_total
+                meter.show(f"{p.message} ({p.events_done:,} of {p.events_total:,})", final=done)
 
-        report = await sender.send(result.events, asset_id=pixel, progress=progress)
+        def on_batch(batch: Any, _result: Any) -> None:
+            if mode == "dry-run":  # the exact payloads, as each request is planned
+                print(f"DRY-RUN  {batch.describe()}", file=out)
+                print(json.dumps(batch.body, ensure_ascii=False, indent=2), file=out)
+
+        assert result.path is not None
+        report = await sender.send(
+            iter_events(result.path, result.options, now=when),
+            asset_id=pixel,
+            progress=progress,
+            total=result.valid_count,
+            keep=False,
+            on_batch=on_batch,
+        )
     finally:
+        meter.end()
         if client is not None:
             await client.aclose()
         store.close()
@@ -176,10 +250,6 @@ async def _send(result: LoadResult, *, pixel: str, mode: Mode, out: TextIO, err:
 
 
 def _print_send_report(report: Any, out: TextIO, err: TextIO) -> None:
-    if report.mode == "dry-run":
-        for batch in report.plan:
-            print(f"DRY-RUN  {batch.describe()}", file=out)
-            print(json.dumps(batch.body, ensure_ascii=False, indent=2), file=out)
     for problem in report.problems[:_REPORT_LIMIT]:
         codes = f" [{', '.join(problem.codes)}]" if problem.codes else ""
         print(f"  row {problem.row}: {problem.outcome}: {problem.reason}{codes}", file=err)

@@ -7,17 +7,32 @@
 Invalid rows are skipped by default; with `stop_on_invalid` reading stops at the first one.
 The CPU work (hashing) is synchronous: the UI runs it in a worker thread and may pass `progress`
 and `cancelled`.
+
+Files of any size (`snapdesk conversions push`) are read twice, row by row, never whole:
+
+    checked = scan_events("events.csv", options)     # counts, the first issues, refusals
+    if checked.ok:
+        events = iter_events("events.csv", options, now=checked_now)   # the valid events again
+
+The first pass decides everything that must be known before anything is sent (columns that
+would send personal data raw, every invalid row); the second yields the valid events in file
+order for the sender to batch. Both read the file with the customer-list reader
+(`snapdesk.audience.files`: encodings, delimiters, quoted cells of any size, row numbers as a
+spreadsheet shows them), so memory stays bounded whatever the file's size.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import Final
 
 from snapdesk.conversions.mapping import (
-    find_refusals,
+    ColumnPlan,
+    RefusalScan,
     map_row,
     now_utc,
     plan_columns,
@@ -31,8 +46,12 @@ from snapdesk.conversions.model import (
     MappedEvent,
     RowIssue,
 )
+from snapdesk.core.records import InputError, RecordSource, TextSource, iter_rows, sample_file
 
-__all__ = ["load_events", "load_rows", "read_csv"]
+__all__ = ["iter_events", "load_events", "load_rows", "read_csv", "read_rows", "scan_events"]
+
+ISSUES_KEPT: Final = 1000  # issues a streamed check lists one by one (all are counted)
+_BATCH_ROWS: Final = 2000  # rows read at a time: events are ~1 KB each once mapped
 
 Progress = Callable[[int], object]
 _DELIMITERS = ",;\t|"
@@ -76,9 +95,11 @@ def load_events(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> LoadResult:
-    """Read, map and validate a CSV file of events (see the module docstring)."""
-    header, rows = read_csv(path)
-    result = load_rows(header, rows, options, progress=progress, cancelled=cancelled)
+    """Read, map and validate a CSV file of events (see the module docstring), keeping every
+    event (the window shows them row by row). Row numbers are the reader's: what a spreadsheet
+    shows."""
+    header, rows = read_rows(path)
+    result = _load_numbered(header, list(rows), options, progress=progress, cancelled=cancelled)
     return LoadResult(
         options=result.options,
         path=Path(path),
@@ -109,6 +130,18 @@ def load_rows(
     e-mail addresses and phone numbers (`mapping.find_refusals`): such a column stops the whole
     file, with a message naming it and how to map or drop it. Raises `MappingError` when the
     options map or drop a column the header doesn't have."""
+    numbered = [(offset + 2, list(cells)) for offset, cells in enumerate(rows)]
+    return _load_numbered(header, numbered, options, progress=progress, cancelled=cancelled)
+
+
+def _load_numbered(
+    header: Sequence[str],
+    rows: Sequence[tuple[int, Sequence[str]]],
+    options: LoadOptions | None,
+    *,
+    progress: Progress | None,
+    cancelled: Callable[[], bool] | None,
+) -> LoadResult:
     options = options or LoadOptions()
     plan = plan_columns(
         header,
@@ -116,17 +149,18 @@ def load_rows(
         column_map=options.column_map,
         drop_columns=options.drop_columns,
     )
-    rows = rows if isinstance(rows, Sequence) else list(rows)
     holding: set[str] = set()
-    refusals = (
-        *plan.refusals,
-        *find_refusals(plan, rows, cancelled=cancelled, holding=holding),
-    )
+    scan = RefusalScan(plan)
+    for index, (row, cells) in enumerate(rows):
+        if cancelled is not None and index % 1000 == 0 and cancelled():
+            raise ConversionsError("reading the file was cancelled")
+        scan.feed(row, cells)
+    refusals = (*plan.refusals, *scan.refusals(holding))
     columns = with_refusals(plan.mappings, refusals, holding)
     if plan.errors or refusals:
         return LoadResult(
             options=options,
-            rows_read=sum(1 for cells in rows if any(cell.strip() for cell in cells)),
+            rows_read=sum(1 for _row, cells in rows if any(cell.strip() for cell in cells)),
             columns=columns,
             file_errors=(*plan.errors, *(r.message() for r in refusals)),
             file_warnings=plan.warnings,
@@ -138,8 +172,7 @@ def load_rows(
     invalid: list[int] = []
     read = 0
     stopped: int | None = None
-    for offset, cells in enumerate(rows):
-        row = offset + 2
+    for row, cells in rows:
         if not any(cell.strip() for cell in cells):
             continue  # a blank line
         if cancelled is not None and cancelled():
@@ -158,17 +191,7 @@ def load_rows(
             progress(read)
     if progress is not None:
         progress(read)
-    mappings = columns
-    if options.mint_event_ids and not plan.has("top", "event_id"):
-        mappings = (
-            *mappings,
-            ColumnMapping(
-                "",
-                "event_id",
-                "minted by snapdesk (hash of row and event) so Snap deduplicates retries",
-                True,
-            ),
-        )
+    mappings = _with_minted(plan, options, columns)
     return LoadResult(
         options=options,
         columns=mappings,
@@ -179,3 +202,150 @@ def load_rows(
         stopped_at=stopped,
         invalid_rows=tuple(invalid),
     )
+
+
+# ---------------------------------------------------------------------------- streaming
+
+
+def read_rows(path: str | Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header and an iterator of (spreadsheet row number, cells) for the rows after it.
+
+    Reads with the customer-list reader, batch by batch; raises `ConversionsError` (naming the
+    file and the fix) for a file that can't be read."""
+    file = Path(path)
+    if not file.exists():
+        raise ConversionsError(f"{path} does not exist")  # named as the user typed it
+    try:
+        empty = file.is_file() and file.stat().st_size == 0
+    except OSError:
+        empty = False  # the reader says what is wrong
+    if empty:
+        raise ConversionsError(f"{file.name}: the file is empty; it needs a header row and events")
+    try:
+        sample = sample_file(path)
+    except InputError as exc:
+        raise ConversionsError(exc.message) from None
+    records = _records(TextSource.of(sample, has_header=False))  # the header: first record
+    for _row, cells in records:
+        if any(cell.strip() for cell in cells):
+            return list(cells), records
+    raise ConversionsError(f"{file.name}: the file is empty; it needs a header row and events")
+
+
+def _records(info: RecordSource) -> Iterator[tuple[int, list[str]]]:
+    try:
+        for batch, _offset, _blank in iter_rows(info, batch_rows=_BATCH_ROWS):
+            yield from batch
+    except InputError as exc:
+        raise ConversionsError(exc.message) from None
+
+
+def scan_events(
+    path: str | Path,
+    options: LoadOptions | None = None,
+    *,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    issues_kept: int = ISSUES_KEPT,
+) -> LoadResult:
+    """Check every row of `path` without keeping events: counts, the first `issues_kept`
+    issues, refused columns, where a stop-on-invalid read stopped. Memory is bounded."""
+    options = options or LoadOptions()
+    header, rows = read_rows(path)
+    plan = plan_columns(
+        header, options.source, column_map=options.column_map, drop_columns=options.drop_columns
+    )
+    if plan.errors:
+        return LoadResult(
+            options=options,
+            path=Path(path),
+            columns=plan.mappings,
+            file_errors=plan.errors,
+            file_warnings=plan.warnings,
+        )
+    when = now or now_utc(options)
+    scan = RefusalScan(plan)
+    issues: list[RowIssue] = []
+    invalid: list[int] = []
+    counts = {"read": 0, "valid": 0, "invalid": 0, "issues": 0}
+    stopped: int | None = None
+    for row, cells in rows:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if cancelled is not None and counts["read"] % 1000 == 0 and cancelled():
+            raise ConversionsError("reading the file was cancelled")
+        counts["read"] += 1
+        scan.feed(row, cells)
+        outcome = map_row(plan, cells, row=row, options=options, now=when)
+        counts["issues"] += len(outcome.issues)
+        room = issues_kept - len(issues)
+        if room > 0:
+            issues.extend(outcome.issues[:room])
+        if outcome.event is None:
+            counts["invalid"] += 1
+            if len(invalid) < issues_kept:
+                invalid.append(row)
+            if options.stop_on_invalid:
+                stopped = row
+                break
+        else:
+            counts["valid"] += 1
+        if progress is not None and counts["read"] % 10_000 == 0:
+            progress(counts["read"])
+    if progress is not None:
+        progress(counts["read"])
+    holding: set[str] = set()
+    refusals = (*plan.refusals, *scan.refusals(holding))
+    columns = with_refusals(_with_minted(plan, options), refusals, holding)
+    return LoadResult(
+        options=options,
+        path=Path(path),
+        columns=columns,
+        issues=tuple(issues),
+        file_errors=tuple(r.message() for r in refusals),
+        file_warnings=plan.warnings,
+        refusals=tuple(refusals),
+        rows_read=counts["read"],
+        stopped_at=stopped,
+        invalid_rows=tuple(invalid),
+        valid_total=counts["valid"],
+        invalid_total=counts["invalid"],
+        issues_total=counts["issues"],
+    )
+
+
+def iter_events(
+    path: str | Path, options: LoadOptions | None = None, *, now: datetime
+) -> Iterator[MappedEvent]:
+    """The valid events of `path` in file order, read row by row (run `scan_events` first:
+    this pass neither reports nor refuses). `now` must be the time the scan used."""
+    options = options or LoadOptions()
+    header, rows = read_rows(path)
+    plan = plan_columns(
+        header, options.source, column_map=options.column_map, drop_columns=options.drop_columns
+    )
+    for row, cells in rows:
+        if not any(cell.strip() for cell in cells):
+            continue
+        outcome = map_row(plan, cells, row=row, options=options, now=now)
+        if outcome.event is not None:
+            yield MappedEvent(row, outcome.event, outcome.minted_id)
+
+
+def _with_minted(
+    plan: ColumnPlan, options: LoadOptions, mappings: Sequence[ColumnMapping] | None = None
+) -> tuple[ColumnMapping, ...]:
+    """The mapping table, plus the event_id row when snapdesk mints the ids."""
+    mappings = tuple(plan.mappings if mappings is None else mappings)
+    if options.mint_event_ids and not plan.has("top", "event_id"):
+        mappings = (
+            *mappings,
+            ColumnMapping(
+                "",
+                "event_id",
+                "minted by snapdesk (hash of row and event) so Snap deduplicates retries",
+                True,
+            ),
+        )
+    return mappings

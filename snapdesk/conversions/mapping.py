@@ -1196,25 +1196,32 @@ def find_refusals(
     holding: set[str] | None = None,
 ) -> tuple[ColumnRefusal, ...]:
     """The columns whose values would leave the computer unhashed although some look like
-    e-mail addresses or phone numbers (`pii.kinds`), each with the first rows found.
+    e-mail addresses or phone numbers (`pii.kinds`), each with the first rows found. `rows`
+    are the rows after the header (row numbers from 2); see `RefusalScan` for the rule."""
+    scan = RefusalScan(plan)
+    for offset, cells in enumerate(rows):
+        if cancelled is not None and offset % 1000 == 0 and cancelled():
+            raise ConversionsError("reading the file was cancelled")
+        scan.feed(offset + 2, cells)
+    return scan.refusals(holding)
+
+
+class RefusalScan:
+    """`find_refusals`, one row at a time (a file streamed row by row keeps only this).
 
     One such value is enough to refuse its column, whatever the share: a column that is
     "mostly order ids" but holds one customer's phone would send that phone raw, and nothing
     sent can be taken back. The cost of a false alarm is one `--map`/`--drop` (or one choice in
     the mapping table), and `pii` is strict enough that ids, amounts, dates and zip codes
-    don't raise one. Row numbers are shown, values never.
+    don't raise one. Row numbers are shown, values never."""
 
-    `holding`, when given, receives the names of the columns holding such values, dropped
-    ones included (the mapping table offers those only hashed fields or "drop")."""
-    watched = [c for c in plan.columns if sends_raw(c) or c.origin == "dropped"]
-    if not watched:
-        return ()
-    found: dict[int, dict[PiiKind, list[int]]] = {}
-    counts: dict[int, int] = {}
-    for offset, cells in enumerate(rows):
-        if cancelled is not None and offset % 1000 == 0 and cancelled():
-            raise ConversionsError("reading the file was cancelled")
-        for col in watched:
+    def __init__(self, plan: ColumnPlan) -> None:
+        self._watched = [c for c in plan.columns if sends_raw(c) or c.origin == "dropped"]
+        self._found: dict[int, dict[PiiKind, list[int]]] = {}
+        self._counts: dict[int, int] = {}
+
+    def feed(self, row: int, cells: Sequence[str]) -> None:
+        for col in self._watched:
             if col.index >= len(cells):
                 continue
             cell = cells[col.index]
@@ -1223,34 +1230,39 @@ def find_refusals(
             kinds = pii.kinds(cell)
             if not kinds:
                 continue
-            counts[col.index] = counts.get(col.index, 0) + 1
-            rows_of = found.setdefault(col.index, {})
+            self._counts[col.index] = self._counts.get(col.index, 0) + 1
+            rows_of = self._found.setdefault(col.index, {})
             for kind in kinds:
                 listed = rows_of.setdefault(kind, [])
                 if len(listed) < _ROWS_SHOWN:
-                    listed.append(offset + 2)
-    refusals: list[ColumnRefusal] = []
-    for col in watched:
-        if col.index not in found:
-            continue
-        if holding is not None:
-            holding.add(col.header)
-        if not sends_raw(col):
-            continue
-        by_kind = found[col.index]
-        held: tuple[PiiKind, ...] = tuple(k for k in (pii.EMAIL, pii.PHONE) if k in by_kind)
-        shown = sorted({r for listed in by_kind.values() for r in listed})[:_ROWS_SHOWN]
-        refusals.append(
-            ColumnRefusal(
-                col.header,
-                kinds=held,
-                rows=tuple(shown),
-                count=counts[col.index],
-                suggest="em" if pii.EMAIL in by_kind else "ph",
-                event_field=col.kind == "top",
+                    listed.append(row)
+
+    def refusals(self, holding: set[str] | None = None) -> tuple[ColumnRefusal, ...]:
+        """The refused columns; `holding`, when given, receives the names of the columns
+        holding such values, dropped ones included (the mapping table offers those only hashed
+        fields or "drop")."""
+        refusals: list[ColumnRefusal] = []
+        for col in self._watched:
+            if col.index not in self._found:
+                continue
+            if holding is not None:
+                holding.add(col.header)
+            if not sends_raw(col):
+                continue
+            by_kind = self._found[col.index]
+            held: tuple[PiiKind, ...] = tuple(k for k in (pii.EMAIL, pii.PHONE) if k in by_kind)
+            shown = sorted({r for listed in by_kind.values() for r in listed})[:_ROWS_SHOWN]
+            refusals.append(
+                ColumnRefusal(
+                    col.header,
+                    kinds=held,
+                    rows=tuple(shown),
+                    count=self._counts[col.index],
+                    suggest="em" if pii.EMAIL in by_kind else "ph",
+                    event_field=col.kind == "top",
+                )
             )
-        )
-    return tuple(refusals)
+        return tuple(refusals)
 
 
 _ROWS_SHOWN: Final = 3

@@ -291,6 +291,12 @@ class LoadResult:
     rows_read: int = 0
     stopped_at: int | None = None
     invalid_rows: tuple[int, ...] = field(default=())
+    # A streamed check (`load.scan_events`) keeps no events and only the first issues: these
+    # hold the full counts then (None: count `events`, `invalid_rows` and `issues`).
+    valid_total: int | None = None
+    invalid_total: int | None = None
+    issues_total: int | None = None
+    blank_rows: int = 0
 
     @property
     def ok(self) -> bool:
@@ -299,11 +305,11 @@ class LoadResult:
 
     @property
     def valid_count(self) -> int:
-        return len(self.events)
+        return self.valid_total if self.valid_total is not None else len(self.events)
 
     @property
     def invalid_count(self) -> int:
-        return len(self.invalid_rows)
+        return self.invalid_total if self.invalid_total is not None else len(self.invalid_rows)
 
     @property
     def errors(self) -> list[RowIssue]:
@@ -336,6 +342,8 @@ class LoadResult:
         lines = [f"file: {e}" for e in self.file_errors]
         lines += [f"file: warning: {w}" for w in self.file_warnings]
         lines += [issue.describe() for issue in self.issues]
+        if self.issues_total is not None and self.issues_total > len(self.issues):
+            lines.append(f"… and {self.issues_total - len(self.issues):,} more issue(s)")
         return lines
 
     def to_json(self) -> dict[str, Any]:

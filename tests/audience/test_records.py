@@ -13,7 +13,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from snapdesk.audience import InputError, hash_file, hashing, inspect_file
-from snapdesk.audience import files as files_mod
 from snapdesk.audience.files import (
     MULTILINE,
     QUOTED_LINE_BREAKS,
@@ -24,6 +23,7 @@ from snapdesk.audience.files import (
     split_line,
     text_lines,
 )
+from snapdesk.core import records as records_mod
 
 
 def records(
@@ -128,7 +128,7 @@ def test_a_crlf_cut_by_a_read_stays_whole(tmp_path: Path) -> None:
 def test_a_line_over_the_memory_bound_is_refused_with_its_row(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str
 ) -> None:
-    monkeypatch.setattr(files_mod, "MAX_LINE", 4096)
+    monkeypatch.setattr(records_mod, "MAX_LINE", 4096)  # the reader's bound (core.records)
     monkeypatch.setattr(hashing, "MAX_LINE", 4096)
     src = tmp_path / "list.csv"
     head = "email" if engine == "bytes" else "email,id"

@@ -16,8 +16,6 @@ processing status), `uploaded(UploadResult)` when an upload has finished.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -58,9 +56,12 @@ from snapdesk.audience import (
     new_segment_fields,
     rehearse_upload,
 )
+from snapdesk.audience.outputs import save_outputs, save_problem
 from snapdesk.changes import ChangeError, SegmentUpload, SegmentUploads, UploadProgress
 from snapdesk.changes.mode import LiveMode
 from snapdesk.changes.segment_uploads import UploadRehearsal
+from snapdesk.core import workdirs
+from snapdesk.core.outputs import OutputClash
 from snapdesk.ui.dialogs._widgets import Banner, hint
 from snapdesk.ui.dialogs.prepare_list import CheckPanel, ListPreview, ask_path, chip
 from snapdesk.ui.models.segments import FEW_USERS_TIP, SegmentItem
@@ -134,7 +135,7 @@ class ListUploadDialog(QDialog):
         self._live_mode = live_mode  # the session's owner: read, never copied
         self._uploads_factory = uploads_factory
         self._loop = loop
-        self._workdir = Path(tempfile.mkdtemp(prefix="snapdesk-list-"))
+        self._workdir = workdirs.make("list")  # swept at the next start after a crash
         self.rehearsal: UploadRehearsal | None = None
         self.upload: SegmentUpload | None = None
         self.upload_op: AsyncOp | None = None
@@ -494,10 +495,16 @@ class ListUploadDialog(QDialog):
             return None
 
     def save_rejects(self, target: str | Path) -> Path | None:
+        """Copy the rejected rows to `target` (owner-only, atomically); refused, with the reason
+        shown, when `target` is the customer list itself or one of snapdesk's files."""
         report = self.report
         if report is None or report.rejects_path is None:
             return None
-        shutil.copyfile(report.rejects_path, target)
+        try:
+            save_outputs(self.path, [(report.rejects_path, Path(target))])
+        except (OutputClash, OSError) as exc:
+            self._show_error(save_problem(exc))
+            return None
         return Path(target)
 
     # -- slots -------------------------------------------------------------------------------
@@ -702,7 +709,7 @@ class ListUploadDialog(QDialog):
         self.check.stop_and_wait()
         if self.upload_op is not None:
             self._cancel_upload.set()
-        shutil.rmtree(self._workdir, ignore_errors=True)
+        workdirs.remove(self._workdir)
 
     def _set_status_chip(self, text: str, kind: str) -> None:
         self.status_chip.setText(text)
@@ -729,9 +736,11 @@ class ListUploadDialog(QDialog):
     def _refresh_send_page(self) -> None:
         report = self.report
         if report is not None:
+            warnings = sum(1 for issue in report.issues if issue.warning)
             self.summary.setText(
                 f"{report.written:,} hashed identifiers ready "
                 f"({', '.join(report.schemas)}) from {report.rows:,} rows"
+                + (" — the file has rows to check (see step 2)" if warnings else "")
             )
         live = self.live()
         busy = self.upload_op is not None

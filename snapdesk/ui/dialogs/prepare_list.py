@@ -4,15 +4,16 @@ report; and the "Prepare list offline" window built from them (no login, no sess
 `ListPreview` shows the first rows of a file with the detected identifier columns highlighted,
 a type per column the user can override, and the default country for phone numbers.
 `CheckPanel` runs the check in a worker thread (progress bar, Cancel) and shows the report:
-rows read, valid per schema, rejected by reason with the first row numbers, duplicates,
-pre-hashed; "Save rejects…" copies the rejects file. `PrepareListWindow` puts them together
+rows read, valid per schema, rejected by reason with the first row numbers, blank, duplicates
+and pre-hashed (among the valid), the sum that ties them (rows = valid + rejected + blank), and
+a banner naming rows read in an unusual way (a runaway quote, cells spanning lines, rows with
+fewer or more fields than the header); "Save rejects…" copies the rejects file. `PrepareListWindow` puts them together
 and saves the hashed CSV exactly as `snapdesk hash` writes it (one file per schema).
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
+import html
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -48,6 +49,9 @@ from snapdesk.audience import (
     output_path_for,
     select_columns,
 )
+from snapdesk.audience.outputs import save_outputs, save_problem
+from snapdesk.core import workdirs
+from snapdesk.core.outputs import OutputClash
 from snapdesk.ui import theme
 from snapdesk.ui.dialogs._widgets import Banner, hint
 from snapdesk.ui.formatting import format_bytes
@@ -212,7 +216,8 @@ class ListPreview(QWidget):
         self.table.setHorizontalHeaderLabels(
             [c.name if info.has_header else f"Column {c.index + 1}" for c in columns]
         )
-        self.table.setVerticalHeaderLabels(["Type", *(str(i + 1) for i in range(len(preview)))])
+        numbers = info.preview_rows or tuple(range(2, 2 + len(preview)))
+        self.table.setVerticalHeaderLabels(["Type", *(str(n) for n in numbers)])  # sheet rows
         self.type_combos = []
         for column in columns:
             self.table.setCellWidget(0, column.index, self._type_cell(column))
@@ -394,6 +399,14 @@ class CheckPanel(QWidget):
         self.numbers.setHorizontalSpacing(24)
         self.numbers.setVerticalSpacing(4)
         report.addLayout(self.numbers)
+        self.totals = QLabel()
+        self.totals.setObjectName("muted")
+        self.totals.setAccessibleName("Totals")
+        report.addWidget(self.totals)
+        self.file_issues = Banner("warning")
+        self.file_issues.setAccessibleName("Rows read in an unusual way")
+        self.file_issues.hide()
+        report.addWidget(self.file_issues)
         self.reasons_title = QLabel("Rejected rows")
         self.reasons_title.setObjectName("sectionTitle")
         report.addWidget(self.reasons_title)
@@ -549,19 +562,25 @@ class CheckPanel(QWidget):
             taken = self.numbers.takeAt(0)
             if taken is not None and taken.widget() is not None:
                 taken.widget().deleteLater()
-        rows: list[tuple[str, str, str]] = [("Rows read", f"{report.rows:,}", "")]
+        k = len(report.columns)
+        read = "every row after the header, blank ones too"
+        if k > 1:
+            read = f"× {k} identifier columns = {report.cells:,} cells"
+        rows: list[tuple[str, str, str]] = [("Rows read", f"{report.rows:,}", read)]
         for item in report.lists:
             label = SCHEMA_LABELS.get(item.schema, item.schema)
             rows.append(
                 (f"Valid {label.lower()}", f"{item.valid:,}", f"{item.written:,} unique hashes")
             )
         rows.append(("Rejected", f"{report.rejected:,}", "warning" if report.rejected else ""))
-        rows.append(("Duplicates", f"{report.duplicates:,}", "dropped, first one kept"))
-        rows.append(("Already hashed", f"{report.prehashed:,}", "passed through as they are"))
-        if report.empty or report.blank:
-            rows.append(
-                ("Empty cells", f"{report.empty:,}", f"and {report.blank:,} blank lines skipped")
-            )
+        blank = f"nothing to hash: {report.blank:,} blank row{'' if report.blank == 1 else 's'}"
+        if report.empty:
+            blank += f", {report.empty:,} empty cells in other rows"
+        rows.append(("Blank", f"{report.blank_cells:,}", blank))
+        rows.append(
+            ("Duplicates", f"{report.duplicates:,}", "among the valid: dropped, first kept")
+        )
+        rows.append(("Already hashed", f"{report.prehashed:,}", "among the valid: passed through"))
         for r, (label, value, note) in enumerate(rows):
             name = QLabel(label)
             name.setObjectName("formLabel")
@@ -605,12 +624,28 @@ class CheckPanel(QWidget):
             rows_height = self.reasons.verticalHeader().length()
             self.reasons.setFixedHeight(min(170, header + rows_height + 4))
         schemas = ", ".join(report.schemas)
+        self.totals.setText(f"{report.totals_line()} (duplicates are among the valid)")
+        self.show_issues(report)
         self.report_hint.setText(
             f"Columns: {', '.join(c.name for c in report.columns)} → {schemas}. "
             f"Row numbers count the header as row 1, as a spreadsheet does. "
             f"Checked in {report.elapsed_s:.1f} s."
         )
         self.report_box.show()
+
+    def show_issues(self, report: HashReport) -> None:
+        """Runaway quotes (a warning: look at those rows), multi-line cells and ragged rows."""
+        issues = report.issues
+        self.file_issues.setVisible(bool(issues))
+        if not issues:
+            return
+        warning = any(issue.warning for issue in issues)
+        self.file_issues.set_kind("warning" if warning else "info")
+        title = "Check these rows in the file" if warning else "How some rows were read"
+        items = "".join(f"<li>{html.escape(issue.message)}</li>" for issue in issues)
+        self.file_issues.set_text(
+            f"<b>{title}</b><ul style='margin: 0; -qt-list-indent: 1;'>{items}</ul>"
+        )
 
 
 # -- the offline window ------------------------------------------------------------------------
@@ -632,7 +667,7 @@ class PrepareListWindow(QWidget):
         self.setWindowTitle("Prepare list offline — snapdesk")
         self.setAcceptDrops(True)
         self.setObjectName("centralArea")
-        self._workdir = Path(tempfile.mkdtemp(prefix="snapdesk-prepare-"))
+        self._workdir = workdirs.make("prepare")  # swept at the next start after a crash
         self.path: Path | None = None
         self.file_dialog: QFileDialog | None = None
         self._setup_ui()
@@ -740,18 +775,21 @@ class PrepareListWindow(QWidget):
         return job
 
     def save_list(self, target: str | Path) -> list[Path]:
-        """Copy the hashed list(s) to `target` (`out.SCHEMA.csv` each for several schemas)."""
+        """Copy the hashed list(s) to `target` (`out.SCHEMA.csv` each for several schemas),
+        owner-only and atomically. Refused (the reason shown, nothing written) when a file would
+        replace the customer list itself or snapdesk's own files."""
         report = self.report
         if report is None:
             return []
         several = len(report.lists) > 1
-        written = []
-        for item in report.lists:
-            if item.output is None:
-                continue
-            destination = output_path_for(target, item.schema, several=several)
-            shutil.copyfile(item.output, destination)
-            written.append(destination)
+        items = [item for item in report.lists if item.output is not None]
+        plan = [(item, output_path_for(target, item.schema, several=several)) for item in items]
+        try:
+            save_outputs(self.path, [(Path(str(item.output)), dest) for item, dest in plan])
+        except (OutputClash, OSError) as exc:
+            self._show_save_error(exc)
+            return []
+        written = [dest for _, dest in plan]
         names = ", ".join(p.name for p in written)
         self.saved.set_kind("ok")
         self.saved.set_text(f"Saved {names} in {Path(target).parent}")
@@ -764,7 +802,11 @@ class PrepareListWindow(QWidget):
         if report is None or report.rejects_path is None:
             return None
         destination = Path(target)
-        shutil.copyfile(report.rejects_path, destination)
+        try:
+            save_outputs(self.path, [(report.rejects_path, destination)])
+        except (OutputClash, OSError) as exc:
+            self._show_save_error(exc)
+            return None
         self.saved.set_kind("ok")
         self.saved.set_text(f"Saved the rejected rows to {destination}")
         self.saved.show()
@@ -785,7 +827,7 @@ class PrepareListWindow(QWidget):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.check.stop_and_wait()
-        shutil.rmtree(self._workdir, ignore_errors=True)
+        workdirs.remove(self._workdir)
         super().closeEvent(event)
 
     # -- slots -------------------------------------------------------------------------------
@@ -827,6 +869,11 @@ class PrepareListWindow(QWidget):
         )
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _show_save_error(self, exc: Exception) -> None:
+        self.saved.set_kind("error")
+        self.saved.set_text(save_problem(exc))
+        self.saved.show()
 
     def _show_error(self, text: str) -> None:
         self.error.set_text(text)

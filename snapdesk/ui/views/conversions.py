@@ -85,6 +85,14 @@ from snapdesk.conversions import (
 from snapdesk.conversions.aliases import DESCRIPTIONS, DROP
 from snapdesk.conversions.fields import PLAIN_USER_FIELDS
 from snapdesk.conversions.model import MappingError
+from snapdesk.core.outputs import (
+    OutputClash,
+    check_distinct,
+    named,
+    open_text,
+    snapdesk_files,
+    write_text,
+)
 from snapdesk.store import Store
 from snapdesk.ui._signals import emit
 from snapdesk.ui.app_state import AppState, app_state
@@ -970,10 +978,12 @@ class ConversionsPage(QWidget):
             return
         target = Path(path)
         try:
+            _refuse_the_events_file(target, result.path)
             if target.suffix.lower() == ".json":
-                target.write_text(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+                text = json.dumps(result.to_json(), indent=2, ensure_ascii=False)
+                write_text(target, text, private=True)
             elif target.suffix.lower() == ".csv":
-                with target.open("w", encoding="utf-8", newline="") as fh:
+                with open_text(target, private=True) as fh:
                     writer = csv.writer(fh)
                     writer.writerow(["row", "field", "severity", "reason", "value"])
                     for problem in result.file_errors:
@@ -990,7 +1000,10 @@ class ConversionsPage(QWidget):
                         )
             else:
                 lines = [result.summary(), *result.report_lines()]
-                target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+                write_text(target, "\n".join(lines) + "\n", private=True)
+        except OutputClash as exc:
+            self.status_label.setText(f"Couldn't save the report: {exc.message}")
+            return
         except OSError as exc:
             self.status_label.setText(f"Couldn't save the report: {exc.strerror or exc}")
             return
@@ -1278,8 +1291,9 @@ class ConversionsPage(QWidget):
         report = self.last_done.report
         target = Path(path)
         try:
+            _refuse_the_events_file(target, self.result.path if self.result else None)
             if target.suffix.lower() == ".csv":
-                with target.open("w", encoding="utf-8", newline="") as fh:
+                with open_text(target, private=True) as fh:
                     writer = csv.writer(fh)
                     writer.writerow(["row", "event_name", "event_id", "outcome", "reason"])
                     for e in report.events:
@@ -1287,7 +1301,11 @@ class ConversionsPage(QWidget):
                             [e.row, e.event_name, e.event_id, e.outcome, e.reason or ""]
                         )
             else:
-                target.write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+                text = json.dumps(report.to_json(), indent=2, ensure_ascii=False)
+                write_text(target, text, private=True)
+        except OutputClash as exc:
+            self.status_label.setText(f"Couldn't save the results: {exc.message}")
+            return
         except OSError as exc:
             self.status_label.setText(f"Couldn't save the results: {exc.strerror or exc}")
             return
@@ -1360,3 +1378,13 @@ def open_conversions_window(*, session: Any, parent: QWidget | None) -> QWidget:
     page.resize(1240, 840)
     page.show()
     return page
+
+
+def _refuse_the_events_file(target: Path, events: Path | None) -> None:
+    """A report or results file must not replace the events CSV (or snapdesk's own files)."""
+    inputs = [named("the events file", events)] if events is not None else []
+    check_distinct(
+        inputs=[*inputs, *snapdesk_files()],
+        outputs=[named("", target)],
+        advice="choose another file name",
+    )
