@@ -28,14 +28,6 @@ from snapdesk import config
 from snapdesk.audience.files import InputError
 from snapdesk.audience.hashing import HashCancelled, HashProgress, HashReport, hash_file
 from snapdesk.audience.outputs import check_outputs
-from snapdesk.audience.upload import (
-    TARGETABLE_MIN,
-    HashFileError,
-    new_segment_fields,
-    rehearse_upload,
-    run_upload,
-    start_upload,
-)
 from snapdesk.core import outputs, workdirs
 from snapdesk.core.outputs import OutputClash, OutputWriteError
 
@@ -274,6 +266,10 @@ def cmd_audience_push(
     cancel: threading.Event | None = None,
 ) -> int:
     """Hash INPUT and upload it to a segment: dry-run (the plan) unless --live."""
+    # Imported here, not at the top: `snapdesk hash` must not load the API client and the
+    # write gateway it never uses (start-up time).
+    from snapdesk.audience.upload import HashFileError, new_segment_fields, rehearse_upload
+
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     segment = _arg(args, "segment")
@@ -347,6 +343,7 @@ def _push_live(
     cancel: threading.Event | None,
 ) -> int:
     from snapdesk.api import SnapError
+    from snapdesk.audience.upload import TARGETABLE_MIN, run_upload, start_upload
     from snapdesk.changes import ChangeError, SegmentUploads, UploadProgress
     from snapdesk.store import Store
 
