@@ -150,16 +150,11 @@ def audit_blocked(
         found = first.get(change.id)
         if found is None:
             continue
-        repo.append_audit(
+        repo.audit_unsent(
             conn,
             profile=profile,
             mode=mode,
             change=change,
-            method=change.request.method,
-            path=change.request.path,
-            request_body=change.request.body,
-            idempotency_key=change.idempotency_key,
-            response_status=None,
             response=f"check changes: {found.field}: {found.message}",
             result="blocked",
         )

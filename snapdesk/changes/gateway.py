@@ -503,16 +503,11 @@ class WriteGateway:
         flagged = {v.change_id: v for v in violations}
         for change in order:
             if change.id in flagged:
-                repo.append_audit(
+                repo.audit_unsent(
                     conn,
                     profile=self.profile,
                     mode=self.mode,
                     change=change,
-                    method=change.request.method,
-                    path=change.request.path,
-                    request_body=change.request.body,
-                    idempotency_key=change.idempotency_key,
-                    response_status=None,
                     response=f"spend guard: {flagged[change.id].message}",
                     result="blocked",
                 )
@@ -881,16 +876,11 @@ class WriteGateway:
             repo.save_change(conn, updated)
             if server is not None:  # the cache (and every view) shows what Snap has now
                 writes.upsert_entity(conn, change.kind, server, ad_account_id=change.ad_account_id)
-            repo.append_audit(
+            repo.audit_unsent(
                 conn,
                 profile=self.profile,
                 mode=self.mode,
                 change=change,
-                method=change.request.method,
-                path=change.request.path,
-                request_body=change.request.body,
-                idempotency_key=change.idempotency_key,
-                response_status=None,
                 response={"conflicts": [c.to_json() for c in conflicts]},
                 result="conflict",
             )

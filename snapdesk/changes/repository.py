@@ -305,6 +305,32 @@ def append_audit(
     )
 
 
+def audit_unsent(
+    conn: sqlite3.Connection,
+    *,
+    profile: str | None,
+    mode: str,
+    change: Change,
+    response: Any,
+    result: str,
+) -> None:
+    """An audit entry for a change that was not sent (blocked, skipped, in conflict): its
+    stored request as it would have gone out, and why not."""
+    append_audit(
+        conn,
+        profile=profile,
+        mode=mode,
+        change=change,
+        method=change.request.method,
+        path=change.request.path,
+        request_body=change.request.body,
+        idempotency_key=change.idempotency_key,
+        response_status=None,
+        response=response,
+        result=result,
+    )
+
+
 def load_audit(
     conn: sqlite3.Connection,
     *,
