@@ -9,15 +9,17 @@ Qt-free. The UI and `snapdesk experiments tick` build on:
                              mode="rotation", rotation_hours=24)     # queues gateway changes
     service.start(created.experiment.id)
     outcomes = await service.tick(gateway)              # due rotation steps, through the gateway
-    readout = await service.readout(stats, experiment_id)   # verdict, lifts, SRM, method name
+    plan = await service.plan(stats, ..., arms=3, rotation=True)   # rounds from the history
+    readout = await service.readout(stats, experiment_id)   # verdict, lifts, delivery, method
     paused = service.pause(experiment_id); service.resume(experiment_id)   # hold the rotation
     plan = service.plan_promotion(experiment_id, winner="B", move_budget=True)  # to confirm
     promotion = service.promote(experiment_id, winner="B", move_budget=True)
     await gateway.post(promotion.change_ids)     # live: ends it with B; dry-run: rehearses only
     service.get(experiment_id)                   # reconciled: ended once those changes posted
     service.cancel_pending(experiment_id)        # or take a queued pause/promotion back
-    planner: stats.plan(baseline=..., relative_mde=..., arms=..., daily_units=..., rotation=...)
-    schedules: schedule.active_variant / due_step, model.due_steps
+    planner: planning.plan_experiment(history, spec=..., relative_mde=..., arms=..., mode=...)
+    units and rounds: units.py; the anytime-valid test: sequential.py
+    schedules: schedule.active_variant / due_step / slot_variant, model.due_steps
 """
 
 from snapdesk.experiments.model import (
@@ -39,20 +41,30 @@ from snapdesk.experiments.model import (
     due_steps,
     metric,
 )
+from snapdesk.experiments.planning import Plan, PlanningError, plan_experiment
 from snapdesk.experiments.readout import (
     GUARDRAIL_VIOLATED,
     INCONCLUSIVE,
     NO_DIFFERENCE_YET,
+    SEQUENTIAL_METHOD,
+    SEQUENTIAL_METHOD_SHORT,
     VERDICTS,
     WINNER,
-    ArmData,
     ArmSummary,
     Comparison,
     Readout,
     compute_readout,
 )
 from snapdesk.experiments.repository import ExperimentRepository, StepRecord
-from snapdesk.experiments.schedule import ROTATION, SPLIT, Step, active_variant, due_step
+from snapdesk.experiments.schedule import (
+    ROTATION,
+    SPLIT,
+    Step,
+    active_variant,
+    due_step,
+    slot_variant,
+)
+from snapdesk.experiments.sequential import MIN_ROUNDS, SequentialResult, sequential
 from snapdesk.experiments.service import (
     Created,
     ExperimentService,
@@ -62,16 +74,8 @@ from snapdesk.experiments.service import (
     PromotionPlan,
     TickOutcome,
 )
-from snapdesk.experiments.stats import (
-    SEQUENTIAL_METHOD,
-    SEQUENTIAL_METHOD_SHORT,
-    Plan,
-    SrmCheck,
-    holm,
-    plan,
-    sample_size_per_arm,
-    srm_check,
-)
+from snapdesk.experiments.stats import SrmCheck, holm, srm_check
+from snapdesk.experiments.units import DeliveryIssue, Round, Unit
 
 __all__ = [
     "ARCHIVED",
@@ -82,6 +86,7 @@ __all__ = [
     "GUARDRAIL_VIOLATED",
     "INCONCLUSIVE",
     "METRICS",
+    "MIN_ROUNDS",
     "NO_DIFFERENCE_YET",
     "PAUSED",
     "PAUSING",
@@ -94,10 +99,10 @@ __all__ = [
     "TREATMENT",
     "VERDICTS",
     "WINNER",
-    "ArmData",
     "ArmSummary",
     "Comparison",
     "Created",
+    "DeliveryIssue",
     "Experiment",
     "ExperimentRepository",
     "ExperimentService",
@@ -106,13 +111,17 @@ __all__ = [
     "PendingProgress",
     "PendingTransition",
     "Plan",
+    "PlanningError",
     "Promotion",
     "PromotionPlan",
     "Readout",
+    "Round",
+    "SequentialResult",
     "SrmCheck",
     "Step",
     "StepRecord",
     "TickOutcome",
+    "Unit",
     "Variant",
     "active_variant",
     "compute_readout",
@@ -120,7 +129,8 @@ __all__ = [
     "due_steps",
     "holm",
     "metric",
-    "plan",
-    "sample_size_per_arm",
+    "plan_experiment",
+    "sequential",
+    "slot_variant",
     "srm_check",
 ]

@@ -200,6 +200,39 @@ class PendingTransition:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """A verdict the readout reached (winner or guardrail violated), kept from then on."""
+
+    verdict: str
+    winner: str | None
+    at: datetime
+    rounds: int
+    p_value: float
+    explanation: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "winner": self.winner,
+            "at": _iso(self.at),
+            "rounds": self.rounds,
+            "p_value": self.p_value,
+            "explanation": self.explanation,
+        }
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Decision:
+        return cls(
+            verdict=str(raw["verdict"]),
+            winner=raw.get("winner"),
+            at=_parse(raw.get("at")) or now_utc(),
+            rounds=int(raw.get("rounds", 0)),
+            p_value=float(raw.get("p_value", 1.0)),
+            explanation=str(raw.get("explanation") or ""),
+        )
+
+
+@dataclass(frozen=True)
 class Experiment:
     id: str
     name: str
@@ -214,7 +247,7 @@ class Experiment:
     rotation_hours: float | None = 24.0
     confidence: float = 0.95
     relative_mde: float = 0.1
-    baseline: float | None = None  # planned baseline of the primary metric (sets mSPRT tau)
+    baseline: float | None = None  # planned baseline of the primary metric
     state: str = DRAFT
     start_at: datetime | None = None
     end_at: datetime | None = None
@@ -222,6 +255,15 @@ class Experiment:
     pauses: tuple[Pause, ...] = ()  # the intervals it was paused (the last one open while paused)
     reapply: bool = False  # resumed: the current step must be applied again (it was paused)
     pending: PendingTransition | None = None  # a pause or promotion queued, not posted yet
+    # The rotation's slot order: "balanced" (a Williams design across rounds, `schedule`) for
+    # experiments created since issue 15; "cyclic" (A, B, C, A, B, C, …) for older ones.
+    order: str = "balanced"
+    # The plan made before the launch (`planning.Plan.to_json`): its mixture scale `c` is fixed
+    # before any data, as the test's validity requires.
+    plan: Mapping[str, Any] | None = None
+    mixture_c: float | None = None
+    price_limit: float = 0.2  # eCPM guardrail: flag a treatment this much above the control
+    decision: Decision | None = None  # the verdict once reached: it stays until a reset
     created_at: datetime = field(default_factory=now_utc)
     updated_at: datetime = field(default_factory=now_utc)
 
@@ -252,6 +294,10 @@ class Experiment:
     @property
     def alpha(self) -> float:
         return 1 - self.confidence
+
+    @property
+    def balanced(self) -> bool:
+        return self.order != "cyclic"
 
     @property
     def control(self) -> Variant:
@@ -297,6 +343,11 @@ class Experiment:
             "pauses": [[_iso(begin), _iso(end)] for begin, end in self.pauses],
             "reapply": self.reapply,
             "pending": self.pending.to_json() if self.pending is not None else None,
+            "order": self.order,
+            "plan": dict(self.plan) if self.plan is not None else None,
+            "mixture_c": self.mixture_c,
+            "price_limit": self.price_limit,
+            "decision": self.decision.to_json() if self.decision is not None else None,
             "created_at": _iso(self.created_at),
             "updated_at": _iso(self.updated_at),
         }
@@ -325,6 +376,11 @@ class Experiment:
             pauses=_pauses_from(raw.get("pauses")),
             reapply=bool(raw.get("reapply", False)),
             pending=PendingTransition.from_json(raw["pending"]) if raw.get("pending") else None,
+            order=str(raw.get("order", "cyclic")),  # rows from before the field: cyclic order
+            plan=raw.get("plan"),
+            mixture_c=raw.get("mixture_c"),
+            price_limit=float(raw.get("price_limit", 0.2)),
+            decision=Decision.from_json(raw["decision"]) if raw.get("decision") else None,
             created_at=_parse(raw.get("created_at")) or now_utc(),
             updated_at=_parse(raw.get("updated_at")) or now_utc(),
         )
@@ -348,5 +404,6 @@ def due_steps(experiment: Experiment, last_applied_step: int | None, now: dateti
         variants=experiment.squad_ids,
         last_applied_step=None if experiment.reapply else last_applied_step,
         now=now,
+        balanced=experiment.balanced,
     )
     return [step] if step is not None else []

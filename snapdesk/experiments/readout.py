@@ -1,51 +1,63 @@
-"""The readout of an experiment: per-arm metrics, lifts with always-valid intervals, Holm, SRM,
-guardrails and a verdict. `compute_readout` is pure; `arms_from_report` sums a stats report
-over each variant's active windows.
+"""The readout of an experiment: per-variant metrics, lifts with always-valid intervals, Holm,
+delivery checks, guardrails and a verdict. `compute_readout` is pure (units in, readout out).
 
-Active windows. Each variant's ad squad only delivers while it is ACTIVE, so its own stats
-rows are its exposure; the windows exclude what lies outside the experiment (the control's
-history before the start, anything after the end) and the hours around a toggle:
-- HOUR rows (rotation mode when every metric exists hourly — swipes, impressions, spend,
-  completions) count only when the hour lies entirely inside one of the variant's windows;
-- DAY rows (conversion metrics: Snap has no hourly conversions) count when at least half of the
-  local day is inside the variant's windows. Rotation slots should then be whole days (N a
-  multiple of 24); shorter slots with a conversion metric lose most days (a warning says so).
+The unit of replication is the slot (rotation) or the day (split mode), paired into rounds
+(`units.py`): every comparison of a treatment with the control is the sequence of per-round log
+ratios of their metric, tested with the anytime-valid t-test of `sequential.py` — its p-value
+the running minimum over the rounds, its interval the running intersection of the confidence
+sequence, both safe to look at every day. Before `MIN_ROUNDS` complete rounds there is no
+verdict.
 
-Intervals. Rates: the always-valid interval of p_t − p_c; the relative interval divides it by
-the control's rate (treated as known — fine at ad volumes, slightly narrow with few events).
-Costs: the interval of log(events per spend) ratio, turned into a cost ratio. The mixing scale
-tau is fixed before the data: the experiment's planned `baseline` × `relative_mde` (without a
-planned baseline the control's observed rate stands in — set one for strict validity).
-Confidence intervals are per comparison at the experiment's confidence; "better"/"worse" on
-the primary metric use Holm-adjusted always-valid p-values across the treatments.
+Metrics:
+- rates (swipe rate, completion rate, conversions per swipe) and costs (cost per swipe, cost per
+  conversion) are ratios of sums per unit, compared by the log ratio per round — a conversion is
+  never a binomial share of swipes (one swipe may lead to several purchases, over 28 days);
+- conversion metrics only use rounds old enough for their conversions to have matured
+  (`units.MATURITY_DAYS`), so both variants are compared at the same maturity;
+- eCPM (1000 × spend / impressions) is set by the auction, not a count: it is a descriptive
+  guardrail — shown with a delta-method interval over the units and flagged when a treatment's
+  eCPM is higher than the control's by more than the experiment's `price_limit` — never tested.
 
-Verdicts: `winner` (a treatment is better than control on the primary metric by the
-Holm-corrected always-valid test, and no guardrail metric is significantly worse), `guardrail
-violated`, `no difference yet` (keep running), `inconclusive` (ended or past the planned
-sample without a significant difference). A sample-ratio mismatch does not change the verdict
-but is flagged as a warning and `trustworthy` is False: ad squads are not randomized units —
-auctions deliver unevenly even at equal budgets — so the UI must show it next to any winner.
+Per-variant values carry descriptive intervals (ratio of sums, delta-method standard error over
+the variant's units). Delivery: in rotation a per-slot check (slots that did not run or
+delivered under half the usual impressions; their rounds are left out); in split mode also a
+chi-square test of the impression shares against the budgets, on complete days only.
+
+Verdicts: `winner` (a treatment better than control on the primary metric by the
+Holm-corrected always-valid test, none of its guardrails significantly worse), `guardrail
+violated`, `no difference yet` (keep running), `inconclusive` (ended, or past the planned
+horizon, without a detected difference). A verdict, once reached, stays (the service stores it)
+unless the experiment is reset.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
 from snapdesk.experiments.model import ARCHIVED, ENDED, Experiment, MetricSpec, metric
-from snapdesk.experiments.stats import (
-    MIN_EVENTS,
-    SEQUENTIAL_METHOD,
-    SEQUENTIAL_METHOD_SHORT,
-    Estimate,
-    SrmCheck,
-    diff_of_proportions,
-    holm,
-    log_rate_ratio,
-    srm_check,
+from snapdesk.experiments.planning import Plan
+from snapdesk.experiments.schedule import ROTATION
+from snapdesk.experiments.sequential import (
+    DEFAULT_C,
+    MIN_ROUNDS,
+    SequentialResult,
+    sequential,
+)
+from snapdesk.experiments.stats import SrmCheck, holm, srm_check
+from snapdesk.experiments.units import (
+    DeliveryIssue,
+    Round,
+    Unit,
+    complete_rounds,
+    delivery_check,
+    delta_interval,
+    maturity_cutoff,
+    round_values,
+    value_of,
 )
 
 WINNER: Final = "winner"
@@ -54,43 +66,27 @@ INCONCLUSIVE: Final = "inconclusive"
 GUARDRAIL_VIOLATED: Final = "guardrail violated"
 VERDICTS: Final = (WINNER, NO_DIFFERENCE_YET, INCONCLUSIVE, GUARDRAIL_VIOLATED)
 
-Window = tuple[datetime, datetime]
-_FIELDS: Final = ("impressions", "swipes", "spend", "view_completion", "conversion_purchases")
-
-
-@dataclass(frozen=True)
-class ArmData:
-    """The summed counts of one variant over its active windows (spend in micro-currency)."""
-
-    key: str
-    squad_id: str
-    name: str
-    counts: Mapping[str, int] = field(default_factory=dict)
-    exposure_hours: float = 0.0
-
-    def count(self, name: str) -> int:
-        return int(self.counts.get(name, 0))
-
-    def value(self, spec: MetricSpec) -> float | None:
-        """The metric: a rate, or a cost in currency units per event."""
-        events, base = self.count(spec.events), self.count(spec.base)
-        if spec.kind == "proportion":
-            return events / base if base else None
-        return base / 1_000_000 / events if events else None
+SEQUENTIAL_METHOD: Final = (
+    "Anytime-valid t-test on per-round log ratios (the slot or day is the unit; Lai 1976, "
+    "Pérez-Ortiz et al. 2024): running-minimum p-values and intersected confidence sequences, "
+    "safe to check every day"
+)
+SEQUENTIAL_METHOD_SHORT: Final = "anytime-valid t-test per round"
+DESCRIPTIVE_METRICS: Final = frozenset({"ecpm"})  # set by the auction: shown, never tested
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """One treatment against control on one metric. Lifts are treatment − control (absolute,
-    in the metric's unit) and treatment / control − 1 (relative); intervals always-valid."""
+    """One treatment against control on one metric. `rel_lift` = treatment / control − 1 from
+    the mean per-round log ratio, its interval the always-valid one (running intersection);
+    `abs_lift` the difference of the two values over the compared rounds."""
 
     key: str
     metric: str
     control_value: float | None
     value: float | None
+    rounds: int
     abs_lift: float | None
-    abs_low: float | None
-    abs_high: float | None
     rel_lift: float | None
     rel_low: float | None
     rel_high: float | None
@@ -98,6 +94,12 @@ class Comparison:
     p_adjusted: float
     better: bool  # significantly better than control (after Holm for the primary metric)
     worse: bool  # significantly worse
+    tested: bool = True  # False: a descriptive metric (eCPM), compared to a limit only
+    flagged: bool = False  # descriptive: beyond the experiment's limit
+
+    @property
+    def ready(self) -> bool:
+        return self.rounds >= MIN_ROUNDS
 
 
 @dataclass(frozen=True)
@@ -106,10 +108,13 @@ class ArmSummary:
     squad_id: str
     name: str
     value: float | None
-    events: int
-    base: int
-    impressions: int
-    spend_micro: int
+    low: float | None  # descriptive interval (delta method over units)
+    high: float | None
+    units: int
+    events: float
+    base: float
+    impressions: float
+    spend_micro: float
     exposure_hours: float
 
 
@@ -120,100 +125,72 @@ class Readout:
     confidence: float
     method: str
     method_short: str
+    unit: str  # "slot of 24 h" / "day": the unit of replication, in words
+    round_label: str  # what a round is, in words
+    rounds: int  # complete rounds compared on the primary metric
     arms: tuple[ArmSummary, ...]
     comparisons: tuple[Comparison, ...]
     guardrails: tuple[Comparison, ...]
     srm: SrmCheck | None
+    delivery: tuple[DeliveryIssue, ...]
     warnings: tuple[str, ...]
     verdict: str
     winner: str | None  # variant key
     explanation: str
+    power_so_far: float | None = None  # chance to have detected an MDE-sized effect by now
+    planned_rounds: int | None = None
+    planned_days: float | None = None
+    notes: tuple[str, ...] = field(default=())
 
     @property
     def trustworthy(self) -> bool:
-        return self.srm is None or not self.srm.flagged
+        return (self.srm is None or not self.srm.flagged) and not self.delivery
+
+
+def _interval(result: SequentialResult) -> tuple[float | None, float | None]:
+    low = math.exp(result.low) - 1 if math.isfinite(result.low) else None
+    high = math.exp(result.high) - 1 if math.isfinite(result.high) else None
+    return low, high
 
 
 def _compare(
     spec: MetricSpec,
-    control: ArmData,
-    arm: ArmData,
+    rounds: Sequence[Round],
+    control: str,
+    key: str,
     *,
     alpha: float,
-    relative_mde: float,
-    baseline: float | None,
-) -> tuple[Estimate, Comparison]:
-    c_val, t_val = control.value(spec), arm.value(spec)
-    if spec.kind == "proportion":
-        base_rate = baseline if baseline else (c_val or 0.0)
-        tau = max(abs(base_rate * relative_mde), 1e-6)
-        est = diff_of_proportions(
-            x_t=arm.count(spec.events),
-            n_t=arm.count(spec.base),
-            x_c=control.count(spec.events),
-            n_c=control.count(spec.base),
-            tau=tau,
-            alpha=alpha,
-        )
-        finite = math.isfinite(est.low)
-        rel = est.estimate / c_val if c_val else None
-        comparison = Comparison(
-            key=arm.key,
-            metric=spec.key,
-            control_value=c_val,
-            value=t_val,
-            abs_lift=est.estimate if t_val is not None and c_val is not None else None,
-            abs_low=est.low if finite else None,
-            abs_high=est.high if finite else None,
-            rel_lift=rel,
-            rel_low=est.low / c_val if c_val and finite else None,
-            rel_high=est.high / c_val if c_val and finite else None,
-            p_value=est.p_value,
-            p_adjusted=est.p_value,
-            better=False,
-            worse=False,
-        )
-        return est, comparison
-    # Cost metrics: events per unit of spend (Poisson); cost ratio = exp(-log rate ratio).
-    tau = max(abs(math.log1p(relative_mde)), 1e-6)
-    est = log_rate_ratio(
-        events_t=arm.count(spec.events),
-        exposure_t=arm.count(spec.base) / 1_000_000,
-        events_c=control.count(spec.events),
-        exposure_c=control.count(spec.base) / 1_000_000,
-        tau=tau,
-        alpha=alpha,
-    )
-    finite = math.isfinite(est.low)
-    rel = math.exp(-est.estimate) - 1 if finite else None
-    rel_low = math.exp(-est.high) - 1 if finite else None
-    rel_high = math.exp(-est.low) - 1 if finite else None
+    c: float,
+) -> tuple[SequentialResult, Comparison]:
+    values = round_values(rounds, control, key, spec)
+    result = sequential(values, alpha=alpha, c=c)
+    c_val = value_of([r.units[control] for r in rounds], spec)
+    t_val = value_of([r.units[key] for r in rounds], spec)
+    low, high = _interval(result) if result.ready else (None, None)
     comparison = Comparison(
-        key=arm.key,
+        key=key,
         metric=spec.key,
         control_value=c_val,
         value=t_val,
+        rounds=len(values),
         abs_lift=(t_val - c_val) if t_val is not None and c_val is not None else None,
-        abs_low=c_val * rel_low if c_val is not None and rel_low is not None else None,
-        abs_high=c_val * rel_high if c_val is not None and rel_high is not None else None,
-        rel_lift=rel,
-        rel_low=rel_low,
-        rel_high=rel_high,
-        p_value=est.p_value,
-        p_adjusted=est.p_value,
+        rel_lift=math.exp(result.estimate) - 1 if values else None,
+        rel_low=low,
+        rel_high=high,
+        p_value=result.p_value if result.ready else 1.0,
+        p_adjusted=result.p_value if result.ready else 1.0,
         better=False,
         worse=False,
     )
-    return est, comparison
+    return result, comparison
 
 
-def _improves(spec: MetricSpec, est: Estimate) -> bool:
-    # proportion: higher is better; cost: a higher event rate per spend is a lower cost.
-    return est.estimate > 0
-
-
-def _with(comparison: Comparison, *, p_adjusted: float, alpha: float, good: bool) -> Comparison:
-    significant = p_adjusted < alpha
+def _judged(
+    comparison: Comparison, spec: MetricSpec, *, p_adjusted: float, alpha: float
+) -> Comparison:
+    significant = comparison.ready and p_adjusted <= alpha
+    up = (comparison.rel_lift or 0.0) > 0
+    good = up if spec.higher_is_better else not up
     return Comparison(
         **{
             **comparison.__dict__,
@@ -224,191 +201,217 @@ def _with(comparison: Comparison, *, p_adjusted: float, alpha: float, good: bool
     )
 
 
+def _describe_price(
+    spec: MetricSpec, units: Sequence[Unit], control: str, key: str, *, limit: float
+) -> Comparison:
+    c_val = value_of([u for u in units if u.key == control], spec)
+    t_val = value_of([u for u in units if u.key == key], spec)
+    rel = (t_val / c_val - 1) if t_val is not None and c_val else None
+    return Comparison(
+        key=key,
+        metric=spec.key,
+        control_value=c_val,
+        value=t_val,
+        rounds=0,
+        abs_lift=(t_val - c_val) if t_val is not None and c_val is not None else None,
+        rel_lift=rel,
+        rel_low=None,
+        rel_high=None,
+        p_value=1.0,
+        p_adjusted=1.0,
+        better=False,
+        worse=False,
+        tested=False,
+        flagged=rel is not None and rel > limit,
+    )
+
+
 def compute_readout(
     experiment: Experiment,
-    arms: Sequence[ArmData],
+    units: Sequence[Unit],
     *,
+    now: datetime,
+    plan: Plan | None = None,
+    expected_slots: Sequence[tuple[str, int, datetime]] = (),
     expected_shares: Sequence[float] | None = None,
-    planned_per_arm: int | None = None,
     ended: bool | None = None,
     extra_warnings: Sequence[str] = (),
 ) -> Readout:
-    """The readout from per-arm counts (arms in the experiment's variant order, control first)."""
-    if len(arms) != len(experiment.variants) or len(arms) < 2:
-        raise ValueError("one ArmData per variant, control first")
+    """The readout from the experiment's units (see the module docstring)."""
+    keys = [v.key for v in experiment.variants]
+    control = keys[0]
     spec = metric(experiment.primary_metric)
     alpha = experiment.alpha
+    if spec.key in DESCRIPTIVE_METRICS:
+        raise ValueError(f"{spec.label} is set by the auction: a guardrail, not a primary metric")
     if ended is None:
         ended = experiment.state in (ENDED, ARCHIVED)
-    control, treatments = arms[0], list(arms[1:])
+    c = plan.c if plan is not None else (experiment.mixture_c or DEFAULT_C)
     warnings = list(extra_warnings)
+    notes: list[str] = []
 
-    primary: list[tuple[Estimate, Comparison]] = [
-        _compare(
-            spec,
-            control,
-            arm,
-            alpha=alpha,
-            relative_mde=experiment.relative_mde,
-            baseline=experiment.baseline,
+    if experiment.mode == ROTATION:
+        delivery = tuple(delivery_check(units, expected=expected_slots))
+    else:  # split: a day a variant did not deliver at all is left out too
+        delivery = tuple(d for d in delivery_check(units) if d.kind == "missing")
+    excluded = frozenset((d.key, d.index) for d in delivery)
+
+    def rounds_for(s: MetricSpec) -> list[Round]:
+        cutoff = maturity_cutoff(now, s)
+        return complete_rounds(units, keys, mature_before=cutoff, exclude=excluded)
+
+    primary_rounds = rounds_for(spec)
+    if "conversion" in spec.events:
+        all_rounds = complete_rounds(units, keys, exclude=excluded)
+        notes.append(
+            f"Conversions compared over {len(primary_rounds)} of {len(all_rounds)} complete "
+            "rounds: only rounds that ended 7 days or more ago, so both variants' conversions "
+            "have matured alike (later conversions of those rounds still count)."
         )
-        for arm in treatments
-    ]
-    adjusted = holm([c.p_value for _, c in primary])
+    primary = [_compare(spec, primary_rounds, control, key, alpha=alpha, c=c) for key in keys[1:]]
+    adjusted = holm([comp.p_value for _, comp in primary])
     comparisons = [
-        _with(c, p_adjusted=p, alpha=alpha, good=_improves(spec, est))
-        for (est, c), p in zip(primary, adjusted, strict=True)
+        _judged(comp, spec, p_adjusted=p, alpha=alpha)
+        for (_, comp), p in zip(primary, adjusted, strict=True)
     ]
 
     guardrails: list[Comparison] = []
-    for key in experiment.guardrails:
-        g_spec = metric(key)
-        for arm in treatments:
-            est, c = _compare(
-                g_spec, control, arm, alpha=alpha, relative_mde=experiment.relative_mde,
-                baseline=None,
-            )  # fmt: skip
-            # Guardrails are not corrected: protecting against harm errs on the side of flagging.
-            guardrails.append(
-                _with(c, p_adjusted=c.p_value, alpha=alpha, good=_improves(g_spec, est))
-            )
+    for g in experiment.guardrails:
+        g_spec = metric(g)
+        for key in keys[1:]:
+            if g_spec.key in DESCRIPTIVE_METRICS:
+                guardrails.append(
+                    _describe_price(g_spec, units, control, key, limit=experiment.price_limit)
+                )
+                continue
+            _, comp = _compare(g_spec, rounds_for(g_spec), control, key, alpha=alpha, c=c)
+            # Not corrected: protecting against harm errs on the side of flagging.
+            guardrails.append(_judged(comp, g_spec, p_adjusted=comp.p_value, alpha=alpha))
 
     srm: SrmCheck | None = None
-    impressions = [a.count("impressions") for a in arms]
-    if sum(impressions) > 0:
-        shares = list(expected_shares) if expected_shares else [1.0] * len(arms)
-        srm = srm_check(impressions, shares)
-        if srm.flagged:
-            warnings.append(srm.message)
+    if experiment.mode != ROTATION:
+        impressions = [sum(u.count("impressions") for u in units if u.key == k) for k in keys]
+        if sum(impressions) > 0:
+            srm = srm_check([round(i) for i in impressions], expected_shares or [1.0] * len(keys))
+            if srm.flagged:
+                warnings.append(srm.message)
+    for issue in delivery:
+        warnings.append(f"Delivery: {issue.message}; that round is not compared.")
 
-    low = [a.name for a in arms if a.count(spec.events) < MIN_EVENTS]
-    too_little = bool(low)
-    if too_little:
-        noun = METRIC_EVENT_NOUN.get(spec.events, spec.events)
-        warnings.append(
-            f"Too little data: {', '.join(low)} ha{'s' if len(low) == 1 else 've'} fewer than "
-            f"{MIN_EVENTS} {noun}; no verdict before every variant has at least {MIN_EVENTS}."
-        )
-    if planned_per_arm is not None:
-        behind = [a.name for a in arms if a.count(spec.base) < planned_per_arm]
-        if behind and not too_little:
-            warnings.append(
-                f"Below the planned sample ({planned_per_arm:,} {spec.base} per variant): "
-                + ", ".join(behind)
-            )
-
-    harmed = {g.key for g in guardrails if g.worse}
-    better = [c for c in comparisons if c.better]
+    n = len(primary_rounds)
+    unit_word, round_word = _unit_words(experiment)
+    harmed = {g.key for g in guardrails if g.worse or g.flagged}
+    better = [comp for comp in comparisons if comp.better]
     winner: str | None = None
-    if too_little:
+    power_so_far = plan.power_at(n) if plan is not None else None
+    planned_rounds = plan.rounds if plan is not None else None
+    if n < MIN_ROUNDS:
         verdict = NO_DIFFERENCE_YET
-        explanation = "Not enough data yet to compare the variants."
+        explanation = (
+            f"{n} complete round{'s' if n != 1 else ''} of {MIN_ROUNDS} needed before any "
+            f"verdict (a round is {round_word})."
+        )
     elif better:
-        best = max(better, key=lambda c: (c.rel_lift or 0.0) * (1 if spec.higher_is_better else -1))
+        best = max(better, key=lambda x: (x.rel_lift or 0.0) * (1 if spec.higher_is_better else -1))
         if best.key in harmed:
             verdict = GUARDRAIL_VIOLATED
-            names = sorted({g.metric for g in guardrails if g.worse and g.key == best.key})
+            names = sorted(
+                {g.metric for g in guardrails if (g.worse or g.flagged) and g.key == best.key}
+            )
             explanation = (
-                f"Variant {best.key} beats control on {spec.label} but is significantly worse "
-                f"on {', '.join(metric(n).label for n in names)}; not promoting it."
+                f"Variant {best.key} beats control on {spec.label} but is worse on "
+                f"{', '.join(metric(x).label for x in names)}; not promoting it."
             )
         else:
             verdict, winner = WINNER, best.key
             explanation = (
-                f"Variant {best.key} beats control on {spec.label} "
-                f"(always-valid p = {best.p_adjusted:.3g} after Holm, {experiment.confidence:.0%} "
-                "confidence)."
+                f"Variant {best.key} beats control on {spec.label} (always-valid p = "
+                f"{best.p_adjusted:.3g} after Holm, over {n} rounds of {round_word})."
             )
-    elif all(c.worse for c in comparisons):
-        verdict, winner = WINNER, control.key
-        explanation = f"Control beats every treatment on {spec.label}."
+    elif all(comp.worse for comp in comparisons):
+        verdict, winner = WINNER, control
+        explanation = f"Control beats every treatment on {spec.label} over {n} rounds."
     elif harmed:
         verdict = GUARDRAIL_VIOLATED
+        names = sorted(harmed)
         explanation = (
-            f"Variant(s) {', '.join(sorted(harmed))} are significantly worse on a guardrail "
-            "metric; consider stopping them."
-        )
-    elif ended or (
-        planned_per_arm is not None and all(a.count(spec.base) >= planned_per_arm for a in arms)
-    ):
-        verdict = INCONCLUSIVE
-        explanation = (
-            "No significant difference after the planned sample; the effect, if any, is "
-            "smaller than the test can detect."
+            f"Variant{'s' if len(names) > 1 else ''} {', '.join(names)} "
+            f"{'are' if len(names) > 1 else 'is'} worse on a guardrail metric; consider "
+            "stopping "
+            f"{'them' if len(names) > 1 else 'it'}."
         )
     else:
-        verdict = NO_DIFFERENCE_YET
-        explanation = "No significant difference yet; keep the experiment running."
-
-    summaries = tuple(
-        ArmSummary(
-            key=a.key,
-            squad_id=a.squad_id,
-            name=a.name,
-            value=a.value(spec),
-            events=a.count(spec.events),
-            base=a.count(spec.base),
-            impressions=a.count("impressions"),
-            spend_micro=a.count("spend"),
-            exposure_hours=a.exposure_hours,
+        so_far = (
+            f" By now the test had a {power_so_far:.0%} chance to detect a "
+            f"{experiment.relative_mde:+.0%} change."
+            if power_so_far is not None
+            else ""
         )
-        for a in arms
-    )
+        if ended or (planned_rounds is not None and n >= planned_rounds):
+            verdict = INCONCLUSIVE
+            explanation = (
+                f"No difference detected at this sample ({n} rounds).{so_far} A smaller effect "
+                "may exist; this does not show the variants are equal."
+            )
+        else:
+            verdict = NO_DIFFERENCE_YET
+            horizon = (
+                f" The {plan.power:.0%}-power horizon is {planned_rounds} rounds."
+                if plan is not None and planned_rounds is not None
+                else ""
+            )
+            explanation = f"Not detected yet at this sample ({n} rounds).{so_far}{horizon}"
+
+    summaries = []
+    for v in experiment.variants:
+        own = [u for u in units if u.key == v.key]
+        interval = delta_interval(own, spec)
+        summaries.append(
+            ArmSummary(
+                key=v.key,
+                squad_id=v.squad_id,
+                name=v.name,
+                value=value_of(own, spec),
+                low=interval[0] if interval else None,
+                high=interval[1] if interval else None,
+                units=len(own),
+                events=sum(u.count(spec.events) for u in own),
+                base=sum(u.count(spec.base) for u in own),
+                impressions=sum(u.count("impressions") for u in own),
+                spend_micro=sum(u.count("spend") for u in own),
+                exposure_hours=sum(u.hours for u in own),
+            )
+        )
     return Readout(
         experiment_id=experiment.id,
         metric=spec.key,
         confidence=experiment.confidence,
         method=SEQUENTIAL_METHOD,
         method_short=SEQUENTIAL_METHOD_SHORT,
-        arms=summaries,
+        unit=unit_word,
+        round_label=round_word,
+        rounds=n,
+        arms=tuple(summaries),
         comparisons=tuple(comparisons),
         guardrails=tuple(guardrails),
         srm=srm,
+        delivery=delivery,
         warnings=tuple(warnings),
         verdict=verdict,
         winner=winner,
         explanation=explanation,
+        power_so_far=power_so_far,
+        planned_rounds=planned_rounds,
+        planned_days=plan.days if plan is not None else None,
+        notes=tuple(notes),
     )
 
 
-METRIC_EVENT_NOUN: Final = {
-    "swipes": "swipes",
-    "conversion_purchases": "conversions",
-    "view_completion": "completions",
-    "impressions": "impressions",
-}
-
-
-def _covered(start: datetime, end: datetime, windows: Sequence[Window]) -> float:
-    total = (end - start).total_seconds()
-    if total <= 0:
-        return 0.0
-    inside = 0.0
-    for w_start, w_end in windows:
-        lo, hi = max(start, w_start), min(end, w_end)
-        if hi > lo:
-            inside += (hi - lo).total_seconds()
-    return inside / total
-
-
-def sum_rows(
-    rows: Sequence[tuple[datetime, datetime, Mapping[str, int | float | None]]],
-    windows: Sequence[Window],
-    *,
-    hourly: bool,
-) -> dict[str, int]:
-    """Sum the counts of rows inside the windows (HOUR: fully inside; DAY: at least half)."""
-    need = 0.999 if hourly else 0.5
-    out = dict.fromkeys(_FIELDS, 0)
-    for start, end, values in rows:
-        if _covered(start, end, windows) < need:
-            continue
-        for name in _FIELDS:
-            value = values.get(name)
-            if value is not None:
-                out[name] += int(value)
-    return out
-
-
-def window_hours(windows: Sequence[Window]) -> float:
-    return sum((e - s).total_seconds() for s, e in windows) / 3600
+def _unit_words(experiment: Experiment) -> tuple[str, str]:
+    k = len(experiment.variants)
+    if experiment.mode == ROTATION:
+        hours = experiment.rotation_hours or 24
+        slot = f"{hours / 24:g}-day slot" if hours % 24 == 0 else f"{hours:g}-hour slot"
+        order = "a counterbalanced order" if experiment.balanced else "a fixed order"
+        return f"one {slot}", f"{k} {slot}s, one per variant, in {order}"
+    return "one day", "one day with every variant running side by side"

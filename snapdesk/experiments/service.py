@@ -21,11 +21,12 @@ A resumed experiment counts as paused until its re-applied step has posted.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from snapdesk.changes import EditService, WriteGateway
@@ -54,6 +55,7 @@ from snapdesk.experiments.model import (
     PROMOTING,
     RUNNING,
     TREATMENT,
+    Decision,
     Experiment,
     Pause,
     PendingTransition,
@@ -63,18 +65,23 @@ from snapdesk.experiments.model import (
     now_utc,
 )
 from snapdesk.experiments.model import PAUSED as PAUSED_STATE
+from snapdesk.experiments.planning import (
+    HISTORY_DAYS,
+    Plan,
+    PlanningError,
+    plan_experiment,
+)
+from snapdesk.experiments.planning import Window as HistoryWindow
 from snapdesk.experiments.readout import (
-    ArmData,
+    DESCRIPTIVE_METRICS,
+    GUARDRAIL_VIOLATED,
+    WINNER,
     Readout,
-    Window,
     compute_readout,
-    sum_rows,
-    window_hours,
 )
 from snapdesk.experiments.repository import ExperimentRepository, StepRecord, save_in
-from snapdesk.experiments.schedule import ROTATION, SPLIT, Mode, Step
-from snapdesk.experiments.stats import Plan
-from snapdesk.experiments.stats import plan as stats_plan
+from snapdesk.experiments.schedule import ROTATION, SPLIT, Mode, Step, slot_bounds, slot_variant
+from snapdesk.experiments.units import Row, Unit, Window, rotation_units, split_units
 from snapdesk.stats import StatsService
 from snapdesk.store import Store
 
@@ -361,6 +368,8 @@ class ExperimentService:
         relative_mde: float = 0.1,
         baseline: float | None = None,
         budgets_micro: Sequence[int] | None = None,
+        plan: Plan | None = None,
+        price_limit: float = 0.2,
     ) -> Created:
         """Queue the treatments as copies of the control — the ad squad and its ads —
         differing only in `dimension` (control ACTIVE, treatments PAUSED); store a draft.
@@ -370,6 +379,11 @@ class ExperimentService:
         creative of every copied ad. `budgets_micro` (split mode) declares one daily budget per
         variant, control first; otherwise every copy keeps the control's budget.
         """
+        if primary_metric in DESCRIPTIVE_METRICS:
+            raise ChangeError(
+                f"{metric(primary_metric).label} is set by the auction, so it can't decide a "
+                "winner; choose a rate or a cost as the primary metric and add it as a guardrail"
+            )
         if dimension not in DIMENSIONS:
             raise ChangeError(f"Choose one dimension: {', '.join(DIMENSIONS)}")
         if not treatments:
@@ -467,8 +481,11 @@ class ExperimentService:
             rotation_hours=rotation_hours if mode == ROTATION else None,
             confidence=confidence,
             relative_mde=relative_mde,
-            baseline=baseline,
+            baseline=baseline if baseline is not None else (plan.baseline if plan else None),
             state=DRAFT,
+            plan=plan.to_json() if plan is not None else None,
+            mixture_c=plan.c if plan is not None else None,  # fixed before any data
+            price_limit=price_limit,
         )
         self.repository.save(experiment)
         return Created(experiment, tuple(groups))
@@ -726,12 +743,14 @@ class ExperimentService:
         experiment_id: str,
         *,
         now: datetime | None = None,
-        planned_per_arm: int | None = None,
         refresh: bool = False,
     ) -> Readout:
+        """The readout from the stats cache (fetched as needed): units, rounds, comparisons.
+
+        A winner or guardrail verdict, once reached, is stored and shown from then on
+        (`Experiment.decision`), however later data moves the numbers."""
         experiment = self.get(experiment_id)
         moment = (now or now_utc()).astimezone(UTC)
-        windows = self.windows(experiment, now=moment)
         specs = [metric(experiment.primary_metric), *(metric(g) for g in experiment.guardrails)]
         hourly = experiment.mode == ROTATION and all(s.hourly for s in specs)
         warnings: list[str] = []
@@ -742,10 +761,12 @@ class ExperimentService:
             and experiment.rotation_hours % 24
         ):
             warnings.append(
-                "Conversion metrics exist only per day: with rotation slots shorter than a day "
-                "most days mix variants and are left out. Rotate every 24 h (or a multiple)."
+                "Some metrics are read per day: with rotation slots shorter than a day, days "
+                "that mix variants are left out."
             )
-        arms: list[ArmData] = []
+        units: list[Unit] = []
+        expected: list[tuple[str, int, datetime]] = []
+        windows = self.windows(experiment, now=moment)
         if experiment.start_at is not None:
             account = await stats.account(experiment.ad_account_id)
             tz = account.tz
@@ -762,25 +783,83 @@ class ExperimentService:
                 refresh=refresh,
             )
             series = {s.entity_id: s for s in report.series}
+            rows: dict[str, list[Row]] = {}
             for v in experiment.variants:
-                rows = series.get(v.squad_id)
-                data = [
-                    (r.start, r.end, dict(r.metrics.values)) for r in (rows.rows if rows else ())
+                found = series.get(v.squad_id)
+                rows[v.key] = [
+                    (r.start, r.end, dict(r.metrics.values)) for r in (found.rows if found else ())
                 ]
-                counts = sum_rows(data, windows[v.squad_id], hourly=hourly)
-                arms.append(
-                    ArmData(v.key, v.squad_id, v.name, counts, window_hours(windows[v.squad_id]))
-                )
-        else:
-            arms = [ArmData(v.key, v.squad_id, v.name) for v in experiment.variants]
-        return compute_readout(
+            end = min(experiment.end_at or moment, moment)
+            if experiment.mode == ROTATION:
+                slots = self._slots(experiment, end=end)
+                units = rotation_units(slots, rows, arms=len(experiment.variants), hourly=hourly)
+                expected = _scheduled_slots(experiment, end=end)
+            else:
+                days = _full_days(experiment.start_at, end, tz, pauses=experiment.pauses)
+                units = split_units(days, [v.key for v in experiment.variants], rows, hourly=hourly)
+        plan = Plan.from_json(experiment.plan) if experiment.plan else None
+        readout = compute_readout(
             experiment,
-            arms,
+            units,
+            now=moment,
+            plan=plan,
+            expected_slots=expected,
             expected_shares=self.expected_shares(experiment, windows),
-            planned_per_arm=planned_per_arm,
             ended=experiment.state in (ENDED, ARCHIVED),
             extra_warnings=warnings,
         )
+        return self._sticky(experiment, readout, at=moment)
+
+    def _sticky(self, experiment: Experiment, readout: Readout, *, at: datetime) -> Readout:
+        """Keep a verdict once reached: store the first winner / guardrail verdict, and show a
+        stored one even if later data (revised stats, another look) would not reach it now."""
+        decision = experiment.decision
+        if decision is None:
+            if readout.verdict in (WINNER, GUARDRAIL_VIOLATED):
+                best = min((c.p_adjusted for c in readout.comparisons), default=1.0)
+                self.repository.save(
+                    experiment.evolve(
+                        decision=Decision(
+                            verdict=readout.verdict,
+                            winner=readout.winner,
+                            at=at,
+                            rounds=readout.rounds,
+                            p_value=best,
+                            explanation=readout.explanation,
+                        )
+                    )
+                )
+            return readout
+        if readout.verdict == decision.verdict and readout.winner == decision.winner:
+            return readout
+        kept = (
+            f"{decision.explanation} Reached on {decision.at:%Y-%m-%d} after {decision.rounds} "
+            "rounds; a verdict stays once reached (the always-valid test allows it), even "
+            "though today's data alone would not repeat it."
+        )
+        return replace(readout, verdict=decision.verdict, winner=decision.winner, explanation=kept)
+
+    def _slots(
+        self, experiment: Experiment, *, end: datetime
+    ) -> list[tuple[int, str, datetime, datetime]]:
+        """(slot index, variant key, start, end) of every applied slot: from its real toggle
+        time to the next one, paused stretches cut out."""
+        applied: list[StepRecord] = [
+            s for s in self.repository.steps(experiment.id) if s.applied_at is not None
+        ]
+        by_squad = {v.squad_id: v.key for v in experiment.variants}
+        out: list[tuple[int, str, datetime, datetime]] = []
+        for i, record in enumerate(applied):
+            assert record.applied_at is not None
+            stop = applied[i + 1].applied_at if i + 1 < len(applied) else end
+            assert stop is not None
+            stop = min(stop, end)
+            keys = [by_squad[s] for s in record.active if s in by_squad]
+            if len(keys) != 1 or stop <= record.applied_at:
+                continue
+            for begin, finish in _without([(record.applied_at, stop)], experiment.pauses, end=end):
+                out.append((record.step, keys[0], begin, finish))
+        return out
 
     @staticmethod
     def expected_shares(
@@ -788,7 +867,10 @@ class ExperimentService:
     ) -> list[float]:
         """Intended impression shares: active time (rotation) or declared budgets (split)."""
         if experiment.mode == ROTATION:
-            hours = [window_hours(windows.get(v.squad_id, ())) for v in experiment.variants]
+            hours = [
+                sum((e - b).total_seconds() for b, e in windows.get(v.squad_id, ()))
+                for v in experiment.variants
+            ]
             return hours if sum(hours) > 0 else [1.0] * len(hours)
         budgets = [v.budget_micro for v in experiment.variants]
         if all(isinstance(b, int) and b > 0 for b in budgets):
@@ -796,6 +878,39 @@ class ExperimentService:
         return [1.0] * len(budgets)
 
     # ------------------------------------------------------------------ planner
+
+    async def history(
+        self,
+        stats: StatsService,
+        *,
+        ad_account_id: str,
+        campaign_id: str,
+        days: int = HISTORY_DAYS,
+        now: datetime | None = None,
+    ) -> list[HistoryWindow]:
+        """The campaign's last `days` complete local days, per ad squad (oldest first)."""
+        account = await stats.account(ad_account_id)
+        today = (now or now_utc()).astimezone(account.tz).date()
+        first_day = today - timedelta(days=days)
+        last_day = today - timedelta(days=1)
+        report = await stats.report(
+            ad_account_id,
+            kind="campaign",
+            entity_id=campaign_id,
+            first_day=first_day,
+            last_day=last_day,
+            breakdown=AD_SQUAD,
+            fields=("impressions", "swipes", "spend", "view_completion", "conversion_purchases"),
+        )
+        by_day: dict[date, dict[str, dict[str, float]]] = {
+            first_day + timedelta(days=i): {} for i in range((last_day - first_day).days + 1)
+        }
+        for series in report.series:
+            for row in series.rows:
+                values = {k: float(v or 0) for k, v in row.metrics.values.items()}
+                if any(values.values()):
+                    by_day.setdefault(row.day, {})[series.entity_id] = values
+        return [HistoryWindow(by_day[d]) for d in sorted(by_day)]
 
     async def plan(
         self,
@@ -807,51 +922,31 @@ class ExperimentService:
         relative_mde: float,
         arms: int,
         rotation: bool,
+        rotation_hours: float | None = 24.0,
         confidence: float = 0.95,
-        lookback_days: int = 14,
+        lookback_days: int = HISTORY_DAYS,
         now: datetime | None = None,
     ) -> Plan:
-        """The planner from the campaign's last `lookback_days` complete days: the primary
-        metric's baseline and its daily denominator volume (impressions or swipes)."""
-        spec = metric(primary_metric)
-        if spec.kind != "proportion":
-            raise ChangeError(
-                f"The planner sizes rate metrics; plan {spec.label} through its rate "
-                "(conversion rate for CPA)"
+        """The plan from the campaign's last `lookback_days` complete days (see `planning`).
+        Raises `ChangeError` with what to do when the history can't size it."""
+        history = await self.history(
+            stats, ad_account_id=ad_account_id, campaign_id=campaign_id, days=lookback_days,
+            now=now,
+        )  # fmt: skip
+        try:
+            # The power simulation takes up to a second: off the caller's event loop.
+            return await asyncio.to_thread(
+                plan_experiment,
+                history,
+                spec=metric(primary_metric),
+                relative_mde=relative_mde,
+                arms=arms,
+                mode=ROTATION if rotation else SPLIT,
+                slot_hours=rotation_hours if rotation else None,
+                confidence=confidence,
             )
-        account = await stats.account(ad_account_id)
-        today = (now or now_utc()).astimezone(account.tz).date()
-        last_day = today - timedelta(days=1)
-        first_day = today - timedelta(days=lookback_days)
-        report = await stats.report(
-            ad_account_id,
-            kind="campaign",
-            entity_id=campaign_id,
-            first_day=first_day,
-            last_day=last_day,
-            fields=("impressions", "swipes", "spend", "conversion_purchases"),
-        )
-        events = base = 0
-        days = set()
-        for series in report.series:
-            for row in series.rows:
-                events += int(row.metrics.values.get(spec.events) or 0)
-                base += int(row.metrics.values.get(spec.base) or 0)
-                if row.metrics.values.get(spec.base):
-                    days.add(row.day)
-        if base == 0 or events == 0:
-            raise ChangeError(
-                f"The campaign has no {spec.base} or {spec.events} in the last "
-                f"{lookback_days} days; enter a baseline by hand"
-            )
-        return stats_plan(
-            baseline=events / base,
-            relative_mde=relative_mde,
-            arms=arms,
-            daily_units=base / max(1, len(days)),
-            rotation=rotation,
-            confidence=confidence,
-        )
+        except PlanningError as exc:
+            raise ChangeError(exc.message) from None
 
     # ------------------------------------------------------------------ promotion
 
@@ -997,3 +1092,48 @@ def _without(windows: Sequence[Window], pauses: Sequence[Pause], *, end: datetim
 
 def _all_posted(report: Any) -> bool:
     return bool(report.ok and report.results) and all(r.outcome == "posted" for r in report.results)
+
+
+def _scheduled_slots(experiment: Experiment, *, end: datetime) -> list[tuple[str, int, datetime]]:
+    """(variant key, slot index, start) of every complete slot the rotation's schedule held up
+    to `end`, leaving out slots a pause touched."""
+    if experiment.start_at is None or not experiment.rotation_hours:
+        return []
+    keys = [v.key for v in experiment.variants]
+    out: list[tuple[str, int, datetime]] = []
+    index = 0
+    while True:
+        begin, finish = slot_bounds(
+            start=experiment.start_at, every_hours=experiment.rotation_hours, index=index
+        )
+        if finish > end:
+            return out
+        paused = any(b < finish and (e or end) > begin for b, e in experiment.pauses)
+        if not paused:
+            position = slot_variant(index, len(keys), balanced=experiment.balanced)
+            out.append((keys[position], index, begin))
+        index += 1
+
+
+def _full_days(
+    start: datetime, end: datetime, tz: tzinfo, *, pauses: Sequence[Pause] = ()
+) -> list[tuple[int, datetime, datetime]]:
+    """The complete local days between `start` and `end` (split mode's units), numbered from 0,
+    without the days a pause touched."""
+    first = start.astimezone(tz).date() + timedelta(days=1)  # the launch day is partial
+    out = []
+    number = 0
+    day = first
+    while True:
+        begin = datetime.combine(day, datetime.min.time(), tzinfo=tz).astimezone(UTC)
+        finish = datetime.combine(
+            day + timedelta(days=1), datetime.min.time(), tzinfo=tz
+        ).astimezone(UTC)
+        if finish > end:
+            break
+        touched = any(b < finish and (e or end) > begin for b, e in pauses)
+        if not touched:
+            out.append((number, begin, finish))
+            number += 1
+        day += timedelta(days=1)
+    return out

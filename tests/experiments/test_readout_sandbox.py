@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -142,7 +143,30 @@ async def test_planner_uses_the_campaigns_recent_traffic(
         rotation=True,
         now=clock,
     )
-    assert 0.001 < plan.baseline < 0.05
-    assert plan.daily_units and plan.daily_units > 0
-    assert plan.days == pytest.approx(plan.per_arm / (plan.daily_units / 2))
-    assert plan.exposure_share == 0.5
+    assert plan.baseline is not None and 0.001 < plan.baseline < 0.05
+    assert plan.history_windows >= 7 and plan.daily_base > 0
+    assert plan.mode == "rotation" and plan.round_days == 2  # two one-day slots per round
+    assert plan.rounds is not None and plan.rounds >= 5
+    assert plan.days == pytest.approx(plan.rounds * 2)
+    assert plan.alpha_first == pytest.approx(0.05)  # one comparison: no multiplicity
+    assert "day-to-day spread" in plan.spread_source
+
+
+@pytest.mark.usefixtures("fixed_ids")
+async def test_a_verdict_once_reached_stays(
+    store: Store, edits: EditService, gateway: Gateway, server: SandboxServer, api: SnapApi
+) -> None:
+    """The readout stores the first winner; a later readout whose data alone would not repeat
+    it (revised stats, a reset of the numbers) still shows it, saying when it was reached."""
+    first = await _run_experiment(
+        store=store, edits=edits, gateway=gateway, server=server, api=api, lift=1.5, days=14
+    )
+    assert first.verdict == WINNER
+    service = ExperimentService(store=store, edits=edits)
+    (exp,) = service.experiments()
+    assert exp.decision is not None and exp.decision.winner == "B"
+    assert exp.decision.rounds == first.rounds
+    revised = replace(first, verdict=NO_DIFFERENCE_YET, winner=None, explanation="no")
+    kept = service._sticky(exp, revised, at=datetime.now(UTC))
+    assert kept.verdict == WINNER and kept.winner == "B"
+    assert "stays once reached" in kept.explanation

@@ -7,7 +7,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from snapdesk.experiments import RUNNING, Experiment, Variant, active_variant, due_step, due_steps
+from snapdesk.experiments import (
+    RUNNING,
+    Experiment,
+    Variant,
+    active_variant,
+    due_step,
+    due_steps,
+    slot_variant,
+)
 
 LA = ZoneInfo("America/Los_Angeles")
 V = ("ctrl", "b", "c")
@@ -35,13 +43,23 @@ def experiment(*, start: datetime, hours: float = 6, mode: str = "rotation") -> 
     )
 
 
-def test_round_robin_order() -> None:
+def test_counterbalanced_order() -> None:
+    """Rounds of one slot per variant, their order from a Williams design: no variant always
+    runs first (or always after the same one)."""
     start = datetime(2026, 6, 1, 9, tzinfo=UTC)
     seen = [
         active_variant(start=start, every_hours=6, variants=V, now=start + timedelta(hours=h))
+        for h in range(0, 6 * 9, 6)
+    ]
+    assert seen == ["ctrl", "b", "c", "b", "c", "ctrl", "c", "ctrl", "b"]
+    # an experiment created before the counterbalanced order keeps its cyclic rhythm
+    cyclic = [
+        active_variant(
+            start=start, every_hours=6, variants=V, now=start + timedelta(hours=h), balanced=False
+        )
         for h in range(0, 6 * 7, 6)
     ]
-    assert seen == ["ctrl", "b", "c", "ctrl", "b", "c", "ctrl"]
+    assert cyclic == ["ctrl", "b", "c", "ctrl", "b", "c", "ctrl"]
     assert active_variant(start=start, every_hours=6, variants=V, now=start - timedelta(1)) is None
     # the slot changes exactly at its boundary
     edge = start + timedelta(hours=6)
@@ -64,7 +82,8 @@ def test_catch_up_jumps_to_the_current_slot() -> None:
     assert set(step.pause) == {"ctrl", "b"}
     assert due_steps(exp, 20, now) == []  # idempotent: nothing more to do in the slot
     assert due_steps(exp, 20, now + timedelta(hours=4, minutes=59)) == []
-    assert due_steps(exp, 20, now + timedelta(hours=5))[0].active == ("ctrl",)
+    # slot 21 opens round 7, whose order (Williams row 1: b, c, ctrl) starts with b
+    assert due_steps(exp, 20, now + timedelta(hours=5))[0].active == ("b",)
 
 
 def test_dst_uses_real_elapsed_hours() -> None:
@@ -75,11 +94,12 @@ def test_dst_uses_real_elapsed_hours() -> None:
     monday_20 = datetime(2026, 3, 9, 20, tzinfo=LA)
     assert (monday_20.astimezone(UTC) - start.astimezone(UTC)).total_seconds() == 47 * 3600
     assert active_variant(start=start, every_hours=24, variants=two, now=monday_20) == "b"
+    # …and slot 2 starts at 21:00 PDT: it opens round 1, whose order is b, then ctrl
     assert (
         active_variant(
             start=start, every_hours=24, variants=two, now=datetime(2026, 3, 9, 21, tzinfo=LA)
         )
-        == "ctrl"
+        == "b"
     )
     # Autumn: 1 Nov 2026 falls back; a 24 h slot from 20:00 PDT 31 Oct ends at 19:00 PST.
     autumn = datetime(2026, 10, 31, 20, tzinfo=LA)
@@ -97,7 +117,7 @@ def test_catch_up_across_dst_after_a_long_gap() -> None:
     now = datetime(2026, 3, 12, 8, tzinfo=LA)  # PDT: 11 days minus one hour = 263 h
     (step,) = due_steps(exp, 3, now)
     assert step.index == 263 // 5 == 52
-    assert step.active == (V[52 % 3],)
+    assert step.active == (V[slot_variant(52, 3)],)
 
 
 def test_never_two_variants_active() -> None:

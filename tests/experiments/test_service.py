@@ -131,13 +131,13 @@ async def test_rotation_catch_up_is_one_pause_then_one_activation(
     assert again.message == "nothing due"
     assert recorded_writes(server) == []
 
-    # the next slot: pause c, then activate a
+    # the next slot opens round 7 (counterbalanced order b, c, a): pause c, then activate b
     (nxt,) = await service.tick(gateway(live=True), now=start + timedelta(hours=6 * 21))
-    assert _statuses(recorded_writes(server)) == [(c, "PAUSED"), (a, "ACTIVE")]
+    assert _statuses(recorded_writes(server)) == [(c, "PAUSED"), (b, "ACTIVE")]
     assert nxt.applied
 
     windows = service.windows(service.get(exp_id), now=start + timedelta(hours=6 * 21 + 1))
-    assert [len(windows[s]) for s in (a, b, c)] == [2, 0, 1]
+    assert [len(windows[s]) for s in (a, b, c)] == [1, 1, 1]
 
 
 async def test_split_mode_and_promotion_change_set(

@@ -1,21 +1,34 @@
 """Helpers for the Experiments UI tests and screenshots: a delivering ad squad of the demo
 sandbox, experiments created and launched through the engine (live, over loopback HTTP), true
-effects configured in the sandbox, and a stats service on the sandbox's stats clock."""
+effects configured in the sandbox, a stats service on the sandbox's stats clock — and, for the
+readout panel alone, experiments read out from units with known counts (`compute_readout`)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from PySide6.QtWidgets import QApplication
 
 from snapdesk.api import SnapApi
 from snapdesk.changes import WriteGateway
 from snapdesk.core.kinds import AD, AD_SQUAD
 from snapdesk.core.settings import AppSettings
-from snapdesk.experiments import Created, ExperimentService
+from snapdesk.experiments import (
+    Created,
+    Experiment,
+    ExperimentService,
+    Plan,
+    Unit,
+    Variant,
+    metric,
+    plan_experiment,
+)
+from snapdesk.experiments.planning import Window
 from snapdesk.sandbox import SandboxServer
 from snapdesk.sandbox.stats import _uniforms
 from snapdesk.stats import FxTable, StatsService
@@ -69,6 +82,7 @@ def create(
     hours: float | None = None,
     name: str = "Bid +10%",
     guardrails: tuple[str, ...] = (),
+    plan: Plan | None = None,
 ) -> Created:
     bid = int(squad.data["bid_micro"])
     return service.create(
@@ -84,6 +98,7 @@ def create(
         rotation_hours=hours if mode == "rotation" else None,
         baseline=BASE_RATE,
         relative_mde=0.1,
+        plan=plan,
     )
 
 
@@ -146,3 +161,111 @@ def stats_at(
 
 def now_minus(**kw: Any) -> datetime:
     return datetime.now(UTC) - timedelta(**kw)
+
+
+# -- readouts from known counts (no sandbox) ------------------------------------------------------
+
+T0 = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def experiment_of(arms: int, **changes: Any) -> Experiment:
+    """A running split of `arms` variants on the swipe rate (changed by `changes`)."""
+    variants = tuple(
+        Variant(chr(ord("A") + i), f"s{i}", "control" if i == 0 else "treatment", f"Squad {i}")
+        for i in range(arms)
+    )
+    fields: dict[str, Any] = {
+        "id": "e1",
+        "name": "Bid",
+        "hypothesis": "",
+        "ad_account_id": "acc",
+        "campaign_id": "cmp",
+        "primary_metric": "swipe_rate",
+        "guardrails": (),
+        "dimension": "bid",
+        "variants": variants,
+        "mode": "split",
+        "rotation_hours": None,
+        "state": "running",
+        "start_at": T0,
+    }
+    return Experiment(**{**fields, **changes})
+
+
+def units_of(
+    per_round: Sequence[Sequence[dict[str, float]]], *, rotation_hours: float | None = None
+) -> list[Unit]:
+    """Units from counts per round and variant: a split's days, or a rotation's slots."""
+    out = []
+    for r, arms in enumerate(per_round):
+        for a, counts in enumerate(arms):
+            key = chr(ord("A") + a)
+            if rotation_hours:
+                index = r * len(arms) + a
+                start = T0 + timedelta(hours=rotation_hours * index)
+                end = start + timedelta(hours=rotation_hours)
+            else:
+                index, start, end = r, T0 + timedelta(days=r), T0 + timedelta(days=r + 1)
+            out.append(
+                Unit(key, r, index, start, end, counts, (end - start).total_seconds() / 3600)
+            )
+    return out
+
+
+def noisy_rounds(
+    seed: int,
+    rounds: int,
+    rates: Sequence[float],
+    *,
+    impressions: int = 50_000,
+    cpm: Sequence[float] | None = None,
+    day_sd: float = 0.05,
+) -> list[list[dict[str, float]]]:
+    """Per round and variant: impressions, swipes at `rates` (with a shared day effect) and
+    spend at `cpm` (USD per 1,000 impressions, micro-currency in the counts)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(rounds):
+        day = math.exp(rng.normal(0, day_sd))
+        arms = []
+        for i, rate in enumerate(rates):
+            price = (cpm or [5.0] * len(rates))[i] * math.exp(rng.normal(0, 0.02))
+            arms.append(
+                {
+                    "impressions": float(impressions),
+                    "swipes": float(rng.binomial(impressions, rate * day)),
+                    "spend": impressions / 1000 * price * 1e6,
+                }
+            )
+        out.append(arms)
+    return out
+
+
+def plan_of(
+    *, arms: int = 2, relative_mde: float = 0.1, mode: str = "split", hours: float | None = None
+) -> Plan:
+    """A plan from 28 days of a campaign with two ad squads at a 1% swipe rate."""
+    rng = np.random.default_rng(7)
+    history = []
+    for _ in range(28):
+        day = math.exp(rng.normal(0, 0.05))
+        history.append(
+            Window(
+                {
+                    squad: {
+                        "impressions": 50_000.0,
+                        "swipes": float(rng.binomial(50_000, 0.01 * day)),
+                        "spend": 250e6,
+                    }
+                    for squad in ("s0", "s1")
+                }
+            )
+        )
+    return plan_experiment(
+        history,
+        spec=metric("swipe_rate"),
+        relative_mde=relative_mde,
+        arms=arms,
+        mode=mode,
+        slot_hours=hours,
+    )

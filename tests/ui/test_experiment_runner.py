@@ -111,6 +111,33 @@ def test_live_tick_sends_only_the_due_toggles_and_never_overlaps(
     runner.stop()
 
 
+def test_live_tick_follows_the_counterbalanced_order(
+    qtbot: QtBot,
+    window: MainWindow,
+    qapp: QApplication,
+    qloop: asyncio.AbstractEventLoop,
+    api: SnapApi,
+    server: SandboxServer,
+) -> None:
+    """Slot 3 opens round 2 of a three-variant rotation, whose order is B → C → A (a Williams
+    design): the runner activates B, not A as a cyclic order would (issue 15)."""
+    service = ExperimentService(store=window.store, edits=window.editing.edits)
+    start = datetime.now(UTC) - timedelta(hours=19)
+    created = create(service, delivering_squad(window.store), k=3, mode="rotation", hours=6)
+    exp_id = launch(qapp, qloop, service=service, store=window.store, api=api, created=created,
+                    start=start)  # fmt: skip
+    a, b, _c = service.get(exp_id).squad_ids
+    clear_recorded(server)
+    runner = window.experiment_runner
+    window.editing.set_live(True)
+    assert runner.tick_now() is not None
+    qtbot.waitUntil(lambda: not runner.running, timeout=20_000)
+    # A (active in slot 0) paused first, then B activated; C was paused already
+    assert _statuses(recorded_writes(server)) == [(a, "PAUSED"), (b, "ACTIVE")]
+    assert service.repository.last_applied_step(exp_id) == 3
+    assert "step 3: variant B active" in window.message_label.text()
+
+
 def test_dry_run_rehearses_a_due_step_once_and_sends_nothing(
     qtbot: QtBot,
     window: MainWindow,

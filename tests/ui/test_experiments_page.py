@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -18,8 +19,20 @@ from snapdesk.api import SnapApi
 from snapdesk.changes import ChangeRepository
 from snapdesk.changes.model import CREATE, PAUSE, RESUME, UPDATE
 from snapdesk.core.kinds import AD, AD_SQUAD
-from snapdesk.experiments import ENDED, PAUSED, RUNNING, ExperimentService
-from snapdesk.experiments import plan as engine_plan
+from snapdesk.experiments import (
+    ENDED,
+    GUARDRAIL_VIOLATED,
+    INCONCLUSIVE,
+    NO_DIFFERENCE_YET,
+    PAUSED,
+    RUNNING,
+    SEQUENTIAL_METHOD,
+    WINNER,
+    ExperimentService,
+    Plan,
+    compute_readout,
+    slot_variant,
+)
 from snapdesk.sandbox import SandboxServer
 from snapdesk.store import Store
 from snapdesk.ui.dialogs.experiment_setup import (
@@ -32,6 +45,7 @@ from snapdesk.ui.dialogs.post_results import PostResultsDialog
 from snapdesk.ui.main_window import MainWindow
 from snapdesk.ui.models.experiments import STEP_COLUMNS, ExperimentListModel, RowsTable
 from snapdesk.ui.session import Session
+from snapdesk.ui.views._experiment_readout import ReadoutPanel
 from snapdesk.ui.views.experiments import READOUT_TAB, ExperimentsPage
 from tests.experiments.conftest import fixed_ids  # noqa: F401  (pytest fixture)
 from tests.ui.changes_env import (
@@ -43,11 +57,16 @@ from tests.ui.changes_env import (
     usd_account,
 )
 from tests.ui.experiments_env import (
+    T0,
     configure_effects,
     create,
     delivering_squad,
+    experiment_of,
     launch,
+    noisy_rounds,
+    plan_of,
     stats_at,
+    units_of,
 )
 from tests.ui.helpers import run_in_loop
 
@@ -235,6 +254,10 @@ def test_setup_dialog_names_what_to_fix(qtbot: QtBot, window: MainWindow) -> Non
     dialog.bid_field.set_text("8.00")
     assert dialog.problems(VARIANTS) == []
     assert dialog.go_next() and dialog.page == SCHEDULE
+    # the rotation's rounds in their counterbalanced order (a Williams design), not A → B → C
+    # every round
+    summary = dialog.schedule_summary.text()
+    assert "round 1: A → B → C · round 2: B → C → A · round 3: C → A → B" in summary
 
     # split with declared budgets below Snap's minimum
     dialog.split_radio.setChecked(True)
@@ -245,62 +268,132 @@ def test_setup_dialog_names_what_to_fix(qtbot: QtBot, window: MainWindow) -> Non
     dialog.reject()
 
 
-def test_planner_shows_the_engines_numbers(
-    qtbot: QtBot, window: MainWindow, server: SandboxServer, api: SnapApi
-) -> None:
-    squad = delivering_squad(window.store)
-    clock = datetime.now(UTC)
-    page = make_page(qtbot, window, stats_for=stats_at(server, api, window.store, clock))
+def _planner_dialog(
+    qtbot: QtBot, page: ExperimentsPage, squad: Any, *, treatments: int = 2
+) -> ExperimentSetupDialog:
+    """The setup dialog on its plan page: a rotation every 24 h of the squad and `treatments`
+    bid treatments."""
     dialog = page.open_setup()
     assert dialog is not None
     fill_first_page(dialog, campaign=str(squad.parent_id))
     dialog.go_next()
     dialog.control_combo.setCurrentIndex(dialog.control_combo.findData(squad.id))
-    dialog.add_treatment()  # B (+20% bid) and C
-    dialog.select_variant(2)
-    dialog.bid_field.set_text("9.50")
+    for index in range(2, treatments + 1):
+        dialog.add_treatment()
+        dialog.select_variant(index)
+        dialog.bid_field.set_text(f"{9 + index}.50")
     assert dialog.go_next() and dialog.go_next() and dialog.page == PLAN
+    return dialog
 
-    # entering the planner fetches the campaign's last 14 days
-    qtbot.waitUntil(lambda: dialog.plan_op is None, timeout=30_000)
-    fetched = run_in_loop(
+
+def _engine_plan(page: ExperimentsPage, squad: Any, clock: datetime, **inputs: Any) -> Plan:
+    values: dict[str, Any] = {
+        "primary_metric": "swipe_rate",
+        "relative_mde": 0.1,
+        "arms": 3,
+        "rotation": True,
+        "rotation_hours": 24.0,
+        "confidence": 0.95,
+        **inputs,
+    }
+    plan: Plan = run_in_loop(
         QApplication.instance(),  # type: ignore[arg-type]
-        window.loop,
-        dialog.service.plan(
+        page.session.loop,
+        page.service.plan(
             page.stats_for(page.ad_account_id or ""),  # type: ignore[arg-type]
             ad_account_id=page.ad_account_id or "",
             campaign_id=str(squad.parent_id),
-            primary_metric="swipe_rate",
-            relative_mde=0.1,
-            arms=3,
-            rotation=True,
             now=clock,
+            **values,
         ),
     )
-    assert dialog.baseline_spin.value() == pytest.approx(round(fetched.baseline * 100, 3))
-    assert dialog.daily_spin.value() == round(fetched.daily_units or 0)
-    assert "last 14 days" in dialog.fetch_status.text()
+    return plan
 
-    # typed inputs: the cards show exactly what the engine's planner says
-    dialog.baseline_spin.setValue(1.2)
-    dialog.daily_spin.setValue(40_000)
+
+def test_planner_shows_the_engines_plan_with_its_factors(
+    qtbot: QtBot, window: MainWindow, server: SandboxServer, api: SnapApi
+) -> None:
+    """The planner is the engine's (`ExperimentService.plan`, the campaign's last 28 days per
+    ad squad): its cards show the measured round-to-round spread and where it came from, the
+    multiplicity factor (α split over k−1 comparisons), the sequential factor (always-valid vs
+    fixed horizon, simulated) and the duration as the 80%-power horizon — never "≤ N days"
+    (issue 15). Replaces the check of the old per-impression sample sizes."""
+    squad = delivering_squad(window.store)
+    clock = datetime.now(UTC)
+    page = make_page(qtbot, window, stats_for=stats_at(server, api, window.store, clock),
+                     clock=lambda: clock)  # fmt: skip
+    dialog = _planner_dialog(qtbot, page, squad)
+    qtbot.waitUntil(lambda: dialog.plan is not None, timeout=30_000)
+    expected = _engine_plan(page, squad, clock)
+    assert dialog.plan == expected
+    assert expected.rounds is not None and expected.days is not None
+    assert expected.sequential_factor is not None
+
+    spread = dialog.spread_card
+    assert spread.value.text() == f"±{expected.round_sd:.1%}"
+    source = expected.spread_source
+    assert source[:1].upper() + source[1:] in spread.detail.text()
+    multiplicity = dialog.multiplicity_card.detail.text()
+    assert "α split over 2 comparisons" in multiplicity
+    assert f"α/2 = 0.05/2 = {expected.alpha_first:.3g}" in multiplicity
+    assert f"×{expected.multiplicity_factor:.2f} the rounds of a single comparison" in multiplicity
+    assert dialog.multiplicity_card.value.text() == f"×{expected.multiplicity_factor:.2f}"
+    sequential = dialog.sequential_card.detail.text()
+    assert f"Always-valid test: ×{expected.sequential_factor:.1f} the fixed-horizon rounds" in (
+        sequential
+    )
+    assert "simulated for 3 arms" in sequential
+    days = dialog.days_card
+    assert days.value.text() == f"≈ {expected.days:.0f} days"
+    assert f"{expected.rounds} rounds of 3 slots of 24 h for 80% power" in days.detail.text()
+    assert "still missed 1 time in 5 by then" in days.detail.text()
+    cards = (dialog.spread_card, dialog.multiplicity_card, dialog.sequential_card, days)
+    assert not any("≤" in c.value.text() + c.detail.text() for c in cards)
+    assert not dialog.plan_problem.isVisibleTo(dialog)
+    assert "last 28 days" in dialog.fetch_status.text()
+
+    # changed inputs are planned again, by the engine, for exactly those inputs
     dialog.mde_spin.setValue(15.0)
     dialog.confidence_combo.setCurrentIndex(dialog.confidence_combo.findData(0.90))
-    expected = engine_plan(
-        baseline=0.012, relative_mde=0.15, arms=3, daily_units=40_000, rotation=True,
-        confidence=0.90,
-    )  # fmt: skip
-    assert dialog.plan == expected
-    assert dialog.per_arm_card.value.text() == f"{expected.per_arm:,}"
-    assert dialog.total_card.value.text() == f"{expected.total:,}"
-    assert expected.days is not None
-    assert dialog.days_card.value.text() == f"{expected.days:,.1f} days"
-    assert f"{expected.sequential_per_arm:,}" in dialog.sequential_card.detail.text()
-    assert "80% power at 90% confidence" in dialog.plan_note.text()
+    assert dialog.plan is None  # the old plan is gone at once
+    assert dialog.problems(PLAN)  # and Create waits for the new one
+    qtbot.waitUntil(lambda: dialog.plan is not None, timeout=30_000)
+    again = _engine_plan(page, squad, clock, relative_mde=0.15, confidence=0.90)
+    assert dialog.plan == again
+    assert dialog.days_card.value.text() == f"≈ {again.days:.0f} days"
 
-    # an impossible input is named instead of a number
-    dialog.baseline_spin.setValue(0.0)
-    assert dialog.plan is None and "baseline" in dialog.plan_problem.text()
+    # Create stores that plan with the experiment: its mixture scale is fixed before any data
+    with qtbot.waitSignal(dialog.created):
+        assert dialog.go_next()
+    assert dialog.result is not None
+    stored = page.service.get(dialog.result.experiment.id)
+    assert stored.plan == again.to_json() and stored.mixture_c == again.c
+    assert stored.relative_mde == pytest.approx(0.15) and stored.confidence == 0.90
+
+
+def test_planner_names_a_history_too_short_to_plan(
+    qtbot: QtBot, window: MainWindow, server: SandboxServer, api: SnapApi
+) -> None:
+    """A campaign with too little history gets the engine's sentence inline, with what to do;
+    the experiment can still be created (without a plan)."""
+    squad = delivering_squad(window.store)
+    campaign = window.store.get("campaign", str(squad.parent_id))
+    assert campaign is not None
+    started = datetime.fromisoformat(str(campaign.data["start_time"]).replace("Z", "+00:00"))
+    clock = started + timedelta(days=4)  # three complete days of history
+    page = make_page(qtbot, window, stats_for=stats_at(server, api, window.store, clock),
+                     clock=lambda: clock)  # fmt: skip
+    dialog = _planner_dialog(qtbot, page, squad)
+    qtbot.waitUntil(lambda: dialog.plan_error is not None, timeout=30_000)
+    assert dialog.plan is None
+    problem = dialog.plan_problem
+    assert problem.isVisibleTo(dialog) and problem.kind == "warning"
+    text = problem.text()
+    assert "The planner can't size this experiment" in text
+    assert "day(s) of history; the planner needs 7" in text
+    assert "measure again" in text and "without a plan" in text
+    assert dialog.days_card.value.text() == "—"
+    assert dialog.problems(PLAN) == []  # not blocking
     dialog.reject()
 
 
@@ -312,14 +405,26 @@ def test_creating_in_dry_run_queues_the_variants_and_sends_nothing(
     dialog = page.open_setup()
     assert dialog is not None
     fill_first_page(dialog, campaign=str(squad.parent_id))
+    # eCPM is a guardrail compared with a limit, never the metric a winner is judged by
+    assert dialog.metric_combo.findData("ecpm") < 0
+    assert not dialog.price_limit_spin.isVisibleTo(dialog)
+    dialog.guardrail_boxes["ecpm"].setChecked(True)
+    assert dialog.price_limit_spin.isVisibleTo(dialog) and dialog.price_limit_spin.value() == 20
+    dialog.price_limit_spin.setValue(30)
     dialog.go_next()
     dialog.control_combo.setCurrentIndex(dialog.control_combo.findData(squad.id))
     dialog.go_next()
     dialog.go_next()
+    # no stats service (not signed in): no plan, said so, and creating is still possible
+    assert dialog.plan is None and dialog.plan_problem.isVisibleTo(dialog)
+    assert "Sign in to plan" in dialog.plan_problem.text()
     with qtbot.waitSignal(dialog.created):
         assert dialog.go_next()  # "Create experiment"
     assert dialog.result is not None
     created = dialog.result
+    assert created.experiment.guardrails == ("ecpm",)
+    assert created.experiment.price_limit == pytest.approx(0.30)
+    assert created.experiment.plan is None and created.experiment.mixture_c is None
 
     # queued in the window's edit service: the Pending Changes dock lists them
     panel_ids = {c.id for c in window.editing.panel.changes}
@@ -411,6 +516,40 @@ def test_schedule_shows_the_active_variant_next_rotation_and_steps(
     assert all(s.result.startswith("Applied") for s in steps)
     statuses = {r.key: (r.status, r.scheduled) for r in panel.variants_model.rows()}
     assert statuses == {"A": ("PAUSED", False), "B": ("ACTIVE", True), "C": ("PAUSED", False)}
+
+
+def test_schedule_follows_the_counterbalanced_order(
+    qtbot: QtBot,
+    window: MainWindow,
+    qapp: QApplication,
+    qloop: asyncio.AbstractEventLoop,
+    api: SnapApi,
+) -> None:
+    """Slot 3 of a three-variant rotation opens round 2, whose order is B → C → A (a Williams
+    design): the cards, the variants' schedule and the strip say B — `index % k` said A."""
+    service = service_of(window)
+    start = datetime.now(UTC) - timedelta(hours=19)  # slot 3 of 6 h
+    created = create(service, delivering_squad(window.store), k=3, mode="rotation", hours=6)
+    exp_id = launch(qapp, qloop, service=service, store=window.store, api=api, created=created,
+                    start=start)  # fmt: skip
+    assert service.get(exp_id).balanced
+    page = make_page(qtbot, window)
+    page.select(exp_id)
+    panel = page.schedule_panel
+    window.editing.set_live(True)
+    runner = window.experiment_runner
+    assert runner.tick_now() is not None
+    qtbot.waitUntil(lambda: not runner.running, timeout=20_000)
+    qtbot.waitUntil(lambda: panel.active_card.value.text() == "B")
+    assert "variant C" in panel.next_card.detail.text()  # slot 4: the round's second
+    scheduled = {r.key for r in panel.variants_model.rows() if r.scheduled}
+    assert scheduled == {"B"}
+    keys = [v.key for v in service.get(exp_id).variants]
+    drawn = [keys[v] for _i, _b, v, _now in panel.strip.slots()]
+    assert drawn == [keys[slot_variant(i, 3)] for i in range(9)] == list("ABCBCACAB")
+    order = panel.order_label.text()
+    assert "This round <b>B → C → A</b>, next <b>C → A → B</b>, then <b>C → B → A</b>" in order
+    assert "counterbalanced" in order
 
 
 # -- pause, resume, end, archive --------------------------------------------------------------
@@ -534,8 +673,12 @@ def test_readout_shows_a_winner_for_a_true_effect(
     )
     panel = page.readout_panel
     assert panel.verdict_label.text() == "Winner: variant B"
-    assert "mSPRT" in panel.method_label.text() and "every day" in panel.method_label.text()
-    assert "Holm" in panel.method_label.text()
+    # the method is the anytime-valid t-test on per-round log ratios (was: mSPRT on
+    # impressions); one treatment, so no correction for several comparisons is claimed
+    assert SEQUENTIAL_METHOD in panel.method_label.text()
+    assert "every day" in panel.method_label.text()
+    assert "one treatment, so no correction" in panel.method_label.text()
+    assert "Unit of replication: one day" in panel.unit_label.text().replace("</b>", "")
     rows = panel.arms_model.rows()
     assert [r.key for r in rows] == ["A", "B"]
     assert rows[1].verdict == "Better" and rows[1].rel_ci.startswith("[+")
@@ -559,11 +702,9 @@ def test_readout_shows_no_difference_yet_for_equal_arms(
     )
     panel = page.readout_panel
     assert panel.verdict_label.text() in ("No difference yet", "Inconclusive")
-    assert panel.arms_model.rows()[1].verdict in (
-        "Not significant yet",
-        "No significant difference",
-    )
+    assert panel.arms_model.rows()[1].verdict in ("Not detected yet", "None detected")
     assert panel.promote_button.text() == "Promote a variant…"
+    assert "smaller than the test can detect" not in panel.explanation_label.text()
 
 
 def test_readout_states_for_a_draft_and_without_login(qtbot: QtBot, window: MainWindow) -> None:
@@ -579,43 +720,192 @@ def test_readout_states_for_a_draft_and_without_login(qtbot: QtBot, window: Main
     assert page.readout_panel.state_page.title_label.text() == "Sign in to read results"
 
 
-def test_readout_panel_names_a_guardrail_violation(qtbot: QtBot) -> None:
-    from snapdesk.experiments import ArmData, Experiment, Variant, compute_readout
-    from snapdesk.ui.views._experiment_readout import ReadoutPanel
-
-    experiment = Experiment(
-        id="e1",
-        name="Bid",
-        hypothesis="",
-        ad_account_id="acc",
-        campaign_id="cmp",
-        primary_metric="swipe_rate",
-        guardrails=("cost_per_swipe",),
-        dimension="bid",
-        variants=(Variant("A", "s1", "control", "Control"), Variant("B", "s2", "treatment", "B")),
-        mode="split",
-        rotation_hours=None,
-        baseline=0.01,
-        state=RUNNING,
-    )
-    counts = {"impressions": 200_000, "swipes": 2_000, "spend": 200_000_000}
-    arms = [
-        ArmData("A", "s1", "Control", counts, 336.0),
-        ArmData("B", "s2", "B", {**counts, "swipes": 2_600, "spend": 600_000_000}, 336.0),
-    ]
-    readout = compute_readout(experiment, arms, expected_shares=[1, 1])
+def _panel(qtbot: QtBot, readout: Any, experiment: Any) -> ReadoutPanel:
     panel = ReadoutPanel()
     qtbot.addWidget(panel)
+    panel.resize(960, 1000)
     panel.show()
     panel.show_readout(readout, experiment=experiment, currency="USD", can_promote=True)
+    return panel
+
+
+NOW = T0 + timedelta(days=90)
+
+
+def test_readout_panel_names_a_guardrail_violation(qtbot: QtBot) -> None:
+    """More swipes at three times the spend: better on the swipe rate, significantly worse on
+    the cost per swipe. (Was computed from summed counts per arm; now from the daily units.)"""
+    experiment = experiment_of(2, guardrails=("cost_per_swipe",))
+    rounds = noisy_rounds(5, 10, [0.01, 0.013], impressions=100_000, cpm=[5.0, 15.0])
+    readout = compute_readout(experiment, units_of(rounds), now=NOW)
+    assert readout.verdict == GUARDRAIL_VIOLATED
+    panel = _panel(qtbot, readout, experiment)
     assert panel.verdict_label.text() == "Guardrail violated"
     assert "Cost per swipe" in panel.explanation_label.text()
     [row] = panel.guardrails_model.rows()
     assert (row.metric, row.key, row.verdict) == ("Cost per swipe", "B", "Significantly worse")
-    assert row.control == "USD 0.10" and row.value == "USD 0.23"
+    (guard,) = readout.guardrails
+    assert (
+        row.control == f"USD {guard.control_value:,.2f}" and row.value == f"USD {guard.value:,.2f}"
+    )
+    # $5 CPM at a 1% swipe rate: $0.50 a swipe; $15 at 1.3%: $1.15 (up to the day noise)
+    assert guard.control_value == pytest.approx(0.50, rel=0.05)
+    assert guard.value == pytest.approx(1.15, rel=0.05)
+    assert row.rel_ci.startswith("[+") and float(row.p_value) <= 0.05  # tested: interval and p
     assert panel.arms_model.rows()[1].verdict == "Better"  # on the primary metric it is
     assert panel.promote_button.text() == "Promote a variant…"  # not offered as the winner
     assert panel.srm_banner.kind == "ok" and "passed" in panel.srm_banner.text()
+    assert "complete days" in panel.srm_banner.text()  # split: shares of complete days
+
+
+def test_readout_names_the_unit_of_replication_and_what_a_round_is(qtbot: QtBot) -> None:
+    """Issue 15: the slot (rotation) or the day (split) is the unit; the readout says so, and
+    what a round is and how many were compared. A rotation has a per-slot delivery check
+    instead of a sample-ratio test."""
+    rotation = experiment_of(3, mode="rotation", rotation_hours=24.0)
+    rounds = noisy_rounds(3, 8, [0.01, 0.0125, 0.0101])
+    readout = compute_readout(
+        rotation,
+        units_of(rounds, rotation_hours=24),
+        now=NOW,
+    )
+    panel = _panel(qtbot, readout, rotation)
+    text = panel.unit_label.text()
+    assert text.startswith("<b>Unit of replication:</b> ")
+    assert readout.unit == "one 1-day slot" and readout.unit in text
+    assert f"A round is {readout.round_label}" in text
+    assert "3 1-day slots, one per variant, in a counterbalanced order" in text
+    assert "8 complete rounds compared on swipe rate" in text
+    assert "Delivery check passed" in panel.srm_banner.text()
+    assert "Sample ratio" not in panel.srm_banner.text()
+    titles = [
+        panel.arms_model.headerData(c, Qt.Orientation.Horizontal)
+        for c in range(panel.arms_model.columnCount())
+    ]
+    assert "Range (descriptive)" in titles  # per-variant intervals are labelled descriptive
+    rows = panel.arms_model.rows()
+    arm = readout.arms[0]
+    assert arm.low is not None and arm.high is not None
+    assert rows[0].interval == f"{arm.low * 100:.2f}–{arm.high * 100:.2f}%"
+    assert rows[0].units == 8
+
+    # a slot that under-delivered: named, its round left out
+    rounds[4][1] = {**rounds[4][1], "impressions": 10_000.0, "swipes": 100.0}
+    short = compute_readout(
+        rotation,
+        units_of(rounds, rotation_hours=24),
+        now=NOW,
+    )
+    panel.show_readout(short, experiment=rotation, currency="USD", can_promote=True)
+    banner = panel.srm_banner
+    assert banner.kind == "warning" and "Delivery check: 1 slot" in banner.text()
+    assert "variant B: the slot from 2026-06-14 00:00 UTC delivered 10,000" in banner.text()
+    assert "7 complete rounds" in panel.unit_label.text()
+    assert not any("Delivery:" in b.text() for b in panel.warning_banners)  # not twice
+
+    split = experiment_of(2)
+    day = compute_readout(split, units_of(noisy_rounds(4, 6, [0.01, 0.01])), now=NOW)
+    panel.show_readout(day, experiment=split, currency="USD", can_promote=True)
+    assert "Unit of replication:</b> one day. A round is one day with every variant" in (
+        panel.unit_label.text()
+    )
+    assert panel.arms_model.rows()[0].units == 6
+
+
+def test_plot_hint_calls_the_intervals_always_valid_never_holm_adjusted(qtbot: QtBot) -> None:
+    """Issue 15: the intervals are always-valid per comparison; the verdict uses Holm's
+    correction of the p-values. The hint said the intervals were Holm-adjusted."""
+    experiment = experiment_of(3)
+    readout = compute_readout(
+        experiment, units_of(noisy_rounds(9, 12, [0.01, 0.0115, 0.0101])), now=NOW
+    )
+    panel = _panel(qtbot, readout, experiment)
+    hint_text = panel.plot_hint.text()
+    assert "always-valid interval" in hint_text and "for its own comparison" in hint_text
+    assert "corrected with Holm's method across the 2 treatments" in hint_text  # the p-values
+    assert "holm-adjusted" not in hint_text.lower()
+    assert "always-valid intervals, one per comparison" in panel.plot_title.text()
+    # both p-values: the running minimum and (what the verdict uses) after Holm
+    titles = [
+        panel.arms_model.headerData(c, Qt.Orientation.Horizontal)
+        for c in range(panel.arms_model.columnCount())
+    ]
+    assert "p" in titles and "p (Holm)" in titles
+    for row, cmp in zip(panel.arms_model.rows()[1:], readout.comparisons, strict=True):
+        assert row.p_value == f"{cmp.p_value:.3g}" and row.p_holm == f"{cmp.p_adjusted:.3g}"
+        assert cmp.p_adjusted >= cmp.p_value
+
+
+def test_a_readout_without_a_difference_states_the_power_it_had(qtbot: QtBot) -> None:
+    """Issue 15: "no difference yet" / "inconclusive" say how likely the test was to detect the
+    planned effect by now and where the 80%-power horizon is — never that the effect "is
+    smaller than the test can detect"."""
+    plan = plan_of()
+    assert plan.rounds is not None
+    running = experiment_of(2, plan=plan.to_json(), mixture_c=plan.c)
+    flat = noisy_rounds(1, plan.rounds + 4, [0.01, 0.01])
+    early = compute_readout(running, units_of(flat[:8]), now=NOW, plan=plan)
+    assert early.verdict == NO_DIFFERENCE_YET and early.power_so_far is not None
+    panel = _panel(qtbot, early, running)
+    assert panel.explanation_label.text() == (
+        f"Not detected yet at this sample (8 rounds) — by now the test had a "
+        f"{early.power_so_far:.0%} chance to detect a +10% change; the 80%-power horizon is "
+        f"{plan.rounds} rounds (≈ {plan.rounds * plan.round_days:.0f} days)."
+    )
+    assert f"8 complete rounds of the {plan.rounds} planned" in panel.unit_label.text()
+    assert panel.arms_model.rows()[1].verdict == "Not detected yet"
+
+    ended = experiment_of(2, plan=plan.to_json(), mixture_c=plan.c, state="ended")
+    final = compute_readout(ended, units_of(flat), now=NOW, plan=plan)
+    assert final.verdict == INCONCLUSIVE and final.power_so_far is not None
+    panel.show_readout(final, experiment=ended, currency="USD", can_promote=True)
+    text = panel.explanation_label.text()
+    assert text.startswith(f"No difference detected at this sample ({plan.rounds + 4} rounds)")
+    assert f"chance to detect a +10% change; the 80%-power horizon was {plan.rounds}" in text
+    assert f"{final.power_so_far:.0%} chance" in text
+    assert "does not show the variants are equal" in text
+    assert "smaller than the test can detect" not in text
+    assert panel.arms_model.rows()[1].verdict == "None detected"
+
+    # without a plan: said so, no invented power
+    bare = experiment_of(2)
+    unplanned = compute_readout(bare, units_of(flat[:8]), now=NOW)
+    panel.show_readout(unplanned, experiment=bare, currency="USD", can_promote=True)
+    assert "created without a plan" in panel.explanation_label.text()
+    assert "% chance" not in panel.explanation_label.text()
+
+
+def test_ecpm_guardrail_is_described_against_its_limit_never_tested(
+    qtbot: QtBot, qtmodeltester: Any
+) -> None:
+    """Issue 15: eCPM is set by the auction — a descriptive guardrail compared with the
+    experiment's limit, shown without an interval of the change and without a p-value."""
+    experiment = experiment_of(2, guardrails=("ecpm", "cost_per_swipe"), price_limit=0.2)
+    rounds = noisy_rounds(11, 15, [0.010, 0.0125], cpm=[5.0, 5.5])
+    readout = compute_readout(experiment, units_of(rounds), now=NOW)
+    assert readout.verdict == WINNER
+    panel = _panel(qtbot, readout, experiment)
+    price, cost = panel.guardrails_model.rows()
+    assert (price.metric, price.key) == ("eCPM", "B") and not price.tested
+    assert price.p_value == "not tested" and price.rel_ci == "descriptive"
+    assert price.rounds == "—" and price.verdict == "Within +20% limit"
+    # 1,000 × spend / impressions: a $5 CPM (up to the day noise), not "USD 0.01"
+    assert float(price.control.removeprefix("USD ")) == pytest.approx(5.0, rel=0.02)
+    assert cost.tested and cost.p_value not in ("not tested", "—")
+    float(cost.p_value)
+    hint_text = panel.guardrails_hint.text()
+    assert "never tested" in hint_text and "no p-value" in hint_text and "+20%" in hint_text
+    qtmodeltester.check(panel.arms_model)
+    qtmodeltester.check(panel.guardrails_model)
+
+    strict = experiment_of(2, guardrails=("ecpm",), price_limit=0.05)
+    flagged = compute_readout(strict, units_of(rounds), now=NOW)
+    assert flagged.verdict == GUARDRAIL_VIOLATED
+    panel.show_readout(flagged, experiment=strict, currency="USD", can_promote=True)
+    [row] = panel.guardrails_model.rows()
+    assert row.verdict == "Above +5% limit" and row.tone == "danger"
+    assert row.p_value == "not tested"
+    assert panel.verdict_label.text() == "Guardrail violated"
 
 
 # -- promotion ------------------------------------------------------------------------------------

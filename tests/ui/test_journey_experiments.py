@@ -128,11 +128,16 @@ def test_promotion_changes_the_experiment_only_once_it_posted(
     assert setup.go_next()
     setup.control_combo.setCurrentIndex(setup.control_combo.findData(squad.id))
     assert setup.go_next() and setup.go_next()
+    # the planner measures the campaign's last 28 days; Create waits for that plan
+    qtbot.waitUntil(lambda: not setup.planning, timeout=TIMEOUT)
+    plan = setup.plan
+    assert plan is not None and plan.arms == 2 and plan.mode == "rotation"
     with qtbot.waitSignal(setup.created):
         assert setup.go_next()  # Create experiment
     assert setup.result is not None
     exp_id = setup.result.experiment.id
     service = ExperimentService(store=store)
+    assert service.get(exp_id).plan == plan.to_json()  # fixed before any data
 
     # -- launch in live mode ---------------------------------------------------------------
     _switch_live_on(qtbot, window)

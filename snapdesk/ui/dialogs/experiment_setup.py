@@ -6,15 +6,19 @@ experiment's ad squads through the write gateway.
    that differ from it in ONE declared dimension (creative, targeting, bid or placement). Every
    treatment shows all four dimensions; a treatment identical to the control, or differing in
    another dimension too, is named with what to fix.
-3. Schedule: timed rotation (one variant active at a time, every N hours) or split (all
-   variants at once, with equal or declared daily budgets).
-4. Plan: the baseline rate (from the campaign's last 14 days when stats can be fetched), the
-   minimum detectable effect and the confidence give the sample per variant and the duration
-   for 80% power (`snapdesk.experiments.stats.plan`, the engine's planner).
+3. Schedule: timed rotation (one variant active at a time, every N hours, in rounds of one slot
+   per variant in a counterbalanced order) or split (all variants at once, with equal or
+   declared daily budgets).
+4. Plan: `ExperimentService.plan` measures the round-to-round spread of the metric in the
+   campaign's last 28 days per ad squad and gives the rounds (and days) for 80% power of the
+   always-valid test, with its two costs shown as factors: α split over the k−1 comparisons
+   (Holm's first step) and always-valid vs fixed-horizon (simulated). Recomputed whenever an
+   input changes; a history that can't size it is named inline with what to do.
 
-Create queues the changes with `ExperimentService.create` (control ACTIVE, treatments PAUSED,
-with copies of the control's ads) — they appear in Pending Changes; nothing is sent. The
-dialog emits `created(Created)`.
+Create queues the changes with `ExperimentService.create(plan=...)` (control ACTIVE,
+treatments PAUSED, with copies of the control's ads; the plan's mixture scale is fixed with the
+experiment, before any data) — they appear in Pending Changes; nothing is sent. The dialog
+emits `created(Created)`.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from __future__ import annotations
 import asyncio
 import copy
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Final
 
 from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
@@ -66,7 +71,8 @@ from snapdesk.experiments import (
     Plan,
     metric,
 )
-from snapdesk.experiments import plan as plan_experiment
+from snapdesk.experiments.planning import HISTORY_DAYS, PLAN_QUANTILE
+from snapdesk.experiments.units import MATURITY_DAYS
 from snapdesk.stats import StatsService
 from snapdesk.store import EntityRow, Store
 from snapdesk.ui import theme
@@ -74,7 +80,7 @@ from snapdesk.ui._signals import emit
 from snapdesk.ui.dialogs._widgets import Banner, Spinner, hint
 from snapdesk.ui.editors._form import EnumCombo, FieldProblem, MoneyField, split_codes
 from snapdesk.ui.formatting import format_money_micro, humanize_enum
-from snapdesk.ui.models.experiments import Column, RowsTable
+from snapdesk.ui.models.experiments import Column, RowsTable, format_value, round_order
 from snapdesk.ui.ops._op import AsyncOp, error_message
 from snapdesk.ui.ops.experiments import PlanRequest, load_plan
 
@@ -83,7 +89,6 @@ __all__ = [
     "STEPS",
     "ExperimentSetupDialog",
     "VariantDraft",
-    "planner_metric",
 ]
 
 STEPS: Final = ("Hypothesis", "Variants", "Schedule", "Plan")
@@ -108,19 +113,9 @@ POSITIONS: Final = (
 MIN_BUDGET_MICRO: Final = 5_000_000  # Snap's minimum daily budget (in the account's currency)
 MAX_VARIANTS: Final = 26
 CONFIDENCES: Final = (0.90, 0.95, 0.99)
-# The planner sizes rates; a cost metric is planned through the rate it divides spend by.
-_PLANNER_METRIC: Final = {
-    "swipe_rate": "swipe_rate",
-    "conversion_rate": "conversion_rate",
-    "completion_rate": "completion_rate",
-    "cpa": "conversion_rate",
-    "cost_per_swipe": "swipe_rate",
-}
-
-
-def planner_metric(primary: str) -> str | None:
-    """The rate the planner sizes for `primary` (None: it can't size it)."""
-    return _PLANNER_METRIC.get(primary)
+# Set by the auction, not by how people respond: a descriptive guardrail with a limit, never
+# the metric an experiment is judged by (the readout never tests it).
+PRICE_METRICS: Final = frozenset({"ecpm"})
 
 
 # -- variants (Qt-free) ----------------------------------------------------------------------------
@@ -469,6 +464,7 @@ class ExperimentSetupDialog(QDialog):
         campaign_id: str | None = None,
         stats: StatsService | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
+        clock: Callable[[], datetime] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -477,17 +473,23 @@ class ExperimentSetupDialog(QDialog):
         self.ad_account_id = ad_account_id
         self.stats = stats
         self.loop = loop
+        self.clock = clock
         account = store.ad_account(ad_account_id)
         self.currency = (account.currency if account and account.currency else "USD").upper()
         self.control: _Control | None = None
         self.treatments: list[VariantDraft] = []
         self.page = HYPOTHESIS
         self.reached = HYPOTHESIS
+        #: The plan for the current inputs (None while it is measured, or when it can't be made:
+        #: `plan_error` says why); `plan_for` the inputs it (or the error) belongs to.
         self.plan: Plan | None = None
+        self.plan_error: str | None = None
+        self.plan_for: PlanRequest | None = None
         self.plan_op: AsyncOp | None = None
+        self._plan_requested: PlanRequest | None = None
         self.result: Created | None = None
         self._loading = False
-        self._fetched = False
+        self._closed = False
         self.setWindowTitle("New experiment")
         self._setup_ui()
         self._fill_campaigns(campaign_id)
@@ -558,8 +560,7 @@ class ExperimentSetupDialog(QDialog):
             (self.bid_field.edit, "Bid of the variant"),
             (self.placement_combo, "Placement of the variant"),
             (self.hours_spin, "Rotate every (hours)"),
-            (self.baseline_spin, "Baseline rate"),
-            (self.daily_spin, "Daily volume of the campaign"),
+            (self.price_limit_spin, "eCPM limit above the control"),
             (self.mde_spin, "Minimum detectable effect"),
             (self.confidence_combo, "Confidence"),
         ):
@@ -606,6 +607,8 @@ class ExperimentSetupDialog(QDialog):
         form = _form()
         self.metric_combo = QComboBox()
         for spec in METRICS.values():
+            if spec.key in PRICE_METRICS:
+                continue  # a guardrail only
             lower = "" if spec.higher_is_better else " (lower is better)"
             self.metric_combo.addItem(spec.label + lower, spec.key)
         self.metric_combo.currentIndexChanged.connect(self._on_metric_combo_changed)
@@ -621,13 +624,29 @@ class ExperimentSetupDialog(QDialog):
             self.guardrail_boxes[spec.key] = box
             grid.addWidget(box, index // 3, index % 3)
         form.addRow("Guardrails", guard_box)
+        self.price_limit_spin = QDoubleSpinBox()
+        self.price_limit_spin.setDecimals(0)
+        self.price_limit_spin.setRange(1.0, 500.0)
+        self.price_limit_spin.setValue(20.0)
+        self.price_limit_spin.setPrefix("+")
+        self.price_limit_spin.setSuffix(" % above the control")
+        self.price_limit_spin.setToolTip(
+            "A treatment whose eCPM is higher than the control's by more than this is flagged "
+            "and not promoted as the winner"
+        )
+        self.price_limit_label = QLabel("eCPM limit")
+        form.addRow(self.price_limit_label, self.price_limit_spin)
+        self.guardrail_boxes["ecpm"].toggled.connect(self._on_price_guardrail_toggled)
         body.addLayout(form)
         body.addWidget(
             hint(
                 "The primary metric decides the winner. A guardrail is a metric the winner must "
-                "not make significantly worse — a variant that does is never promoted."
+                "not make significantly worse — a variant that does is never promoted. eCPM is "
+                "set by the auction, not by how people respond: as a guardrail it is compared "
+                "with the limit you set, never tested."
             )
         )
+        self._on_price_guardrail_toggled(False)
         layout.addWidget(card)
         layout.addStretch(1)
         return page
@@ -819,8 +838,9 @@ class ExperimentSetupDialog(QDialog):
         split.addWidget(self.budgets_box)
         body.addLayout(split)
         self.split_hint = hint(
-            "Split shares one auction across the variants; unequal delivery is caught by the "
-            "sample-ratio check on impressions."
+            "Split shares one auction across the variants; each day is one round of the "
+            "readout, and unequal delivery is caught by the sample-ratio check on the "
+            "impressions of complete days."
         )
         self.split_hint.setContentsMargins(28, 0, 0, 0)
         body.addWidget(self.split_hint)
@@ -835,29 +855,15 @@ class ExperimentSetupDialog(QDialog):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 6, 0)
         layout.setSpacing(12)
-        card, body = _card("Planner — how much traffic the experiment needs")
+        card, body = _card("Planner — how long the experiment needs")
         top = QHBoxLayout()
         form = _form()
-        self.baseline_spin = QDoubleSpinBox()
-        self.baseline_spin.setDecimals(3)
-        self.baseline_spin.setRange(0.0, 99.0)
-        self.baseline_spin.setSuffix(" %")
-        self.baseline_spin.setValue(1.0)
-        self.baseline_spin.valueChanged.connect(self._on_planner_changed)
-        self.baseline_label = QLabel("Baseline rate")
-        form.addRow(self.baseline_label, self.baseline_spin)
-        self.daily_spin = QSpinBox()
-        self.daily_spin.setRange(0, 2_000_000_000)
-        self.daily_spin.setGroupSeparatorShown(True)
-        self.daily_spin.setValue(50_000)
-        self.daily_spin.valueChanged.connect(self._on_planner_changed)
-        self.daily_label = QLabel("Daily impressions")
-        form.addRow(self.daily_label, self.daily_spin)
         self.mde_spin = QDoubleSpinBox()
         self.mde_spin.setDecimals(1)
         self.mde_spin.setRange(0.5, 500.0)
         self.mde_spin.setValue(10.0)
         self.mde_spin.setSuffix(" % relative")
+        self.mde_spin.setKeyboardTracking(False)  # plan the typed value, not each keystroke
         self.mde_spin.valueChanged.connect(self._on_planner_changed)
         form.addRow("Minimum detectable effect", self.mde_spin)
         self.confidence_combo = QComboBox()
@@ -870,11 +876,12 @@ class ExperimentSetupDialog(QDialog):
         form.addRow("Power", power)
         top.addLayout(form, 3)
         side = QVBoxLayout()
-        self.fetch_button = QPushButton("Use the campaign's last 14 days")
+        self.fetch_button = QPushButton("Measure again")
         self.fetch_button.setToolTip(
-            "Fetch the campaign's stats and take the baseline rate and the daily volume from them"
+            f"Read the campaign's last {HISTORY_DAYS} days per ad squad again and measure how "
+            "much its metric moves from round to round"
         )
-        self.fetch_button.clicked.connect(self.fetch_baseline)
+        self.fetch_button.clicked.connect(self._on_fetch_button_clicked)
         fetch_row = QHBoxLayout()
         self.fetch_spinner = Spinner(18)
         self.fetch_spinner.hide()
@@ -887,23 +894,36 @@ class ExperimentSetupDialog(QDialog):
         side.addStretch(1)
         top.addLayout(side, 2)
         body.addLayout(top)
+        body.addWidget(
+            hint(
+                "What sizes an experiment is how much the comparison moves from one round to "
+                "the next — not the number of impressions: a day that converts 8% better than "
+                "the day before moves it whatever the volume. The planner measures that spread "
+                f"in this campaign's last {HISTORY_DAYS} days."
+            )
+        )
         layout.addWidget(card)
-        cards = QHBoxLayout()
+        cards = QGridLayout()
         cards.setSpacing(10)
-        self.per_arm_card = NumberCard("Per variant")
-        self.total_card = NumberCard("All variants")
-        self.days_card = NumberCard("Duration")
-        self.sequential_card = NumberCard("Checking daily (always-valid test)")
-        for number in (self.per_arm_card, self.total_card, self.days_card, self.sequential_card):
-            cards.addWidget(number, 1)
+        self.spread_card = NumberCard("Round-to-round spread")
+        self.multiplicity_card = NumberCard("Several comparisons")
+        self.sequential_card = NumberCard("Checking every day")
+        self.days_card = NumberCard("Duration for 80% power")
+        for index, number in enumerate(
+            (self.spread_card, self.multiplicity_card, self.sequential_card, self.days_card)
+        ):
+            cards.addWidget(number, index // 2, index % 2)
+        cards.setColumnStretch(0, 1)
+        cards.setColumnStretch(1, 1)
         layout.addLayout(cards)
-        self.plan_note = hint("")
-        layout.addWidget(self.plan_note)
-        self.plan_problem = QLabel()
-        self.plan_problem.setObjectName("errorText")
-        self.plan_problem.setWordWrap(True)
+        self.assumptions_banner = Banner("warning")
+        self.assumptions_banner.hide()
+        layout.addWidget(self.assumptions_banner)
+        self.plan_problem = Banner("warning")
         self.plan_problem.hide()
         layout.addWidget(self.plan_problem)
+        self.plan_note = hint("")
+        layout.addWidget(self.plan_note)
         self.review = Banner("info")
         layout.addWidget(self.review)
         layout.addStretch(1)
@@ -1087,8 +1107,31 @@ class ExperimentSetupDialog(QDialog):
         return self.mde_spin.value() / 100
 
     @property
-    def baseline(self) -> float:
-        return self.baseline_spin.value() / 100
+    def price_limit(self) -> float:
+        """The eCPM guardrail's limit: a treatment this much above the control is flagged."""
+        return self.price_limit_spin.value() / 100
+
+    def plan_request(self) -> PlanRequest | None:
+        """What the planner sizes for the current inputs (None without a campaign)."""
+        if not self.campaign_id:
+            return None
+        rotation = self.mode == ROTATION
+        return PlanRequest(
+            ad_account_id=self.ad_account_id,
+            campaign_id=self.campaign_id,
+            primary_metric=self.primary_metric,
+            relative_mde=self.relative_mde,
+            arms=len(self.treatments) + 1,
+            rotation=rotation,
+            confidence=self.confidence,
+            rotation_hours=float(self.hours_spin.value()) if rotation else None,
+            now=self.clock() if self.clock is not None else None,
+        )
+
+    @property
+    def planning(self) -> bool:
+        """The plan for the current inputs is being measured."""
+        return self.plan_op is not None and self.plan_for != self.plan_request()
 
     def selected_treatment(self) -> int | None:
         """Index into `treatments` of the selected row (None: the control or nothing)."""
@@ -1109,12 +1152,14 @@ class ExperimentSetupDialog(QDialog):
         self.treatments.append(self._new_treatment())
         self._fill_budgets()
         self._refresh_variants(select=len(self.treatments))
+        self._invalidate_plan()
 
     def remove_treatment(self, index: int) -> None:
         if 0 <= index < len(self.treatments):
             del self.treatments[index]
             self._fill_budgets()
             self._refresh_variants(select=min(index + 1, len(self.treatments)))
+            self._invalidate_plan()
 
     def declared_budgets(self) -> list[int] | None:
         """Split mode with declared budgets: one daily budget per variant, control first."""
@@ -1170,12 +1215,14 @@ class ExperimentSetupDialog(QDialog):
         return self.plan_problems()
 
     def plan_problems(self) -> list[str]:
-        if planner_metric(self.primary_metric) is None:
-            return []
-        if not 0 < self.baseline < 1:
-            return ["Enter the baseline rate (above 0%)."]
-        if self.baseline * (1 + self.relative_mde) >= 1:
-            return ["Baseline × (1 + effect) must stay below 100%: lower the effect."]
+        """A plan being measured stops Create (the experiment is created with the plan of
+        exactly these inputs); a plan that can't be made does not — the experiment then runs
+        without one, which the plan page says."""
+        if self.stats is not None and self.loop is not None and self.planning:
+            return [
+                "The planner is still measuring the campaign's history: create the experiment "
+                "once it shows the duration."
+            ]
         return []
 
     # -- navigation --------------------------------------------------------------------------
@@ -1191,9 +1238,8 @@ class ExperimentSetupDialog(QDialog):
         if page == SCHEDULE:
             self._refresh_schedule()
         if page == PLAN:
+            self.request_plan()
             self._refresh_plan()
-            if self.plan_op is None and self.stats is not None and not self._fetched:
-                self.fetch_baseline()
 
     def go_next(self) -> bool:
         """Next page (or create on the last one) when the current page is valid."""
@@ -1220,8 +1266,7 @@ class ExperimentSetupDialog(QDialog):
                 return False
         assert self.control is not None and self.campaign_id is not None
         dimension = self.dimension
-        # The planned baseline sets the always-valid test's scale for a rate metric.
-        planned = planner_metric(self.primary_metric) == self.primary_metric
+        plan = self.plan if self.plan_for == self.plan_request() else None
         try:
             created = self.service.create(
                 name=self.name_edit.text().strip(),
@@ -1236,8 +1281,9 @@ class ExperimentSetupDialog(QDialog):
                 rotation_hours=float(self.hours_spin.value()) if self.mode == ROTATION else None,
                 confidence=self.confidence,
                 relative_mde=self.relative_mde,
-                baseline=self.baseline if planned else None,
                 budgets_micro=self.declared_budgets(),
+                plan=plan,  # its mixture scale is fixed with the experiment, before any data
+                price_limit=self.price_limit,
             )
         except (ChangeError, ValueError) as exc:
             self._show_problems([getattr(exc, "message", None) or str(exc)])
@@ -1416,10 +1462,16 @@ class ExperimentSetupDialog(QDialog):
             )
         self.rotation_hint.setText(text)
         if rotation:
+            keys = [chr(ord("A") + i) for i in range(k)]
+            orders = " · ".join(
+                f"round {r + 1}: {' → '.join(round_order(keys, r))}" for r in range(3)
+            )
             summary = (
-                f"<b>Timed rotation every {hours} h.</b> A (control) is active first, then "
-                + " → ".join(chr(ord("A") + i) for i in range(1, k))
-                + ", and round again. Never two variants active at once."
+                f"<b>Timed rotation every {hours} h, in rounds of {k} slots</b> — one slot of "
+                f"every variant, in a counterbalanced order: {orders} · … Across rounds every "
+                "variant runs in every position, and right after every other variant, equally "
+                "often, so neither the time of day or week nor the previous variant favours "
+                "one. Never two variants active at once."
             )
         else:
             budgets = "declared budgets" if self.declared_radio.isChecked() else "equal budgets"
@@ -1428,82 +1480,129 @@ class ExperimentSetupDialog(QDialog):
         self._refresh_variant_issues()
 
     def _refresh_plan(self) -> None:
-        target = planner_metric(self.primary_metric)
-        spec = metric(target) if target else None
-        for widget in (self.baseline_spin, self.daily_spin, self.mde_spin):
-            widget.setEnabled(spec is not None)
-        self.fetch_button.setEnabled(spec is not None and self.stats is not None)
-        if spec is None:
-            self.plan = None
-            self.plan_problem.setText(
-                f"The planner sizes rate metrics; {metric(self.primary_metric).label} has no "
-                "rate behind it. The readout still judges it."
-            )
-            self.plan_problem.show()
-            for number in (
-                self.per_arm_card,
-                self.total_card,
-                self.days_card,
-                self.sequential_card,
-            ):
-                number.set("—")
+        """The planner's cards for the current inputs: measuring, the plan, or why there is
+        none and what to do."""
+        self.fetch_button.setEnabled(
+            self.stats is not None and self.loop is not None and self.plan_op is None
+        )
+        plan = self.plan if self.plan_for == self.plan_request() else None
+        cards = (self.spread_card, self.multiplicity_card, self.sequential_card, self.days_card)
+        self.assumptions_banner.hide()
+        if plan is None:
+            measuring = self.planning
+            for number in cards:
+                number.set("…" if measuring else "—", "measuring…" if measuring else "")
             self.plan_note.setText("")
-            self._refresh_review()
-            return
-        self.baseline_label.setText(f"Baseline {spec.label.lower()}")
-        self.daily_label.setText(f"Daily {spec.base} (campaign)")
-        note = ""
-        if target != self.primary_metric:
-            note = (
-                f"{metric(self.primary_metric).label} is planned through its {spec.label.lower()}. "
-            )
-        problems = self.plan_problems()
-        if problems:
-            self.plan = None
-            self.plan_problem.setText(problems[0])
-            self.plan_problem.show()
-            for number in (
-                self.per_arm_card,
-                self.total_card,
-                self.days_card,
-                self.sequential_card,
-            ):
-                number.set("—")
-            self.plan_note.setText(note)
+            problem = self._plan_problem_text(measuring=measuring)
+            self.plan_problem.setVisible(bool(problem))
+            if problem:
+                kind, text = problem
+                self.plan_problem.set_kind(kind)
+                self.plan_problem.set_text(text)
             self._refresh_review()
             return
         self.plan_problem.hide()
-        self.plan = plan_experiment(
-            baseline=self.baseline,
-            relative_mde=self.relative_mde,
-            arms=len(self.treatments) + 1,
-            daily_units=float(self.daily_spin.value()) or None,
-            rotation=self.mode == ROTATION,
-            confidence=self.confidence,
+        self._show_plan(plan)
+        self._refresh_review()
+
+    def _plan_problem_text(self, *, measuring: bool) -> tuple[str, str] | None:
+        without = (
+            "You can still create the experiment without a plan: it runs and reads out the "
+            "same way, but the readout can't say how much power the test had by a given day "
+            "or where its horizon is, and the test uses a default tuning."
         )
-        plan = self.plan
-        unit = spec.base
-        self.per_arm_card.set(f"{plan.per_arm:,}", f"{unit} per variant")
-        self.total_card.set(f"{plan.total:,}", f"{unit} over {plan.arms} variants")
-        if plan.days is not None:
-            self.days_card.set(
-                f"{plan.days:,.1f} days",
-                f"at {plan.daily_units or 0:,.0f} {unit}/day shared by {plan.arms} variants",
+        if self.stats is None or self.loop is None:
+            return "info", (
+                "<b>Sign in to plan.</b> The planner measures the campaign's last "
+                f"{HISTORY_DAYS} days of stats; this ad account's login isn't signed in. " + without
             )
-            seq_days = plan.days * plan.sequential_per_arm / plan.per_arm
-            self.sequential_card.set(
-                f"≤ {seq_days:,.1f} days", f"up to {plan.sequential_per_arm:,} {unit} per variant"
+        if measuring:
+            self.fetch_status.setText(f"Reading the campaign's last {HISTORY_DAYS} days…")
+            return None
+        if self.plan_error is not None:
+            return "warning", (
+                "<b>The planner can't size this experiment:</b> "
+                f"{html.escape(self.plan_error.rstrip('.'), quote=False)}. Let the campaign "
+                "deliver a few more days (or choose a campaign that has been delivering) and "
+                "measure again. " + without
+            )
+        return None
+
+    def _show_plan(self, plan: Plan) -> None:
+        spec = metric(plan.metric)
+        comparisons = plan.comparisons
+        source = plan.spread_source[:1].upper() + plan.spread_source[1:]
+        self.spread_card.set(
+            f"±{plan.round_sd:.1%}",
+            f"How much one round's treatment-to-control ratio wanders. {source}; planned at the "
+            f"upper end of its {PLAN_QUANTILE:.0%} interval (measured ±{plan.measured_sd:.1%}).",
+        )
+        if plan.assumptions:
+            self.assumptions_banner.set_text(
+                "<b>Assumed, not measured:</b> "
+                + html.escape("; ".join(plan.assumptions), quote=False)
+                + ". The duration below rests on it."
+            )
+            self.assumptions_banner.show()
+        alpha = f"{plan.alpha:.2g}"
+        if comparisons > 1:
+            self.multiplicity_card.set(
+                f"×{plan.multiplicity_factor:.2f}",
+                f"α split over {comparisons} comparisons (Holm's first step): α/{comparisons} = "
+                f"{alpha}/{comparisons} = {plan.alpha_first:.3g}, ×{plan.multiplicity_factor:.2f} "
+                "the rounds of a single comparison.",
             )
         else:
-            self.days_card.set("—", "enter the campaign's daily volume")
-            self.sequential_card.set(f"≤ {plan.sequential_per_arm:,}", f"{unit} per variant")
-        self.plan_note.setText(
-            note
-            + f"{plan.note} Results are read with always-valid confidence intervals, so checking "
-            "them every day does not inflate false winners; a real effect larger than the "
-            "minimum is usually found sooner."
+            self.multiplicity_card.set(
+                "×1.00", f"One comparison: α = {alpha} is not split, no extra rounds."
+            )
+        k = plan.arms
+        if plan.sequential_factor is not None and plan.rounds is not None:
+            self.sequential_card.set(
+                f"×{plan.sequential_factor:.1f}",
+                f"Always-valid test: ×{plan.sequential_factor:.1f} the fixed-horizon rounds "
+                f"({plan.fixed_rounds} → {plan.rounds}), simulated for {k} arms — the price of "
+                "a readout you may check every day without inflating false winners.",
+            )
+        else:
+            self.sequential_card.set("—", "The sequential test doesn't reach 80% power.")
+        if plan.rounds is None or plan.days is None:
+            self.days_card.set(
+                "Out of reach",
+                "The campaign's round-to-round spread is too large for this effect: raise the "
+                "minimum detectable effect, or choose a steadier metric or campaign.",
+            )
+        else:
+            round_text = f"{k} slots of {plan.slot_hours:g} h" if plan.slot_hours else "one day"
+            miss = round(1 / (1 - plan.power)) if plan.power < 1 else 0
+            mature = (
+                f" Conversions count once {MATURITY_DAYS} days old: the readout gets there about "
+                f"{MATURITY_DAYS} days later."
+                if "conversion" in spec.events
+                else ""
+            )
+            self.days_card.set(
+                f"≈ {plan.days:.0f} days",
+                f"{plan.rounds} rounds of {round_text} for {plan.power:.0%} power — a true effect "
+                f"of exactly the MDE is still missed 1 time in {miss} by then; a larger one is "
+                f"usually found sooner.{mature}",
+            )
+        baseline = format_value(spec, plan.baseline, self.currency)
+        volume = (
+            format_money_micro(round(plan.daily_base), self.currency)
+            if spec.base == "spend"
+            else f"{plan.daily_base:,.0f} {spec.base}"
         )
-        self._refresh_review()
+        days = plan.history_windows
+        quiet = f" (delivery on {days} of them)" if days < HISTORY_DAYS else ""
+        self.fetch_status.setText(
+            f"Measured on the campaign's last {HISTORY_DAYS} days{quiet}: "
+            f"{spec.label.lower()} {baseline} on {volume} a day."
+        )
+        self.plan_note.setText(
+            "The plan is stored with the experiment: the always-valid test is tuned to it "
+            "before any data, and the readout shows how much power the test had so far."
+        )
 
     def _refresh_review(self) -> None:
         if self.control is None:
@@ -1514,16 +1613,22 @@ class ExperimentSetupDialog(QDialog):
         resume = self.control.row.data.get("status") != "ACTIVE"
         parts = [
             f"<b>Create queues</b> {k} ad squad cop{'ies' if k != 1 else 'y'} (PAUSED)"
-            + (f" with {k * ads} ad copies" if ads else ""),
+            + (f" with {k * ads} ad cop{'ies' if k * ads != 1 else 'y'}" if ads else ""),
         ]
         if resume:
             parts.append("a resume of the control")
         if self.declared_budgets_safe():
             parts.append("the declared budgets")
+        unplanned = (
+            self.page == PLAN
+            and not self.planning
+            and (self.plan is None or self.plan_for != self.plan_request())
+        )
         self.review.set_text(
             ", ".join(parts)
             + ". They appear in Pending Changes; <b>nothing is sent to Snap</b> until you launch "
             "the experiment in live mode."
+            + (" The experiment is created without a plan." if unplanned else "")
         )
 
     def declared_budgets_safe(self) -> bool:
@@ -1532,60 +1637,73 @@ class ExperimentSetupDialog(QDialog):
         except FieldProblem:
             return False
 
-    # -- planner fetch -----------------------------------------------------------------------
+    # -- the planner -------------------------------------------------------------------------
 
-    def fetch_baseline(self) -> AsyncOp | None:
-        """Fill the baseline and daily volume from the campaign's last 14 days of stats."""
-        target = planner_metric(self.primary_metric)
-        if self.stats is None or self.loop is None or target is None or not self.campaign_id:
+    def _invalidate_plan(self) -> None:
+        """Forget a plan (or error) made for other inputs; on the plan page, measure again."""
+        request = self.plan_request()
+        if self.plan_for is not None and self.plan_for != request:
+            self.plan, self.plan_error, self.plan_for = None, None, None
+        if self.page == PLAN:
+            self.request_plan()
+
+    def request_plan(self) -> AsyncOp | None:
+        """Plan the current inputs with `ExperimentService.plan` (the campaign's last 28 days,
+        from the stats cache when fetched already). One op at a time: inputs changed while it
+        runs are planned once it ends."""
+        request = self.plan_request()
+        if self.stats is None or self.loop is None or request is None or self._closed:
             return None
-        if self.plan_op is not None and self.plan_op.running:
+        if self.plan_op is not None:
             return self.plan_op
-        self._fetched = True
-        request = PlanRequest(
-            ad_account_id=self.ad_account_id,
-            campaign_id=self.campaign_id,
-            primary_metric=target,
-            relative_mde=self.relative_mde,
-            arms=len(self.treatments) + 1,
-            rotation=self.mode == ROTATION,
-            confidence=self.confidence,
-        )
+        if self.plan_for == request:
+            return None  # planned already (or known not to be plannable)
         op = load_plan(loop=self.loop, service=self.service, stats=self.stats, request=request,
                        parent=self)  # fmt: skip
+        self._plan_requested = request
         op.succeeded.connect(self._on_plan_op_succeeded)
         op.failed.connect(self._on_plan_op_failed)
         op.finished.connect(self._on_plan_op_finished)
         self.plan_op = op
         self.fetch_button.setEnabled(False)
         self.fetch_spinner.start()
-        self.fetch_status.setText("Reading the campaign's last 14 days…")
+        self.fetch_status.setText(f"Reading the campaign's last {HISTORY_DAYS} days…")
         return op
 
-    def _on_plan_op_succeeded(self, plan: object) -> None:
-        if isinstance(plan, str):
-            self.fetch_status.setText(f"{plan}.")
-            return
-        if not isinstance(plan, Plan):
-            return
-        self.baseline_spin.setValue(round(plan.baseline * 100, 3))
-        self.daily_spin.setValue(round(plan.daily_units or 0))
-        spec = metric(planner_metric(self.primary_metric) or "swipe_rate")
-        self.fetch_status.setText(
-            f"From the campaign's last 14 days: {plan.baseline:.3%} {spec.label.lower()} on "
-            f"{plan.daily_units or 0:,.0f} {spec.base} a day."
-        )
+    def _on_plan_op_succeeded(self, result: object) -> None:
+        request = self._plan_requested
+        if request is None or request != self.plan_request():
+            return  # the inputs changed meanwhile: planned again when the op ends
+        if isinstance(result, Plan):
+            self.plan, self.plan_error = result, None
+        else:
+            self.plan, self.plan_error = None, str(result)
+            self.fetch_status.setText("")
+        self.plan_for = request
 
     def _on_plan_op_failed(self, exc: object) -> None:
+        request = self._plan_requested
         message = error_message(exc) if isinstance(exc, BaseException) else str(exc)
-        self.fetch_status.setText(f"Couldn't read the campaign's stats: {message}")
+        if request is not None and request == self.plan_request():
+            self.plan = None
+            self.plan_error = f"couldn't read the campaign's stats ({message})"
+            self.plan_for = request
+        self.fetch_status.setText("")
 
     def _on_plan_op_finished(self) -> None:
         self.plan_op = None
+        self._plan_requested = None
         self.fetch_spinner.stop()
         self.fetch_spinner.hide()
-        self.fetch_button.setEnabled(self.stats is not None)
+        if self.page == PLAN and not self._closed and self.plan_for != self.plan_request():
+            self.request_plan()
         self._refresh_plan()
+
+    def done(self, result: int) -> None:
+        self._closed = True
+        if self.plan_op is not None:
+            self.plan_op.cancel()  # nothing left to show it in
+        super().done(result)
 
     # -- slots -------------------------------------------------------------------------------
 
@@ -1621,7 +1739,6 @@ class ExperimentSetupDialog(QDialog):
             box.setEnabled(key != primary)
             if key == primary:
                 box.setChecked(False)
-        self._fetched = False
         self._on_input_changed()
 
     def _on_dimension_toggled(self, checked: bool) -> None:
@@ -1669,9 +1786,19 @@ class ExperimentSetupDialog(QDialog):
         self._on_input_changed()
 
     def _on_planner_changed(self, *_args: object) -> None:
+        self._on_input_changed()
+
+    def _on_price_guardrail_toggled(self, checked: bool) -> None:
+        for widget in (self.price_limit_label, self.price_limit_spin):
+            widget.setVisible(checked)
+
+    def _on_fetch_button_clicked(self) -> None:
+        self.plan, self.plan_error, self.plan_for = None, None, None
+        self.request_plan()
         self._refresh_plan()
 
     def _on_input_changed(self, *_args: object) -> None:
+        self._invalidate_plan()
         if self.problem.isVisible() and not self.problems(self.page):
             self.problem.hide()
         if self.page == SCHEDULE:

@@ -34,19 +34,22 @@ from snapdesk.experiments import (
     ENDED,
     GUARDRAIL_VIOLATED,
     INCONCLUSIVE,
+    MIN_ROUNDS,
     NO_DIFFERENCE_YET,
     PAUSED,
     PROMOTING,
+    ROTATION,
     RUNNING,
     SPLIT,
     WINNER,
     Comparison,
     Experiment,
     MetricSpec,
+    Plan,
     Readout,
     metric,
+    slot_variant,
 )
-from snapdesk.experiments.stats import MIN_EVENTS
 from snapdesk.ui import theme
 
 __all__ = [
@@ -65,23 +68,29 @@ __all__ = [
     "StepRow",
     "VariantRow",
     "experiment_item",
+    "experiment_plan",
     "format_interval",
     "format_lift",
+    "format_range",
     "format_relative",
     "format_value",
     "guardrail_rows",
+    "horizon_text",
     "local_clock",
     "local_date",
     "local_time",
     "mode_text",
     "pending_text",
     "readout_columns",
+    "readout_headline",
     "readout_rows",
     "relative_time",
+    "round_order",
     "state_chip",
     "state_label",
     "state_text",
     "tone_color",
+    "unit_text",
     "verdict_label",
     "verdict_tone",
 ]
@@ -238,6 +247,16 @@ def format_relative(value: float | None) -> str:
     return text.replace("-", "−")
 
 
+def format_range(spec: MetricSpec, low: float | None, high: float | None, currency: str) -> str:
+    """A descriptive range in the metric's unit, compact: `1.29–1.48%`, `USD 11.90–12.80`."""
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return "—"
+    low = max(low, 0.0)  # a rate or a cost: the symmetric interval may reach below zero
+    if spec.kind == "proportion":
+        return f"{low * 100:.2f}–{high * 100:.2f}%"
+    return f"{currency} {low:,.2f}–{high:,.2f}"
+
+
 def format_interval(low: float | None, high: float | None, fmt: Callable[[float], str]) -> str:
     """`[−0.05 pp, +0.31 pp]`; `—` when the interval is not defined yet."""
     if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
@@ -350,6 +369,7 @@ class Column:
     bold: Callable[[Any], bool] | None = None
     tooltip: Callable[[Any], str | None] | None = None
     align_right: bool = False
+    header_tooltip: str | None = None
 
 
 class RowsTable(QAbstractTableModel):
@@ -386,6 +406,8 @@ class RowsTable(QAbstractTableModel):
         column = self._columns[section]
         if role == Qt.ItemDataRole.DisplayRole:
             return column.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.header_tooltip
         if role == Qt.ItemDataRole.TextAlignmentRole:
             horizontal = (
                 Qt.AlignmentFlag.AlignRight if column.align_right else Qt.AlignmentFlag.AlignLeft
@@ -524,6 +546,100 @@ STEP_COLUMNS: Final = (
 # -- the readout ---------------------------------------------------------------------------------
 
 
+def experiment_plan(experiment: Experiment) -> Plan | None:
+    """The plan stored with the experiment when it was created (None: created without one)."""
+    if not experiment.plan:
+        return None
+    try:
+        return Plan.from_json(experiment.plan)
+    except (TypeError, ValueError, KeyError):
+        return None
+
+
+def round_order(keys: Sequence[str], round_index: int, *, balanced: bool = True) -> list[str]:
+    """The variants of a rotation's round `round_index` (from 0) in the order their slots run:
+    a row of the Williams design (`schedule.slot_variant`), or the cyclic order."""
+    k = len(keys)
+    return [keys[slot_variant(round_index * k + j, k, balanced=balanced)] for j in range(k)]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _a(share: float) -> str:
+    """`a 41%` / `an 80%` / `an 11%`: the article of a percentage read out loud."""
+    digits = f"{share * 100:.0f}"
+    return "an" if digits.startswith("8") or digits in ("11", "18") else "a"
+
+
+def unit_text(readout: Readout, experiment: Experiment) -> str:
+    """What the readout compares: the unit of replication, what a round is, how many rounds."""
+    k = len(experiment.variants)
+    round_label = readout.round_label
+    if experiment.mode == ROTATION and not experiment.balanced:
+        round_label = f"{k} slots, one per variant, in the same cyclic order every round"
+    planned = f" of the {readout.planned_rounds} planned" if readout.planned_rounds else ""
+    spec = metric(readout.metric)
+    return (
+        f"Unit of replication: {readout.unit}. A round is {round_label}; "
+        f"{_plural(readout.rounds, 'complete round')}{planned} compared on "
+        f"{spec.label[:1].lower() + spec.label[1:]}."
+    )
+
+
+def horizon_text(readout: Readout, plan: Plan | None, *, past: bool = False) -> str:
+    """`the 80%-power horizon is 14 rounds (≈ 28 days)`; '' without a planned horizon."""
+    rounds = readout.planned_rounds
+    if rounds is None or plan is None:
+        return ""
+    verb = "was" if past else "is"
+    return (
+        f"the {plan.power:.0%}-power horizon {verb} {_plural(rounds, 'round')} "
+        f"(≈ {rounds * plan.round_days:.0f} days)"
+    )
+
+
+def _change(relative: float) -> str:
+    """`+10%`, `+2.5%`, `−15%`: an effect size as the planner's input reads."""
+    return f"{relative * 100:+g}%".replace("-", "−")
+
+
+def readout_headline(readout: Readout, *, relative_mde: float, plan: Plan | None) -> str:
+    """The verdict's sentence. A difference not detected (yet) says how much power the test
+    had by now and where the planned horizon is — never that an effect "is smaller than the
+    test can detect"; every other verdict is the engine's explanation."""
+    n = readout.rounds
+    if readout.verdict not in (NO_DIFFERENCE_YET, INCONCLUSIVE) or n < MIN_ROUNDS:
+        return readout.explanation
+    power = readout.power_so_far
+    change = _change(relative_mde)
+    if readout.verdict == NO_DIFFERENCE_YET:
+        head = f"Not detected yet at this sample ({_plural(n, 'round')})"
+        if power is None:
+            return (
+                f"{head}. The experiment was created without a plan, so the chance the test had "
+                f"to detect a {change} change by now can't be stated; keep it running."
+            )
+        horizon = horizon_text(readout, plan) or (
+            "the plan found no 80%-power horizon within reach for this effect"
+        )
+        return (
+            f"{head} — by now the test had {_a(power)} {power:.0%} chance to detect a {change} "
+            f"change; {horizon}."
+        )
+    head = f"No difference detected at this sample ({_plural(n, 'round')})"
+    if power is None:
+        detail = ". Created without a plan, the power the test had can't be stated"
+    else:
+        horizon = horizon_text(readout, plan, past=True)
+        detail = (
+            f" — by then the test had {_a(power)} {power:.0%} chance to detect a {change} change"
+            + (f"; {horizon}" if horizon else "")
+        )
+    return f"{head}{detail}. A smaller effect may exist; this does not show the variants are equal."
+
+
 @dataclass(frozen=True)
 class ArmRow:
     """One variant in the readout table (control: no lift)."""
@@ -532,33 +648,42 @@ class ArmRow:
     name: str
     is_control: bool
     value: str
+    interval: str  # descriptive: the variant's value over its units (delta method)
+    units: int
     events: int
     base: int
     impressions: int
     spend: str
     abs_lift: str
-    abs_ci: str
     rel_lift: str
-    rel_ci: str
-    p_value: str
+    rel_ci: str  # always-valid, per comparison
+    p_value: str  # running minimum
+    p_holm: str  # after Holm across the treatments: what the verdict uses
     verdict: str
     tone: str
 
 
-def _arm_verdict(comparison: Comparison, *, low_data: bool, final: bool) -> tuple[str, str]:
+def _arm_verdict(comparison: Comparison, *, final: bool) -> tuple[str, str]:
     if comparison.better:
         return "Better", "ok"
     if comparison.worse:
         return "Worse", "danger"
-    if low_data:
-        return "Too little data", "warning"
-    return ("No significant difference", "muted") if final else ("Not significant yet", "muted")
+    if comparison.rounds < MIN_ROUNDS:
+        return f"{comparison.rounds} of {MIN_ROUNDS} rounds", "warning"
+    return ("None detected", "muted") if final else ("Not detected yet", "muted")
+
+
+def _p(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def _count(value: float) -> int:
+    return round(value)
 
 
 def readout_rows(readout: Readout, *, currency: str) -> list[ArmRow]:
     spec = metric(readout.metric)
     by_key = {c.key: c for c in readout.comparisons}
-    control = readout.arms[0]
     final = readout.verdict == INCONCLUSIVE
     rows = []
     for arm in readout.arms:
@@ -567,9 +692,11 @@ def readout_rows(readout: Readout, *, currency: str) -> list[ArmRow]:
             "key": arm.key,
             "name": arm.name,
             "value": format_value(spec, arm.value, currency),
-            "events": arm.events,
-            "base": arm.base,
-            "impressions": arm.impressions,
+            "interval": format_range(spec, arm.low, arm.high, currency),
+            "units": arm.units,
+            "events": _count(arm.events),
+            "base": _count(arm.base),
+            "impressions": _count(arm.impressions),
             "spend": f"{currency} {arm.spend_micro / 1_000_000:,.2f}",
         }
         if comparison is None:
@@ -578,30 +705,26 @@ def readout_rows(readout: Readout, *, currency: str) -> list[ArmRow]:
                     **common,
                     is_control=True,
                     abs_lift="—",
-                    abs_ci="",
                     rel_lift="—",
                     rel_ci="",
                     p_value="",
+                    p_holm="",
                     verdict="Control",
                     tone="info",
                 )
             )
             continue
-        low_data = min(arm.events, control.events) < MIN_EVENTS
-        verdict, tone = _arm_verdict(comparison, low_data=low_data, final=final)
+        verdict, tone = _arm_verdict(comparison, final=final)
+        ready = comparison.rounds >= MIN_ROUNDS
         rows.append(
             ArmRow(
                 **common,
                 is_control=False,
                 abs_lift=format_lift(spec, comparison.abs_lift, currency),
-                abs_ci=format_interval(
-                    comparison.abs_low,
-                    comparison.abs_high,
-                    lambda v: format_lift(spec, v, currency),
-                ),
                 rel_lift=format_relative(comparison.rel_lift),
                 rel_ci=format_interval(comparison.rel_low, comparison.rel_high, format_relative),
-                p_value=f"{comparison.p_adjusted:.3g}",
+                p_value=_p(comparison.p_value) if ready else "—",
+                p_holm=_p(comparison.p_adjusted) if ready else "—",
                 verdict=verdict,
                 tone=tone,
             )
@@ -619,33 +742,75 @@ def _base_noun(spec: MetricSpec) -> str:
     return "Spend" if spec.base == "spend" else spec.base.replace("_", " ").capitalize()
 
 
-def readout_columns(spec: MetricSpec) -> tuple[Column, ...]:
-    """The readout table's columns, named after the metric's events and base."""
-    columns = [
-        Column("Variant", lambda r: r.key, bold=lambda r: True),
-        Column("Ad squad", lambda r: r.name, tooltip=lambda r: f"{r.name}\nspend {r.spend}"),
-        Column(spec.label, lambda r: r.value, bold=lambda r: True, align_right=True),
-        Column(_event_noun(spec), lambda r: f"{r.events:,}", align_right=True),
-    ]
-    if spec.base != "spend":
-        columns.append(Column(_base_noun(spec), lambda r: f"{r.base:,}", align_right=True))
-    if spec.base != "impressions":
-        columns.append(Column("Impressions", lambda r: f"{r.impressions:,}", align_right=True))
+def _counts_tip(spec: MetricSpec, row: ArmRow) -> str:
+    parts = [f"{row.events:,} {_event_noun(spec).lower()}"]
     if spec.base == "spend":
-        columns.append(Column("Spend", lambda r: r.spend, align_right=True))
-    columns += [
+        parts.append(f"spend {row.spend}")
+    else:
+        parts.append(f"{row.base:,} {_base_noun(spec).lower()}")
+    if spec.base != "impressions":
+        parts.append(f"{row.impressions:,} impressions")
+    return f"{row.value} = " + " · ".join(parts)
+
+
+def readout_columns(
+    spec: MetricSpec, *, mode: str = SPLIT, comparisons: int = 1
+) -> tuple[Column, ...]:
+    """The readout table's columns, named after the metric's events and the unit of
+    replication (slots in rotation, days in split mode); with several treatments both the
+    running-minimum p and the p after Holm's correction (the verdict's)."""
+    units = "slots" if mode == ROTATION else "days"
+    columns = [
         Column(
-            "Lift vs control (interval)",
-            lambda r: "—" if r.is_control else f"{r.rel_lift}   {r.rel_ci}",
+            "Variant",
+            lambda r: r.key,
+            bold=lambda r: True,
+            tooltip=lambda r: f"{r.name}\nspend {r.spend}",
+        ),
+        Column(
+            spec.label,
+            lambda r: r.value,
+            bold=lambda r: True,
+            align_right=True,
+            tooltip=lambda r: _counts_tip(spec, r),
+        ),
+        Column(
+            "Range (descriptive)",
+            lambda r: r.interval,
+            header_tooltip="95% interval of the variant's own value over its units (delta "
+            "method): a description of its spread, not the test",
+            tooltip=lambda r: f"descriptive 95% interval over {r.units} {units}",
+        ),
+        Column(_event_noun(spec), lambda r: f"{r.events:,}", align_right=True,
+               tooltip=lambda r: _counts_tip(spec, r)),
+        Column(
+            "Lift (always-valid)",
+            lambda r: "—" if r.is_control else f"{r.rel_lift}  {r.rel_ci}",
+            header_tooltip="The relative lift vs control with its always-valid interval: valid "
+            "however often you look, for this comparison alone",
             tooltip=lambda r: (
-                None
-                if r.is_control
-                else f"relative {r.rel_lift} {r.rel_ci}\nabsolute {r.abs_lift} {r.abs_ci}"
+                None if r.is_control else f"relative {r.rel_lift} {r.rel_ci}\nabsolute {r.abs_lift}"
             ),
         ),
-        Column("p (Holm)", lambda r: r.p_value, align_right=True),
-        Column("Verdict", lambda r: r.verdict, chip=lambda r: r.tone),
-    ]
+        Column(
+            "p",
+            lambda r: r.p_value,
+            align_right=True,
+            header_tooltip="The always-valid p-value: its running minimum over the rounds"
+            + ("" if comparisons > 1 else " (one treatment: no correction needed)"),
+        ),
+    ]  # fmt: skip
+    if comparisons > 1:
+        columns.append(
+            Column(
+                "p (Holm)",
+                lambda r: r.p_holm,
+                align_right=True,
+                header_tooltip="After Holm's correction across the treatments: what the "
+                "verdict uses",
+            )
+        )
+    columns.append(Column("Verdict", lambda r: r.verdict, chip=lambda r: r.tone))
     return tuple(columns)
 
 
@@ -660,20 +825,40 @@ class GuardrailRow:
     value: str
     rel_lift: str
     rel_ci: str
+    p_value: str
+    rounds: str
+    tested: bool
     verdict: str
     tone: str
 
 
-def guardrail_rows(readout: Readout, *, currency: str) -> list[GuardrailRow]:
+def _guardrail_verdict(g: Comparison, *, limit: float) -> tuple[str, str]:
+    if not g.tested:
+        bound = _change(limit)
+        if g.rel_lift is None:
+            return "—", "muted"
+        return (f"Above {bound} limit", "danger") if g.flagged else (
+            f"Within {bound} limit", "muted"
+        )  # fmt: skip
+    if g.worse:
+        return "Significantly worse", "danger"
+    if g.better:
+        return "Better", "ok"
+    if g.rounds < MIN_ROUNDS:
+        return f"{g.rounds} of {MIN_ROUNDS} rounds", "warning"
+    return "No harm detected", "muted"
+
+
+def guardrail_rows(
+    readout: Readout, *, currency: str, price_limit: float = 0.2
+) -> list[GuardrailRow]:
+    """Tested guardrails (always-valid interval and p) and descriptive ones (eCPM: compared
+    with the experiment's limit, never tested: no interval of the lift and no p-value)."""
     rows = []
     for g in readout.guardrails:
         spec = metric(g.metric)
-        if g.worse:
-            verdict, tone = "Significantly worse", "danger"
-        elif g.better:
-            verdict, tone = "Better", "ok"
-        else:
-            verdict, tone = "OK", "muted"
+        verdict, tone = _guardrail_verdict(g, limit=price_limit)
+        ready = g.tested and g.rounds >= MIN_ROUNDS
         rows.append(
             GuardrailRow(
                 metric=spec.label,
@@ -681,7 +866,14 @@ def guardrail_rows(readout: Readout, *, currency: str) -> list[GuardrailRow]:
                 control=format_value(spec, g.control_value, currency),
                 value=format_value(spec, g.value, currency),
                 rel_lift=format_relative(g.rel_lift),
-                rel_ci=format_interval(g.rel_low, g.rel_high, format_relative),
+                rel_ci=(
+                    format_interval(g.rel_low, g.rel_high, format_relative)
+                    if g.tested
+                    else "descriptive"
+                ),
+                p_value=(_p(g.p_value) if ready else "—") if g.tested else "not tested",
+                rounds=f"{g.rounds:,}" if g.tested else "—",
+                tested=g.tested,
                 verdict=verdict,
                 tone=tone,
             )
@@ -693,8 +885,16 @@ GUARDRAIL_COLUMNS: Final = (
     Column("Guardrail", lambda r: r.metric),
     Column("Variant", lambda r: r.key, bold=lambda r: True),
     Column("Control", lambda r: r.control, align_right=True),
-    Column("Variant value", lambda r: r.value, align_right=True),
+    Column("Value", lambda r: r.value, align_right=True),
     Column("Change", lambda r: r.rel_lift, align_right=True),
-    Column("Confidence interval", lambda r: r.rel_ci),
+    Column(
+        "Always-valid interval",
+        lambda r: r.rel_ci,
+        tone=lambda r: None if r.tested else "muted",
+    ),
+    Column(
+        "p", lambda r: r.p_value, align_right=True, tone=lambda r: None if r.tested else "muted"
+    ),
+    Column("Rounds", lambda r: r.rounds, align_right=True),
     Column("Status", lambda r: r.verdict, chip=lambda r: r.tone),
 )

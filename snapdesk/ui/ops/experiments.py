@@ -4,7 +4,8 @@
     op.succeeded.connect(...)             # a Readout
 
     op = load_plan(loop=loop, service=service, stats=stats, request=PlanRequest(...))
-    op.succeeded.connect(...)             # a Plan from the campaign's recent traffic
+    op.succeeded.connect(...)             # a Plan from the campaign's last 28 days, or the
+                                          # sentence saying why its history can't give one
 
     op = run_ticks(loop=loop, service=service, jobs=[(gateway, ["exp-id", ...])])
     op.succeeded.connect(...)             # the TickOutcomes, in job order
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from PySide6.QtCore import QObject
@@ -36,22 +37,20 @@ def load_readout(
     service: ExperimentService,
     stats: StatsService,
     experiment_id: str,
-    planned_per_arm: int | None = None,
     now: datetime | None = None,
     refresh: bool = False,
     parent: QObject | None = None,
 ) -> AsyncOp:
-    """Start reading the experiment's stats out; `succeeded` carries the `Readout`."""
+    """Start reading the experiment's stats out; `succeeded` carries the `Readout` (its plan,
+    power so far and horizon come from the plan stored with the experiment)."""
     op = AsyncOp(loop=loop, name="experiment-readout", parent=parent)
-    return op.start(
-        service.readout(
-            stats, experiment_id, now=now, planned_per_arm=planned_per_arm, refresh=refresh
-        )
-    )
+    return op.start(service.readout(stats, experiment_id, now=now, refresh=refresh))
 
 
 @dataclass(frozen=True)
 class PlanRequest:
+    """What the planner sizes: the plan is only valid for exactly these inputs."""
+
     ad_account_id: str
     campaign_id: str
     primary_metric: str
@@ -59,7 +58,8 @@ class PlanRequest:
     arms: int
     rotation: bool
     confidence: float
-    now: datetime | None = None
+    rotation_hours: float | None = 24.0
+    now: datetime | None = field(default=None, compare=False)  # the clock, not an input
 
 
 def load_plan(
@@ -70,9 +70,10 @@ def load_plan(
     request: PlanRequest,
     parent: QObject | None = None,
 ) -> AsyncOp:
-    """Start sizing the experiment from the campaign's last 14 days; `succeeded` carries the
-    `Plan` (its baseline and daily volume come from the stats), or the sentence saying why the
-    stats can't give one (no traffic in those days)."""
+    """Start sizing the experiment from the campaign's last 28 days, per ad squad
+    (`ExperimentService.plan`): `succeeded` carries the `Plan` — the measured round-to-round
+    spread, the multiplicity and sequential factors, the rounds for 80% power — or the
+    sentence saying why the history can't give one (too few days, no events)."""
     op = AsyncOp(loop=loop, name="experiment-plan", parent=parent)
     return op.start(_plan(service, stats, request))
 
@@ -82,7 +83,7 @@ async def _plan(
 ) -> Plan | str:
     try:
         return await _service_plan(service, stats, request)
-    except ChangeError as exc:  # expected: a campaign without recent traffic
+    except ChangeError as exc:  # expected: a campaign with too little recent history
         return exc.message
 
 
@@ -97,6 +98,7 @@ async def _service_plan(
         relative_mde=request.relative_mde,
         arms=request.arms,
         rotation=request.rotation,
+        rotation_hours=request.rotation_hours if request.rotation else None,
         confidence=request.confidence,
         now=request.now,
     )

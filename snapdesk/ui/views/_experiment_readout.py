@@ -1,6 +1,9 @@
-"""The readout tab of the Experiments window: the verdict with its method, warnings, the
-sample-ratio check, per-variant metrics with lifts and confidence intervals, a forest plot of the
-relative lifts, and the guardrails.
+"""The readout tab of the Experiments window: the verdict (with the power reached so far when
+no difference is detected yet), the unit of replication and what a round is, the method, the
+delivery check (rotation: per slot) or the sample-ratio check (split: on complete days), notes
+and warnings, per-variant values with descriptive intervals and lifts with always-valid
+intervals, a forest plot of the relative lifts, and the guardrails — tested ones, and the
+descriptive price guardrail (eCPM) against its limit.
 
     panel = ReadoutPanel()
     panel.promote_requested.connect(...)      # the variant key to promote
@@ -38,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from snapdesk.experiments import WINNER, Experiment, Readout, metric
+from snapdesk.experiments import MIN_ROUNDS, ROTATION, WINNER, Experiment, Readout, metric
 from snapdesk.ui import theme
 from snapdesk.ui._signals import emit
 from snapdesk.ui.dialogs._widgets import Banner, Spinner
@@ -46,10 +49,13 @@ from snapdesk.ui.models.experiments import (
     CHIP_ROLE,
     GUARDRAIL_COLUMNS,
     RowsTable,
+    experiment_plan,
     guardrail_rows,
     readout_columns,
+    readout_headline,
     readout_rows,
     tone_color,
+    unit_text,
     verdict_label,
     verdict_tone,
 )
@@ -131,6 +137,7 @@ def make_table(model: RowsTable) -> QTableView:
     header = view.horizontalHeader()
     header.setHighlightSections(False)
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    view.horizontalScrollBar().rangeChanged.connect(lambda *_: _fit_scrollbar(view))
     return view
 
 
@@ -154,7 +161,19 @@ def fit_table(view: QTableView, *, stretch: int | None = None, max_rows: int = 1
         else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
     )
     height = header.sizeHint().height() + max(rows, 1) * ROW_HEIGHT + 4
-    view.setFixedHeight(height)
+    view.setProperty("rowsHeight", height)
+    _fit_scrollbar(view)
+
+
+def _fit_scrollbar(view: QTableView) -> None:
+    """The rows' height, plus the horizontal scrollbar's while the columns don't fit (so it
+    never covers the last row)."""
+    height = int(view.property("rowsHeight") or 0)
+    bar = view.horizontalScrollBar()
+    if bar.maximum() > 0:
+        height += bar.sizeHint().height()
+    if height:
+        view.setFixedHeight(height)
 
 
 class PercentAxis(pg.AxisItem):
@@ -308,11 +327,16 @@ class ReadoutPanel(QWidget):
         self.explanation_label = QLabel()
         self.explanation_label.setWordWrap(True)
         self.explanation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.unit_label = QLabel()
+        self.unit_label.setObjectName("unitLabel")
+        self.unit_label.setWordWrap(True)
+        self.unit_label.setTextFormat(Qt.TextFormat.RichText)
         self.method_label = QLabel()
         self.method_label.setObjectName("hint")
         self.method_label.setWordWrap(True)
         text.addWidget(self.verdict_label)
         text.addWidget(self.explanation_label)
+        text.addWidget(self.unit_label)
         text.addWidget(self.method_label)
         card.addLayout(text, 1)
         buttons = QVBoxLayout()
@@ -335,7 +359,9 @@ class ReadoutPanel(QWidget):
         layout.addLayout(self.warnings_box)
         self.warning_banners: list[Banner] = []
 
-        self.srm_banner = Banner("ok")  # rebuilt with each readout (a wrapped label grows)
+        # The delivery check (rotation) or the sample-ratio check (split); rebuilt with each
+        # readout (a wrapped label grows).
+        self.srm_banner = Banner("ok")
         self.warnings_box.addWidget(self.srm_banner)
 
         self.primary_title = _section("")
@@ -359,6 +385,10 @@ class ReadoutPanel(QWidget):
         self.guardrails_model = RowsTable(GUARDRAIL_COLUMNS, self)
         self.guardrails_view = make_table(self.guardrails_model)
         layout.addWidget(self.guardrails_view)
+        self.guardrails_hint = QLabel()
+        self.guardrails_hint.setObjectName("hint")
+        self.guardrails_hint.setWordWrap(True)
+        layout.addWidget(self.guardrails_hint)
         layout.addStretch(1)
         self.scroll.setWidget(body)
         self.stack.addWidget(self.scroll)
@@ -399,6 +429,8 @@ class ReadoutPanel(QWidget):
         self.readout = readout
         self.experiment = experiment
         spec = metric(readout.metric)
+        plan = experiment_plan(experiment)
+        rotation = experiment.mode == ROTATION
         c = theme.colors()
         tone = verdict_tone(readout.verdict)
         color = tone_color(tone)
@@ -408,13 +440,27 @@ class ReadoutPanel(QWidget):
             f"color: {color}; border-radius: 12px; padding: 4px 14px; font-size: 13pt; "
             "font-weight: 700; }"
         )
-        explanation = readout.explanation
+        explanation = readout_headline(readout, relative_mde=experiment.relative_mde, plan=plan)
         if readout.verdict == WINNER and not readout.trustworthy:
-            explanation += " Check the sample-ratio warning before promoting it."
+            explanation += (
+                " Check the delivery warning before promoting it."
+                if rotation
+                else " Check the sample-ratio warning before promoting it."
+            )
         self.explanation_label.setText(explanation)
+        head, _sep, rest = unit_text(readout, experiment).partition(": ")
+        self.unit_label.setText(
+            f"<b>{html.escape(head, quote=False)}:</b> {html.escape(rest, quote=False)}"
+        )
+        k = len(readout.comparisons)
+        holm = (
+            f"with {k} treatments the verdict uses the p-values after Holm's correction"
+            if k > 1
+            else "one treatment, so no correction for several comparisons"
+        )
         self.method_label.setText(
-            f"Method: {readout.method}. {readout.confidence:.0%} confidence; several "
-            "treatments are corrected with Holm's method."
+            f"Method: {readout.method}. {readout.confidence:.0%} confidence; {holm}; no "
+            f"verdict before {MIN_ROUNDS} complete rounds."
         )
         self.promote_button.setVisible(can_promote)
         winner = readout.winner if readout.verdict == WINNER else None
@@ -423,69 +469,138 @@ class ReadoutPanel(QWidget):
         self.promote_button.style().unpolish(self.promote_button)
         self.promote_button.style().polish(self.promote_button)
 
-        for banner in self.warning_banners:
-            self.warnings_box.removeWidget(banner)
-            banner.deleteLater()
-        self.warning_banners = []
-        srm_message = readout.srm.message if readout.srm is not None else None
-        for warning in readout.warnings:
-            if warning == srm_message:
-                continue  # shown in the sample-ratio banner below
-            banner = Banner("warning", html.escape(warning, quote=False))
-            self.warnings_box.addWidget(banner)
-            self.warning_banners.append(banner)
-
-        kind, text = self._srm_text(readout)
-        self.warnings_box.removeWidget(self.srm_banner)
-        self.srm_banner.deleteLater()
-        self.srm_banner = Banner(kind, text)
-        self.warnings_box.insertWidget(0, self.srm_banner)
+        self._show_banners(readout, rotation=rotation)
         self.primary_title.setText(
             f"{spec.label} — {'higher' if spec.higher_is_better else 'lower'} is better"
         )
-        self.arms_model = RowsTable(readout_columns(spec), self)
-        self.arms_model.set_rows(readout_rows(readout, currency=currency))
-        self.arms_view.setModel(self.arms_model)
-        fit_table(self.arms_view, stretch=1)
-
         rows = readout_rows(readout, currency=currency)
+        columns = readout_columns(spec, mode=experiment.mode, comparisons=len(readout.comparisons))
+        self.arms_model = RowsTable(columns, self)
+        self.arms_model.set_rows(rows)
+        self.arms_view.setModel(self.arms_model)
+        lift = next(i for i, c in enumerate(columns) if c.title.startswith("Lift"))
+        fit_table(self.arms_view, stretch=lift)
+
         tones = {r.key: r.tone for r in rows}
         self.plot_title.setText(
-            f"Relative lift vs control — {readout.confidence:.0%} always-valid intervals"
+            f"Relative lift vs control — {readout.confidence:.0%} always-valid intervals, one "
+            "per comparison"
         )
         mde = experiment.relative_mde
         self.plot.set_rows(
             [
-                (
-                    cmp.key,
-                    cmp.rel_lift,
-                    cmp.rel_low,
-                    cmp.rel_high,
-                    tones.get(cmp.key, "muted"),
-                )
+                (cmp.key, cmp.rel_lift, cmp.rel_low, cmp.rel_high, tones.get(cmp.key, "muted"))
                 for cmp in readout.comparisons
             ],
             mde=mde,
         )
-        direction = "" if spec.higher_is_better else " (cost change; lower is better)"
-        self.plot_hint.setText(
-            f"Each line is the range the true lift lies in{direction}; dashed lines mark the "
-            f"minimum detectable effect (±{mde:.0%}). A treatment is declared better or worse "
-            "only when its whole interval, after Holm's correction, clears zero."
-        )
-        guardrails = guardrail_rows(readout, currency=currency)
+        self.plot_hint.setText(self._plot_hint(readout, higher_is_better=spec.higher_is_better,
+                                               mde=mde))  # fmt: skip
+        guardrails = guardrail_rows(readout, currency=currency, price_limit=experiment.price_limit)
         self.guardrails_model.set_rows(guardrails)
-        fit_table(self.guardrails_view, stretch=0)
-        self.guardrails_title.setVisible(bool(guardrails))
-        self.guardrails_view.setVisible(bool(guardrails))
+        fit_table(self.guardrails_view)
+        for widget in (self.guardrails_title, self.guardrails_view, self.guardrails_hint):
+            widget.setVisible(bool(guardrails))
+        self.guardrails_hint.setText(self._guardrails_hint(readout, experiment))
         self.stack.setCurrentWidget(self.scroll)
+
+    def _show_banners(self, readout: Readout, *, rotation: bool) -> None:
+        """The delivery (rotation) or sample-ratio (split) check first, then the readout's notes
+        and any other warning (those two checks' own warnings are in their banner)."""
+        for banner in self.warning_banners:
+            self.warnings_box.removeWidget(banner)
+            banner.hide()
+            banner.deleteLater()
+        self.warning_banners = []
+        srm_message = readout.srm.message if readout.srm is not None else None
+        delivery = [issue.message for issue in readout.delivery]
+        for note in readout.notes:
+            banner = Banner("info", html.escape(note, quote=False))
+            self.warnings_box.addWidget(banner)
+            self.warning_banners.append(banner)
+        for warning in readout.warnings:
+            if warning == srm_message or any(message in warning for message in delivery):
+                continue  # shown in the check's banner
+            banner = Banner("warning", html.escape(warning, quote=False))
+            self.warnings_box.addWidget(banner)
+            self.warning_banners.append(banner)
+        kind, text = self._delivery_text(readout) if rotation else self._srm_text(readout)
+        self.warnings_box.removeWidget(self.srm_banner)
+        self.srm_banner.hide()
+        self.srm_banner.deleteLater()
+        self.srm_banner = Banner(kind, text)
+        self.warnings_box.insertWidget(0, self.srm_banner)
+
+    @staticmethod
+    def _plot_hint(readout: Readout, *, higher_is_better: bool, mde: float) -> str:
+        """What the intervals are — always-valid, one per comparison — and what the verdict
+        uses (the p-values, after Holm's correction when there are several treatments)."""
+        direction = "" if higher_is_better else " (a cost change: lower is better)"
+        alpha = 1 - readout.confidence
+        k = len(readout.comparisons)
+        rule = (
+            f"A treatment is called better or worse only when its p-value, corrected with "
+            f"Holm's method across the {k} treatments, is below {alpha:.0%} — so an interval "
+            "that only just leaves zero may not be enough."
+            if k > 1
+            else f"A treatment is called better or worse only when its p-value is below "
+            f"{alpha:.0%}."
+        )
+        pending = any(c.rel_low is None for c in readout.comparisons)
+        return (
+            f"Each line is the lift's {readout.confidence:.0%} always-valid interval{direction}: "
+            f"valid however often you look, for its own comparison. {rule} Dashed lines mark "
+            f"the minimum detectable effect (±{mde:.0%})."
+            + (f" Intervals appear after {MIN_ROUNDS} complete rounds." if pending else "")
+        )
+
+    @staticmethod
+    def _guardrails_hint(readout: Readout, experiment: Experiment) -> str:
+        parts = []
+        if any(g.tested for g in readout.guardrails):
+            parts.append(
+                "Tested guardrails use the same always-valid test as the primary metric, "
+                "without Holm's correction (erring on the side of flagging harm): a treatment "
+                "significantly worse on one is not promoted as the winner."
+            )
+        if any(not g.tested for g in readout.guardrails):
+            limit = f"{experiment.price_limit * 100:+.0f}%".replace("-", "−")
+            parts.append(
+                "eCPM (1,000 × spend / impressions) is set by the auction, not by how people "
+                "respond: it is described over each variant's whole delivery and compared with "
+                f"your limit of {limit} over the control — never tested, so it has no interval "
+                "of the change and no p-value. A treatment above the limit is not promoted as "
+                "the winner."
+            )
+        return " ".join(parts)
+
+    @staticmethod
+    def _delivery_text(readout: Readout) -> tuple[str, str]:
+        """The rotation's per-slot delivery check as a banner: (kind, rich text)."""
+        issues = readout.delivery
+        if not issues:
+            if not any(a.impressions for a in readout.arms):
+                return "info", "<b>Delivery check:</b> no impressions yet."
+            return "ok", (
+                "<b>Delivery check passed:</b> every slot ran and delivered at least half of "
+                "its variant's usual impressions. (A rotation's impression shares follow the "
+                "auction, not a randomized split, so they are not tested — each slot is checked.)"
+            )
+        shown = issues[:6]
+        lines = "".join(f"<br>• {html.escape(i.message, quote=False)}" for i in shown)
+        more = f"<br>… and {len(issues) - len(shown)} more" if len(issues) > len(shown) else ""
+        n = len(issues)
+        return "warning", (
+            f"<b>Delivery check: {n} slot{'s' if n != 1 else ''} did not run or under-delivered"
+            f"</b> — their rounds are left out of the comparison.{lines}{more}"
+        )
 
     @staticmethod
     def _srm_text(readout: Readout) -> tuple[str, str]:
-        """The sample-ratio check as a banner: (kind, rich text)."""
+        """The split's sample-ratio check (impressions on complete days) as a banner."""
         srm = readout.srm
         if srm is None:
-            return "info", "<b>Sample ratio check:</b> no impressions yet."
+            return "info", "<b>Sample ratio check:</b> no complete day with impressions yet."
         total = max(1, sum(srm.observed))
         keys = [a.key for a in readout.arms]
         observed = " · ".join(
@@ -495,13 +610,14 @@ class ReadoutPanel(QWidget):
         p = "p &lt; 0.001" if srm.p_value < 0.001 else f"p = {srm.p_value:.2g}"
         if not srm.flagged:
             return "ok", (
-                f"<b>Sample ratio check passed:</b> impressions {observed}; intended {wanted} "
-                f"(χ² {p})."
+                f"<b>Sample ratio check passed:</b> impressions on complete days {observed}; "
+                f"intended {wanted} (χ² {p})."
             )
         return "warning", (
-            f"<b>Sample ratio mismatch:</b> impressions {observed}; intended {wanted} (χ² {p}). "
-            "Delivery did not follow the plan — ad squads are not randomized users, and bids, "
-            "budgets, approvals or edits shift the auction. Check them before trusting a winner."
+            f"<b>Sample ratio mismatch:</b> impressions on complete days {observed}; intended "
+            f"{wanted} (χ² {p}). Delivery did not follow the plan — ad squads are not "
+            "randomized users, and bids, budgets, approvals or edits shift the auction. Check "
+            "them before trusting a winner."
         )
 
     # -- slots -------------------------------------------------------------------------------

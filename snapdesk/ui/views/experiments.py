@@ -7,11 +7,14 @@ their status chips, the chosen one on the right — its schedule and its readout
   rehearses them and sends nothing; live creates the treatments on Snap) and, once nothing is
   left to post, the schedule starts and the runner applies its first step.
 - The Schedule tab: the variant active now, the next rotation in local time, a strip of the
-  slots around now, the variants with their status, and every step run (applied, rehearsed
-  in dry-run, queued). Pause / Resume / End / Archive.
-- The Readout tab: verdict, method, warnings, the sample-ratio check, lifts with confidence
-  intervals, a forest plot and the guardrails. Promote… confirms the exact change set (pause the
-  others, optionally move their budget) and posts it through the post flow.
+  slots around now in rounds (one slot of every variant, in the counterbalanced order of
+  `schedule.slot_variant`) with the order of the coming rounds, the variants with their status,
+  and every step run (applied, rehearsed in dry-run, queued). Pause / Resume / End / Archive.
+- The Readout tab: verdict (with the power reached so far while nothing is detected), the unit
+  of replication and what a round is, the method, the delivery (rotation) or sample-ratio
+  (split) check, notes, lifts with always-valid intervals, a forest plot and the guardrails.
+  Promote… confirms the exact change set (pause the others, optionally move their budget) and
+  posts it through the post flow.
 
 An experiment shows what its changes did, never what they are about to do: Pause and Promote
 queue their changes and post them; the experiment is paused or ended only once the engine sees
@@ -28,6 +31,7 @@ process) from `operation_did_execute`.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -86,7 +90,7 @@ from snapdesk.experiments import (
     PromotionPlan,
     Readout,
     metric,
-    sample_size_per_arm,
+    slot_variant,
 )
 from snapdesk.experiments.schedule import slot_bounds, slot_index
 from snapdesk.stats import StatsService
@@ -107,11 +111,14 @@ from snapdesk.ui.models.experiments import (
     StepRow,
     VariantRow,
     experiment_item,
+    experiment_plan,
     local_clock,
     local_date,
     local_time,
     mode_text,
+    readout_headline,
     relative_time,
+    round_order,
     state_chip,
     state_label,
     state_text,
@@ -159,8 +166,13 @@ def variant_color(index: int) -> str:
 
 
 class ScheduleStrip(QWidget):
-    """The rotation slots around now as coloured blocks (one colour per variant), the current
-    slot outlined with a "now" marker; in split mode one bar per variant."""
+    """The rotation slots around now as coloured blocks (one colour per variant), grouped in
+    rounds (a wider gap between rounds; within a round the counterbalanced order of
+    `schedule.slot_variant`), the current slot outlined with a "now" marker; in split mode one
+    bar per variant."""
+
+    ROUND_GAP: Final = 14.0
+    SLOT_GAP: Final = 4.0
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -179,22 +191,42 @@ class ScheduleStrip(QWidget):
         self.update()
 
     def slots(self) -> list[tuple[int, datetime | None, int, bool]]:
-        """(slot index, start, variant index, is current) for the slots drawn."""
+        """(slot index, start, variant index, is current) for the slots drawn: whole rounds,
+        from the round before the current one."""
         exp = self.experiment
         if exp is None or exp.mode != ROTATION or not exp.rotation_hours:
             return []
         k = len(exp.variants)
+        rounds = max(2, math.ceil(9 / k))
         if exp.start_at is None:
-            return [(i, None, i % k, i == 0) for i in range(min(8, max(k * 2, 4)))]
+            return [
+                (i, None, slot_variant(i, k, balanced=exp.balanced), i == 0)
+                for i in range(rounds * k)
+            ]
         current = slot_index(start=exp.start_at, every_hours=exp.rotation_hours, now=self.now)
         current = 0 if current is None else current
-        first = max(0, current - 3)
+        first = max(0, current // k - 1) * k
         out = []
-        for index in range(first, first + 9):
+        for index in range(first, first + rounds * k):
             begin, _end = slot_bounds(start=exp.start_at, every_hours=exp.rotation_hours,
                                       index=index)  # fmt: skip
-            out.append((index, begin, index % k, index == current))
+            out.append((index, begin, slot_variant(index, k, balanced=exp.balanced),
+                        index == current))  # fmt: skip
         return out
+
+    def _positions(self, slots: list[tuple[int, datetime | None, int, bool]]) -> list[float]:
+        """The left edge of each slot's block, and the block width."""
+        k = len(self.experiment.variants) if self.experiment else 1
+        gaps = [
+            0.0 if n == 0 else (self.ROUND_GAP if index % k == 0 else self.SLOT_GAP)
+            for n, (index, *_rest) in enumerate(slots)
+        ]
+        block = (self.width() - 2 - sum(gaps)) / max(1, len(slots))
+        out, x = [], 1.0
+        for n, gap in enumerate(gaps):
+            x += gap + (block if n else 0.0)
+            out.append(x)
+        return [*out, block]
 
     def paintEvent(self, event: QPaintEvent) -> None:
         exp = self.experiment
@@ -213,12 +245,9 @@ class ScheduleStrip(QWidget):
             painter.end()
             return
         slots = self.slots()
-        width = self.width() - 2
-        gap = 4.0
-        block = (width - gap * (len(slots) - 1)) / max(1, len(slots))
+        *lefts, block = self._positions(slots)
         top, height = 22.0, 40.0
-        for n, (index, begin, variant, current) in enumerate(slots):
-            x = 1 + n * (block + gap)
+        for (index, begin, variant, current), x in zip(slots, lefts, strict=True):
             rect = QRectF(x, top, block, height)
             color = QColor(c.neutral if held else variant_color(variant))
             past = begin is not None and not current and begin < self.now
@@ -244,8 +273,10 @@ class ScheduleStrip(QWidget):
                 else f"+{index * (exp.rotation_hours or 0):g} h"
             )
             painter.drawText(
-                QRectF(x, top + height + 2, block, 18), Qt.AlignmentFlag.AlignHCenter, label
-            )
+                QRectF(x - 2, top + height + 2, block + 4, 18), Qt.AlignmentFlag.AlignHCenter,
+                painter.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight,
+                                                 int(block + 4)),
+            )  # fmt: skip
             if current and exp.start_at is not None and exp.rotation_hours:
                 start, end = slot_bounds(start=exp.start_at, every_hours=exp.rotation_hours,
                                          index=index)  # fmt: skip
@@ -440,6 +471,9 @@ class SchedulePanel(QScrollArea):
         strip_layout.setContentsMargins(14, 10, 14, 10)
         self.strip = ScheduleStrip()
         strip_layout.addWidget(self.strip)
+        self.order_label = hint("")
+        self.order_label.setTextFormat(Qt.TextFormat.RichText)
+        strip_layout.addWidget(self.order_label)
         layout.addWidget(strip_card)
         title = QLabel("Variants")
         title.setObjectName("sectionTitle")
@@ -474,6 +508,7 @@ class SchedulePanel(QScrollArea):
         now: datetime,
     ) -> None:
         self.strip.set_experiment(experiment, now=now)
+        self._fill_order(experiment, now=now)
         self.variants_model.set_rows(variants)
         fit_table(self.variants_view, stretch=1)
         self.steps_model.set_rows(steps)
@@ -481,6 +516,40 @@ class SchedulePanel(QScrollArea):
         self.steps_view.setVisible(bool(steps))
         self.no_steps.setVisible(not steps)
         self._fill_cards(experiment, variants=variants, now=now)
+
+    def _fill_order(self, exp: Experiment, *, now: datetime) -> None:
+        """The order of the variants in the current and coming rounds of a rotation."""
+        if exp.mode != ROTATION or not exp.rotation_hours:
+            self.order_label.hide()
+            return
+        keys = [v.key for v in exp.variants]
+        k = len(keys)
+        current = 0
+        if exp.start_at is not None:
+            index = slot_index(start=exp.start_at, every_hours=exp.rotation_hours, now=now)
+            current = (index or 0) // k
+        names = ("This round", "next", "then") if exp.start_at is not None else (
+            "Round 1", "round 2", "round 3"
+        )  # fmt: skip
+        orders = ", ".join(
+            f"{name} <b>{' → '.join(round_order(keys, current + i, balanced=exp.balanced))}</b>"
+            for i, name in enumerate(names)
+        )
+        if exp.balanced:
+            why = (
+                f"Each round runs one {exp.rotation_hours:g}-h slot of every variant, in a "
+                "counterbalanced order (a Williams design): across rounds every variant runs in "
+                "every position, and right after every other variant, equally often — so "
+                "neither the time of day or week nor the previous variant favours one."
+            )
+        else:
+            why = (
+                f"Each round runs one {exp.rotation_hours:g}-h slot of every variant in the same "
+                "cyclic order (the experiment was created before rotations were "
+                "counterbalanced)."
+            )
+        self.order_label.setText(f"{orders}. {why}")
+        self.order_label.show()
 
     def _fill_cards(self, exp: Experiment, *, variants: list[VariantRow], now: datetime) -> None:
         c = theme.colors()
@@ -525,10 +594,11 @@ class SchedulePanel(QScrollArea):
             return
         assert exp.rotation_hours is not None
         index = slot_index(start=exp.start_at, every_hours=exp.rotation_hours, now=now) or 0
-        variant = exp.variants[index % k]
+        position = slot_variant(index, k, balanced=exp.balanced)
+        variant = exp.variants[position]
         on_snap = [v for v in variants if v.snap_status == "ACTIVE"]
         if [v.key for v in on_snap] == [variant.key]:
-            self.active_card.set(variant.key, variant.name, color=variant_color(index % k))
+            self.active_card.set(variant.key, variant.name, color=variant_color(position))
         else:
             shown = ", ".join(v.key for v in on_snap) or "None"
             first = next(
@@ -542,7 +612,7 @@ class SchedulePanel(QScrollArea):
         if exp.pending is not None:
             return
         _begin, end = slot_bounds(start=exp.start_at, every_hours=exp.rotation_hours, index=index)
-        following = exp.variants[(index + 1) % k]
+        following = exp.variants[slot_variant(index + 1, k, balanced=exp.balanced)]
         self.next_card.set(
             local_clock(end),
             f"{local_date(end)} · {relative_time(end, now=now)} → variant {following.key}",
@@ -663,20 +733,25 @@ class PromoteDialog(QDialog):
         if readout is not None and readout.verdict == WINNER and readout.winner == key:
             trusted = readout.trustworthy
             self.significance.set_kind("ok" if trusted else "warning")
-            self.significance.set_text(
-                html.escape(readout.explanation, quote=False)
-                + (
-                    ""
-                    if trusted
-                    else " The sample-ratio check flagged uneven delivery: check the budgets, "
-                    "bids and approvals before promoting."
+            if trusted:
+                doubt = ""
+            elif readout.delivery:
+                doubt = (
+                    " The delivery check found slots that did not run or under-delivered (their "
+                    "rounds were left out): check the budgets, bids and approvals before "
+                    "promoting."
                 )
-            )
+            else:
+                doubt = (
+                    " The sample-ratio check flagged uneven delivery: check the budgets, bids "
+                    "and approvals before promoting."
+                )
+            self.significance.set_text(html.escape(readout.explanation, quote=False) + doubt)
         elif readout is not None:
             self.significance.set_kind("warning")
             self.significance.set_text(
                 f"Variant {key} is not a significant winner — the readout says: "
-                f"{html.escape(readout.explanation, quote=False)} Promoting it anyway is your "
+                f"{html.escape(self._headline(readout), quote=False)} Promoting it anyway is your "
                 "call, not the data's."
             )
         else:
@@ -714,6 +789,13 @@ class PromoteDialog(QDialog):
             (f"<ul style='margin-left:-18px'>{items}</ul>" if items else "<p>No status change "
              "is needed: the others are already paused.</p>") + f"<p>{ended}</p>"
         )  # fmt: skip
+
+    def _headline(self, readout: Readout) -> str:
+        return readout_headline(
+            readout,
+            relative_mde=self.experiment.relative_mde,
+            plan=experiment_plan(self.experiment),
+        )
 
     def _show_mode(self) -> None:
         live = self.live
@@ -1148,6 +1230,7 @@ class ExperimentsPage(QWidget):
             campaign_id=self.campaign_id,
             stats=self.stats_for(account),
             loop=self.session.loop,
+            clock=self.clock,
             parent=self,
         )
         dialog.created.connect(self._on_setup_dialog_created)
@@ -1314,13 +1397,11 @@ class ExperimentsPage(QWidget):
             return None
         if self.readout_op is not None and self.readout_op.running:
             self.readout_op.cancel()
-        planned = self._planned_per_arm(experiment)
         op = load_readout(
             loop=self.session.loop,
             service=self.service,
             stats=stats,
             experiment_id=experiment.id,
-            planned_per_arm=planned,
             now=self.clock(),
             refresh=refresh,
             parent=self,
@@ -1349,7 +1430,12 @@ class ExperimentsPage(QWidget):
         )
         campaign = self.store.get("campaign", experiment.campaign_id)
         spec = metric(experiment.primary_metric)
-        guards = ", ".join(metric(g).label for g in experiment.guardrails)
+        guards = ", ".join(
+            f"{metric(g).label} within {experiment.price_limit * 100:+.0f}%"
+            if g == "ecpm"
+            else metric(g).label
+            for g in experiment.guardrails
+        )
         self.facts_label.setText(
             f"{campaign.name if campaign and campaign.name else experiment.campaign_id}  ·  "
             f"{DIMENSION_LABELS.get(experiment.dimension, experiment.dimension)} test  ·  "
@@ -1537,7 +1623,9 @@ class ExperimentsPage(QWidget):
                 index = slot_index(start=experiment.start_at, every_hours=experiment.rotation_hours,
                                    now=now)  # fmt: skip
                 if index is not None:
-                    scheduled.add(experiment.variants[index % len(experiment.variants)].squad_id)
+                    k = len(experiment.variants)
+                    position = slot_variant(index, k, balanced=experiment.balanced)
+                    scheduled.add(experiment.variants[position].squad_id)
             else:
                 scheduled.update(experiment.squad_ids)
         open_ids = {c.entity_id for c in ChangeRepository(self.store).list()}
@@ -1614,20 +1702,6 @@ class ExperimentsPage(QWidget):
             and not experiment.winner
             and experiment.pending is None,
         )
-
-    def _planned_per_arm(self, experiment: Experiment) -> int | None:
-        spec = metric(experiment.primary_metric)
-        if spec.kind != "proportion" or not experiment.baseline:
-            return None
-        try:
-            n = sample_size_per_arm(
-                baseline=experiment.baseline,
-                relative_mde=experiment.relative_mde,
-                confidence=experiment.confidence,
-            )
-        except ValueError:
-            return None
-        return 2 * n  # the always-valid test's planning bound (as the planner shows)
 
     # -- helpers -----------------------------------------------------------------------------
 
