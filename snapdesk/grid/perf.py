@@ -3,7 +3,7 @@ demand with breakdown queries (one query per ad account and 31 days, never one p
 
     window = DateRange.preset("last_7")
     perf = cached_perf(store, AD_SQUAD, account_ids, window)        # what the cache holds
-    perf = await fetch_perf(stats_service, AD_SQUAD, account_ids, window)   # fills the gaps
+    perf, errors = await fetch_perf(service_for, AD_SQUAD, account_ids, window)  # fills gaps
 
 A range is resolved in each account's own time zone ("today" in Tokyo is not today in Los
 Angeles). Spend in USD uses the rate stored with each day at ingestion; an entity with spend on
@@ -238,7 +238,7 @@ ProgressFn = Callable[[int, int, str], object]
 
 
 async def fetch_perf(
-    service: Any,
+    services: Callable[[str], Any],
     level: str,
     account_ids: Iterable[str],
     window: DateRange,
@@ -252,7 +252,8 @@ async def fetch_perf(
     `StatsService.report`) and return the totals per entity, plus an error message per account
     that could not be fetched (the others still count).
 
-    `service` is a `snapdesk.stats.StatsService`."""
+    `services(ad_account_id)` gives the `snapdesk.stats.StatsService` of the login that sees
+    the account (None: no login for it; the account is reported, not fetched)."""
     ids = list(dict.fromkeys(account_ids))
     out: dict[str, Perf] = {}
     errors: dict[str, str] = {}
@@ -262,7 +263,10 @@ async def fetch_perf(
     async def one(aid: str) -> None:
         nonlocal done
         async with gate:
+            service = services(aid)
             try:
+                if service is None:
+                    raise LookupError("no signed-in login can see this ad account")
                 info = await service.account(aid)
                 first, last = window.days(info.timezone, now)
                 report = await service.report(
