@@ -449,10 +449,12 @@ def test_creating_in_dry_run_queues_the_variants_and_sends_nothing(
     assert page.launch_button.text() == "Launch (dry-run)"
 
     # launching in dry-run rehearses through the post flow: nothing reaches the sandbox
+    said: list[str] = []  # what the post flow told the status bar (names a failure if one comes)
+    window.editing.flow.message_posted.connect(lambda text, _error: said.append(text))
     assert page.launch(experiment.id)
-    qtbot.waitUntil(lambda: not window.editing.flow.running, timeout=20_000)
+    qtbot.waitUntil(lambda: page.posting is None, timeout=20_000)
     report = window.editing.last_report()
-    assert report is not None and not report.live
+    assert report is not None and not report.live, (said, page.message.text())
     assert {r.outcome for r in report.results} == {"dry-run"}
     assert recorded_writes(server) == []
     assert service.get(experiment.id).state == "draft"  # not started: nothing exists on Snap
