@@ -128,6 +128,41 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p_export.add_argument("-o", "--output", required=True, metavar="OUT.csv")
 
+    p_gexport = sub.add_parser(
+        "export",
+        help="write campaigns, ad squads or ads from the local cache to a CSV or XLSX file "
+        "(edit it, then `snapdesk import` it)",
+    )
+    p_gexport.add_argument(
+        "--level", required=True, choices=["campaign", "adsquad", "ad"], help="what each row is"
+    )
+    p_gexport.add_argument(
+        "--ad-account",
+        action="append",
+        dest="ad_accounts",
+        metavar="ID",
+        default=None,
+        help="an ad account id (repeatable); default: every cached account",
+    )
+    p_gexport.add_argument(
+        "--from",
+        dest="from_date",
+        metavar="DATE",
+        help="with --to: add stats_ columns for these days (YYYY-MM-DD, each account's zone)",
+    )
+    p_gexport.add_argument("--to", dest="to_date", metavar="DATE", help="last day (inclusive)")
+    p_gexport.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="FILE.xlsx (a workbook) or FILE.csv; default: CSV on standard output",
+    )
+    p_gimport = sub.add_parser(
+        "import", help="queue pending changes from an edited export (sends nothing)"
+    )
+    p_gimport.add_argument("file", metavar="FILE", help="an exported CSV or XLSX file, edited")
+    p_gimport.add_argument("--json", action="store_true", help="print a JSON summary")
+
     p_conv = sub.add_parser("conversions", help="Conversions API: send offline, web or app events")
     conv_sub = p_conv.add_subparsers(dest="conversions_command", metavar="ACTION", required=True)
     p_push = conv_sub.add_parser(
@@ -364,6 +399,18 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     return cmd_stats_export(args)
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from snapdesk.grid.cli import cmd_export
+
+    return cmd_export(args)
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from snapdesk.grid.cli import cmd_import
+
+    return cmd_import(args)
+
+
 def _cmd_conversions(args: argparse.Namespace) -> int:
     from snapdesk.conversions.cli import cmd_conversions_push
 
@@ -394,6 +441,8 @@ _COMMANDS = {
     "audience": _cmd_audience,
     "conversions": _cmd_conversions,
     "stats": _cmd_stats,
+    "export": _cmd_export,
+    "import": _cmd_import,
     "changes": _cmd_changes,
     "sandbox": _cmd_sandbox,
     "sync": _cmd_sync,

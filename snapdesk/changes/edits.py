@@ -23,6 +23,7 @@ from __future__ import annotations
 import mimetypes
 import os
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -174,6 +175,16 @@ class _Action:
     def new_seq(self) -> int:
         return repo.next_seq(self.conn)
 
+    def group(self) -> ChangeGroup:
+        """What the action has done so far."""
+        return ChangeGroup(
+            group_id=self.group_id,
+            label=self.label,
+            changes=tuple(c for c in self._after.values() if c is not None),
+            issues=tuple(self.issues),
+            removed=tuple(cid for cid, c in self._after.items() if c is None),
+        )
+
     def finish(self) -> ChangeGroup:
         items = []
         for change_id, before in self._before.items():
@@ -186,13 +197,15 @@ class _Action:
                 self.conn, stack="undo", group_id=self.group_id, label=self.label, items=items
             )
             repo.clear_history(self.conn, "redo")
-        return ChangeGroup(
-            group_id=self.group_id,
-            label=self.label,
-            changes=tuple(c for c in self._after.values() if c is not None),
-            issues=tuple(self.issues),
-            removed=tuple(cid for cid, c in self._after.items() if c is None),
-        )
+        return self.group()
+
+
+class _Rehearsed(Exception):
+    """Ends a rehearsed `EditService.combined` action: its transaction is rolled back."""
+
+    def __init__(self, group: ChangeGroup) -> None:
+        super().__init__(group.label)
+        self.group = group
 
 
 class EditService:
@@ -201,16 +214,52 @@ class EditService:
     def __init__(self, *, store: Store) -> None:
         self.store = store
         self.repository = repo.ChangeRepository(store)
+        self._joined = threading.local()  # `action`: the one `combined` holds open (writer thread)
 
     # ------------------------------------------------------------------ plumbing
 
     def _run(self, label: str, fn: Callable[[_Action], object]) -> ChangeGroup:
         def work(conn: sqlite3.Connection) -> ChangeGroup:
+            joined: _Action | None = getattr(self._joined, "action", None)
+            if joined is not None:  # a step of `combined`: part of its action
+                fn(joined)
+                return joined.group()
             action = _Action(conn, label)
             fn(action)
             return action.finish()
 
         return self.store.write(work)
+
+    def combined(
+        self, label: str, fn: Callable[[], object], *, rehearse: bool = False
+    ) -> ChangeGroup:
+        """Run `fn`, which calls this service's queuing methods (edit, pause, resume, delete,
+        create_…), as ONE user action: one transaction and one undo entry named `label`. If
+        `fn` raises, nothing is queued; inside `fn` each call returns the group so far.
+
+        `rehearse=True` rolls the transaction back at the end and returns what would have been
+        queued: the same validation, nothing stored (a file import is checked this way)."""
+
+        def run(act: _Action) -> None:
+            outer = getattr(self._joined, "action", None)
+            self._joined.action = act
+            try:
+                fn()
+            finally:
+                self._joined.action = outer
+
+        if not rehearse:
+            return self._run(label, run)
+
+        def work(conn: sqlite3.Connection) -> ChangeGroup:
+            action = _Action(conn, label)
+            run(action)
+            raise _Rehearsed(action.group())
+
+        try:
+            return self.store.write(work)
+        except _Rehearsed as done:
+            return done.group
 
     def _currency(self, ad_account_id: str) -> str | None:
         account = self.store.ad_account(ad_account_id)

@@ -619,4 +619,4 @@ def same_value(row: GridRow, column: Column, value: Any) -> bool:
             return str(value).strip() == "; ".join(str(v) for v in current)
     except (CellError, ValueError, InvalidOperation, json.JSONDecodeError):
         return False
-    return str(value).strip() == str(current)
+    return str(value).strip() == str(current).strip()  # parse_cell strips what it reads

@@ -13,6 +13,7 @@ a day without a rate has no USD total (None), never a partial one.
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,12 +22,12 @@ from decimal import Decimal
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from snapdesk.core.kinds import AD_ACCOUNT
-from snapdesk.grid.rows import AccountInfo, account_infos
+from snapdesk.core.kinds import AD, AD_ACCOUNT
+from snapdesk.grid.rows import AccountInfo, GridRow, account_infos
 from snapdesk.stats.metrics import STANDARD_FIELDS, Metrics
 from snapdesk.store import Store
 
-__all__ = ["PRESETS", "DateRange", "Perf", "cached_perf", "fetch_perf"]
+__all__ = ["PRESETS", "DateRange", "Perf", "cached_perf", "fetch_perf", "totals"]
 
 PRESETS: Final[dict[str, str]] = {
     "today": "Today",
@@ -175,10 +176,16 @@ class Perf:
         return cls(Metrics(currency, {f: 0 for f in STANDARD_FIELDS}), Decimal(0))
 
 
-_SUMS: Final = ", ".join(
-    f"SUM(json_extract(stats, '$.{f}'))" for f in STANDARD_FIELDS if f != "spend"
+# every standard field but spend (its own column) and view_completion (no grid column shows it;
+# each JSON field read costs about 5 % of the query)
+_FIELDS_NO_SPEND: Final = tuple(f for f in STANDARD_FIELDS if f not in ("spend", "view_completion"))
+_SUMS: Final = ", ".join(f"SUM(json_extract(stats, '$.{f}'))" for f in _FIELDS_NO_SPEND)
+# spend, the other fields, USD, days with spend but no rate, days that carry spend at all
+_AGGREGATE: Final = (
+    f"SELECT entity_id, MAX(currency), SUM(spend_micro), {_SUMS}, SUM(CAST(spend_usd AS REAL)), "
+    "SUM(spend_usd IS NULL AND spend_micro > 0), COUNT(spend_micro) FROM stats_rows "
 )
-_FIELDS_NO_SPEND: Final = tuple(f for f in STANDARD_FIELDS if f != "spend")
+_CHUNK: Final = 2000
 
 
 def cached_perf(
@@ -189,9 +196,14 @@ def cached_perf(
     *,
     now: datetime | None = None,
     accounts: Mapping[str, AccountInfo] | None = None,
+    entity_ids: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Perf]:
     """Totals per entity of `level` from the cached DAY rows (no network). Entities without a
-    cached row in the range are absent (unknown), not zero."""
+    cached row in the range are absent (unknown), not zero.
+
+    `entity_ids` (ad account id → the entities wanted) reads only those, through the cache's
+    primary key (about twice as fast as scanning an account's days when the grid already
+    knows its rows: 50,000 ads × 30 days in `benchmarks/grid.py`)."""
     conn = store.reader() if isinstance(store, Store) else store
     if accounts is None:
         accounts = (
@@ -202,30 +214,40 @@ def cached_perf(
     out: dict[str, Perf] = {}
     for account in accounts.values():
         first, last = window.days(account.timezone, now)
-        cursor = conn.execute(
-            f"SELECT entity_id, currency, SUM(spend_micro), {_SUMS}, "
-            "SUM(CAST(spend_usd AS REAL)), "
-            "SUM(CASE WHEN spend_usd IS NULL AND spend_micro > 0 THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN json_extract(stats, '$.spend') IS NULL THEN 0 ELSE 1 END) "
-            "FROM stats_rows WHERE ad_account_id = ? AND granularity = 'DAY' AND level = ? "
-            "AND day BETWEEN ? AND ? GROUP BY entity_id, currency",
-            (account.id, level, first.isoformat(), last.isoformat()),
-        )
-        for entity_id, currency, spend, *rest in cursor:
-            sums, usd, missing_rate, with_spend = rest[:-3], rest[-3], rest[-2], rest[-1]
-            values: dict[str, int | float] = {}
-            if with_spend:
-                values["spend"] = int(spend or 0)
-            for name, total in zip(_FIELDS_NO_SPEND, sums, strict=True):
-                if total is not None:
-                    values[name] = int(total) if float(total).is_integer() else float(total)
-            spend_usd = None
-            if not missing_rate and usd is not None:
-                spend_usd = Decimal(str(usd)).quantize(Decimal("0.01"))
-            elif not missing_rate and not spend:
-                spend_usd = Decimal(0)
-            out[entity_id] = Perf(Metrics(currency, values), spend_usd)
+        if entity_ids is None:
+            cursor = conn.execute(
+                _AGGREGATE + "WHERE ad_account_id = ? AND granularity = 'DAY' AND level = ? "
+                "AND day BETWEEN ? AND ? GROUP BY entity_id",
+                (account.id, level, first.isoformat(), last.isoformat()),
+            )
+            _collect(cursor, out)
+            continue
+        ids = list(entity_ids.get(account.id) or ())
+        for start in range(0, len(ids), _CHUNK):
+            cursor = conn.execute(
+                _AGGREGATE + "WHERE entity_id IN (SELECT value FROM json_each(?)) "
+                "AND granularity = 'DAY' AND period BETWEEN ? AND ? GROUP BY entity_id",
+                (json.dumps(ids[start : start + _CHUNK]), first.isoformat(), last.isoformat()),
+            )
+            _collect(cursor, out)
     return out
+
+
+def _collect(cursor: Iterable[Sequence[Any]], out: dict[str, Perf]) -> None:
+    for entity_id, currency, spend, *rest in cursor:
+        sums, usd, missing_rate, with_spend = rest[:-3], rest[-3], rest[-2], rest[-1]
+        values: dict[str, int | float] = {}
+        if with_spend:
+            values["spend"] = int(spend or 0)
+        for name, total in zip(_FIELDS_NO_SPEND, sums, strict=True):
+            if total is not None:
+                values[name] = int(total) if float(total).is_integer() else float(total)
+        spend_usd = None
+        if not missing_rate and usd is not None:
+            spend_usd = Decimal(str(usd)).quantize(Decimal("0.01"))
+        elif not missing_rate and not spend:
+            spend_usd = Decimal(0)
+        out[entity_id] = Perf(Metrics(currency, values), spend_usd)
 
 
 def _accounts_of(conn: sqlite3.Connection, ids: Sequence[str] | None) -> dict[str, AccountInfo]:
@@ -293,3 +315,86 @@ async def fetch_perf(
 
     await asyncio.gather(*(one(a) for a in ids))
     return out, errors
+
+
+# -- totals -----------------------------------------------------------------------------------
+
+TOTAL_PREFIX: Final = "total:"
+ALL_CURRENCIES: Final = "*"
+
+
+def totals(rows: Iterable[GridRow]) -> list[GridRow]:
+    """The totals rows under the grid: one per currency (performance summed in that currency,
+    ratios computed from the sums, never averaged; daily budgets summed) and, when several
+    currencies are shown, one for all of them in USD (spend converted at each day's stored
+    rate; counts summed; ratios in USD). Spend in USD is empty when any summed row has spend
+    without a rate.
+
+    Each is a `GridRow` (id `total:<currency>`, `total:*` for all) so the columns format it
+    like any other row."""
+    groups: dict[str, list[GridRow]] = {}
+    for row in rows:
+        groups.setdefault(row.currency, []).append(row)
+    out: list[GridRow] = []
+    usd_total = Decimal(0)
+    usd_known = True
+    usd_counts: dict[str, int | float] = {}
+    level = ""
+    for currency in sorted(groups):
+        group = groups[currency]
+        level = group[0].kind
+        metrics = Metrics.total(currency, (r.perf.metrics for r in group if r.perf is not None))
+        spend_usd: Decimal | None = Decimal(0)
+        for r in group:
+            if r.perf is None:
+                continue
+            if r.perf.spend_usd is None:
+                if r.perf.metrics.micro("spend"):
+                    spend_usd = None
+            elif spend_usd is not None:
+                spend_usd += r.perf.spend_usd
+        if spend_usd is None:
+            usd_known = False
+        else:
+            usd_total += spend_usd
+        for name, value in metrics.values.items():
+            if name not in ("spend", "conversion_purchases_value"):
+                usd_counts[name] = usd_counts.get(name, 0) + value
+        daily = sum(int(r.data.get("daily_budget_micro") or 0) for r in group)
+        out.append(
+            _total_row(
+                level,
+                currency,
+                f"Total {currency} · {len(group):,} row{'s' if len(group) != 1 else ''}",
+                Perf(metrics, spend_usd),
+                daily,
+            )
+        )
+    if len(groups) > 1:
+        values = dict(usd_counts)
+        if usd_known:
+            values["spend"] = int(usd_total * 1_000_000)
+        count = sum(len(g) for g in groups.values())
+        out.append(
+            _total_row(
+                level,
+                ALL_CURRENCIES,
+                f"All currencies in USD · {count:,} rows",
+                Perf(Metrics("USD", values), usd_total if usd_known else None),
+                None,
+            )
+        )
+    return out
+
+
+def _total_row(
+    level: str, currency: str, label: str, perf: Perf, daily_budget_micro: int | None
+) -> GridRow:
+    shown = "USD" if currency == ALL_CURRENCIES else currency
+    account = AccountInfo(id="", name=label, currency=shown, timezone="UTC")
+    data: dict[str, Any] = {"name": label}
+    if daily_budget_micro:
+        data["daily_budget_micro"] = daily_budget_micro
+    row = GridRow(level or AD, TOTAL_PREFIX + currency, account, data)
+    row.perf = perf
+    return row

@@ -31,7 +31,7 @@ from snapdesk.core.kinds import AD, AD_SQUAD, CAMPAIGN, CREATIVE, PLURAL
 from snapdesk.store import Store
 
 __all__ = ["LEVEL_KINDS", "MARK_CREATE", "MARK_DELETE", "MARK_UPDATE", "AccountInfo", "GridRow",
-           "Scope", "load_rows", "overlay"]  # fmt: skip
+           "Scope", "base_row", "count_rows", "load_rows", "overlay", "refresh_rows"]  # fmt: skip
 
 LEVEL_KINDS: Final = (CAMPAIGN, AD_SQUAD, AD)
 MARK_CREATE: Final = "+"
@@ -184,6 +184,7 @@ def _select(
     account_ids: Sequence[str],
     *,
     parent_ids: Sequence[str] | None = None,
+    entity_ids: Sequence[str] | None = None,
     columns: str = "id, ad_account_id, parent_id, name, data",
 ) -> list[tuple[Any, ...]]:
     table = PLURAL[kind]
@@ -192,6 +193,9 @@ def _select(
     if parent_ids is not None:
         where += f" AND parent_id IN ({','.join('?' * len(parent_ids))})"
         params.extend(parent_ids)
+    if entity_ids is not None:
+        where += f" AND id IN ({','.join('?' * len(entity_ids))})"
+        params.extend(entity_ids)
     return conn.execute(f"SELECT {columns} FROM {table} WHERE {where}", params).fetchall()
 
 
@@ -238,13 +242,127 @@ def load_rows(
     their status."""
     if level not in LEVEL_KINDS:
         raise ValueError(f"the grid shows campaigns, ad squads or ads, not {level!r}")
+    conn = store.reader() if isinstance(store, Store) else store
+    return _build(conn, level, scope or Scope.all(), None)
+
+
+def refresh_rows(
+    store: Store | sqlite3.Connection,
+    level: str,
+    entity_ids: Iterable[str],
+    scope: Scope | None = None,
+) -> list[GridRow]:
+    """The rows of `entity_ids` as `load_rows` would build them now (cached or queued for
+    creation, in the scope); an id missing from the result is no longer a row (reverted create,
+    posted create now under its real id, removed by a sync, outside the scope). For reloading
+    only what a change touched."""
+    if level not in LEVEL_KINDS:
+        raise ValueError(f"the grid shows campaigns, ad squads or ads, not {level!r}")
+    wanted = set(entity_ids)
+    if not wanted:
+        return []
+    conn = store.reader() if isinstance(store, Store) else store
+    return _build(conn, level, scope or Scope.all(), wanted)
+
+
+def count_rows(store: Store | sqlite3.Connection, level: str, scope: Scope | None = None) -> int:
+    """How many rows `load_rows` would give (cached entities plus queued creates), counted in
+    SQL without building them (for the level buttons)."""
     scope = scope or Scope.all()
     conn = store.reader() if isinstance(store, Store) else store
     accounts = _accounts(conn, scope.ad_account_ids)
     ids = list(accounts)
     if not ids:
+        return 0
+    table = PLURAL[level]
+    where = f"ad_account_id IN ({','.join('?' * len(ids))})"
+    params: list[str] = list(ids)
+    if level == AD_SQUAD and scope.campaign_id:
+        where += " AND parent_id = ?"
+        params.append(scope.campaign_id)
+    elif level == AD and scope.ad_squad_id:
+        where += " AND parent_id = ?"
+        params.append(scope.ad_squad_id)
+    elif level == AD and scope.campaign_id:
+        where += " AND parent_id IN (SELECT id FROM ad_squads WHERE parent_id = ?)"
+        params.append(scope.campaign_id)
+    cached = int(conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0])
+    narrowed = bool(scope.campaign_id or scope.ad_squad_id)
+    creates = 0
+    if narrowed:  # rare and small: build them to see which parent they are under
+        creates = sum(1 for row in _build(conn, level, scope, None, cached=False))
+    else:
+        marks = ",".join("?" * len(OPEN_STATES))
+        creates = int(
+            conn.execute(
+                f"SELECT count(*) FROM pending_changes WHERE kind = ? AND action = ? "
+                f"AND state IN ({marks}) AND ad_account_id IN ({','.join('?' * len(ids))})",
+                (level, CREATE, *OPEN_STATES, *ids),
+            ).fetchone()[0]
+        )
+    return cached + creates
+
+
+def base_row(row: GridRow) -> GridRow:
+    """The row as Snap has it (the values before the pending changes), for "old → new"."""
+    if not row.before:
+        return row
+    data = dict(row.data)
+    for key, value in row.before.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    old = GridRow(row.kind, row.id, row.account, data, base=row.base)
+    old.campaign_id = row.campaign_id
+    old.campaign_name = row.campaign_name
+    old.ad_squad_id = row.ad_squad_id
+    old.ad_squad_name = row.ad_squad_name
+    old.creative_name = row.creative_name
+    old.campaign = row.campaign
+    old.perf = row.perf
+    return old
+
+
+def _entity_accounts(
+    conn: sqlite3.Connection, level: str, ids: Sequence[str], changes: Sequence[Change]
+) -> set[str]:
+    """The ad accounts the entities belong to (cached or queued)."""
+    wanted = set(ids)
+    found = {c.ad_account_id for c in changes if c.entity_id in wanted}
+    table = PLURAL[level]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found.update(
+            r[0]
+            for r in conn.execute(
+                f"SELECT DISTINCT ad_account_id FROM {table} "
+                f"WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+        )
+    return found
+
+
+def _build(
+    conn: sqlite3.Connection,
+    level: str,
+    scope: Scope,
+    only: set[str] | None,
+    *,
+    cached: bool = True,
+) -> list[GridRow]:
+    accounts = _accounts(conn, scope.ad_account_ids)
+    ids = list(accounts)
+    if not ids:
         return []
     open_changes = repo.load_changes(conn, states=OPEN_STATES, ad_account_ids=ids)
+    if only is not None:
+        touched = _entity_accounts(conn, level, sorted(only), open_changes)
+        ids = [a for a in ids if a in touched]
+        if not ids:
+            return []
+        open_changes = [c for c in open_changes if c.ad_account_id in touched]
     temp_ids = {c.id: c.entity_id for c in open_changes if c.action == CREATE}
     by_entity: dict[str, list[Change]] = {}
     for change in open_changes:
@@ -275,6 +393,11 @@ def load_rows(
             if change.kind == AD_SQUAD:
                 parent = _ref_target((change.after or {}).get("campaign_id"), temp_ids)
                 squads[change.entity_id] = (change.label or "", str(parent or ""))
+        for change in open_changes:
+            if change.kind == AD_SQUAD and change.action in UPDATE_ACTIONS and change.after:
+                known_squad = squads.get(change.entity_id)
+                if known_squad is not None and "name" in change.after:
+                    squads[change.entity_id] = (str(change.after["name"] or ""), known_squad[1])
     creative_names: dict[str, str] = {}
     if level == AD:
         for crid, name in _select(conn, CREATIVE, ids, columns="id, name"):
@@ -293,7 +416,17 @@ def load_rows(
 
     rows: list[GridRow] = []
     loads = json.loads
-    raw = _select(conn, level, ids, parent_ids=parent_filter) if parent_filter != [] else []
+    raw: list[tuple[Any, ...]] = []
+    if cached and parent_filter != []:
+        if only is None:
+            raw = _select(conn, level, ids, parent_ids=parent_filter)
+        else:
+            wanted = sorted(only)
+            for start in range(0, len(wanted), 500):
+                raw.extend(
+                    _select(conn, level, ids, parent_ids=parent_filter,
+                            entity_ids=wanted[start : start + 500])
+                )  # fmt: skip
     for eid, aid, pid, _name, data in raw:
         obj = loads(data)
         row = GridRow(level, eid, accounts[aid], obj, base=obj)
@@ -304,6 +437,8 @@ def load_rows(
         rows.append(row)
     for change in creates:
         if change.kind != level or change.ad_account_id not in accounts:
+            continue
+        if only is not None and change.entity_id not in only:
             continue
         after = {k: _ref_target(v, temp_ids) for k, v in (change.after or {}).items()}
         after.setdefault("id", change.entity_id)
