@@ -74,6 +74,9 @@ _SHOWN_FIELDS: Final[dict[str, frozenset[str]]] = {
 _RIGHT: Final = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _LEFT: Final = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _ENABLED: Final = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+# PySide6 picks a signal's argument-less overload for `.emit(...)`; the hint needs the full one.
+_PERSISTENT_LIST: Final = "QList<QPersistentModelIndex>"
+_HINT: Final = QAbstractItemModel.LayoutChangeHint
 
 
 def shown_fields(column: Column) -> frozenset[str]:
@@ -572,7 +575,7 @@ class GridModel(QAbstractTableModel):
             if sort_only
             else QAbstractItemModel.LayoutChangeHint.NoLayoutChangeHint
         )
-        self.layoutAboutToBeChanged.emit([], hint)
+        emit(self.layoutAboutToBeChanged[_PERSISTENT_LIST, _HINT], [], hint)
         persistent = self.persistentIndexList()
         held = [
             (self._rows[self._order[i.row()]].id, i.column())
@@ -597,5 +600,5 @@ class GridModel(QAbstractTableModel):
                 else:
                     moved.append(self.index(view_row, column))
             self.changePersistentIndexList(persistent, moved)
-        self.layoutChanged.emit([], hint)
+        emit(self.layoutChanged[_PERSISTENT_LIST, _HINT], [], hint)
         emit(self.shown_changed)
