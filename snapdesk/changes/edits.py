@@ -58,6 +58,7 @@ from snapdesk.changes.model import (
     refs_in,
 )
 from snapdesk.changes.requests import (
+    PARENT_FIELD,
     PAUSABLE,
     UPDATABLE,
     create_request,
@@ -134,6 +135,23 @@ class RenamePreview:
     entity_id: str
     old_name: str
     new_name: str
+
+
+@dataclass(frozen=True)
+class CopySource:
+    """What `EditService.copy_tree` is copying, for its `adjust` hook: the original entity and
+    the ad account the copy goes to."""
+
+    kind: str
+    entity_id: str
+    name: str
+    ad_account_id: str
+    target_account_id: str
+
+
+CopyAdjust = Callable[[CopySource, dict[str, Any]], None]
+_CHILD_KIND: Final = {CAMPAIGN: AD_SQUAD, AD_SQUAD: AD}
+_PARENT_KIND: Final = {AD_SQUAD: CAMPAIGN, AD: AD_SQUAD}
 
 
 @dataclass
@@ -947,6 +965,199 @@ class EditService:
 
         return self._run("Duplicate campaign", run)
 
+    def copy_tree(
+        self,
+        items: Sequence[EntityRef],
+        *,
+        parent_id: str,
+        suffix: str = "",
+        status: str = "PAUSED",
+        adjust: CopyAdjust | None = None,
+    ) -> ChangeGroup:
+        """Queue copies of campaigns, ad squads or ads (all of one kind) with everything under
+        them (campaign → ad squads → ads) under `parent_id`: an ad account for campaigns, a
+        campaign for ad squads, an ad squad for ads (cached or new). What is copied is what
+        the user sees (pending edits applied; children queued for deletion left out, new ones
+        included). Copies are `status`; start times in the past move to now (a flight that has
+        ended keeps its length from now, so a lifetime budget still has its end); `suffix` goes on
+        a top-level copy placed beside its original (same parent), never elsewhere. Children
+        are bound to their new parents through placeholders.
+
+        Ads keep their creative within an ad account. In another account the creative is
+        copied (once, however many ads use it) with that account's media holding the same
+        file (same hash); an ad whose media that account lacks is left out with a warning
+        issue (code `not_copied`): Snap keeps media per ad account. `adjust(source, obj)` may
+        rewrite each copy before it is validated (amounts in another currency)."""
+        chosen = list(items)
+
+        def run(act: _Action) -> None:
+            conn = act.conn
+            sources = [self._locate(conn, item) for item in chosen]
+            kinds = {s.kind for s in sources}
+            if not sources:
+                raise ChangeError("Nothing to copy")
+            if len(kinds) != 1 or not kinds <= {CAMPAIGN, AD_SQUAD, AD}:
+                raise ChangeError("Copy campaigns, ad squads or ads, one kind at a time")
+            kind = sources[0].kind
+            account, parent = self._copy_target(conn, kind, parent_id)
+            now = _now_iso_minute()
+            creatives: dict[str, str | None] = {}
+
+            def copy(source: _Located, new_parent: str, top: bool) -> None:
+                current = self._current(conn, source)
+                beside = top and _same_ref(current.get(PARENT_FIELD[source.kind]), parent, conn)
+                obj = _copy_of(
+                    current,
+                    suffix if beside else "",
+                    status,
+                    None if source.kind == AD else now,
+                )
+                if source.kind != AD:
+                    _keep_flight_length(current, obj)
+                obj[PARENT_FIELD[source.kind]] = new_parent
+                if "ad_account_id" in obj:
+                    obj["ad_account_id"] = account
+                name = str(current.get("name") or source.entity_id)
+                if source.kind == AD and obj.get("creative_id"):
+                    creative = self._creative_copy(
+                        act, str(obj["creative_id"]), source.ad_account_id, account, creatives
+                    )
+                    if creative is None:
+                        act.issues.append(
+                            Issue(
+                                "creative_id",
+                                f"Ad “{name}” not copied: its media isn't in "
+                                f"{self._account_name(account)} — upload it there first (Snap "
+                                "keeps media per ad account)",
+                                "warning",
+                                "not_copied",
+                            )
+                        )
+                        return
+                    obj["creative_id"] = creative
+                if adjust is not None:
+                    origin = CopySource(
+                        source.kind, source.entity_id, name, source.ad_account_id, account
+                    )
+                    adjust(origin, obj)
+                made = self._create_in(act, kind=source.kind, ad_account_id=account, obj=obj)
+                for child in self._children_of(conn, source):
+                    copy(child, made.entity_id, False)
+
+            for source in sources:
+                copy(source, parent, True)
+
+        return self._run(f"Copy {_count(len(chosen))}", run)
+
+    def _account_name(self, ad_account_id: str) -> str:
+        account = self.store.ad_account(ad_account_id)
+        return account.name if account is not None and account.name else ad_account_id
+
+    def _copy_target(self, conn: sqlite3.Connection, kind: str, parent_id: str) -> tuple[str, str]:
+        """(ad account, parent id) a copy of a `kind` goes under."""
+        if kind == CAMPAIGN:
+            if self.store.ad_account(parent_id) is None:
+                raise ChangeError(f"Ad account {parent_id} is not in the local cache — sync first")
+            return parent_id, parent_id
+        parent_kind = _PARENT_KIND[kind]
+        located = self._locate(conn, (parent_kind, parent_id))
+        if located.kind != parent_kind:
+            raise ChangeError(
+                f"A {LABEL[kind].lower()} goes under a {LABEL[parent_kind].lower()}, "
+                f"not a {LABEL[located.kind].lower()}"
+            )
+        if any(c.action == DELETE for c in self._open_for(conn, located.entity_id)):
+            raise ChangeError(
+                f"The {LABEL[parent_kind].lower()} is queued for deletion; revert that first"
+            )
+        return located.ad_account_id, located.entity_id
+
+    def _children_of(self, conn: sqlite3.Connection, parent: _Located) -> list[_Located]:
+        """The ad squads of a campaign or the ads of an ad squad as the user sees them: cached
+        ones not deleted (on Snap or pending), then new ones queued under it."""
+        child_kind = _CHILD_KIND.get(parent.kind)
+        if child_kind is None:
+            return []
+        open_changes = repo.load_changes(
+            conn, states=OPEN_STATES, ad_account_ids=[parent.ad_account_id]
+        )
+        deleted = {c.entity_id for c in open_changes if c.action == DELETE}
+        out: list[_Located] = []
+        if parent.row is not None:
+            rows = (
+                self.store.ad_squads(parent.entity_id)
+                if child_kind == AD_SQUAD
+                else self.store.ads(parent.entity_id)
+            )
+            out.extend(
+                _Located(child_kind, row.id, parent.ad_account_id, row, None)
+                for row in rows
+                if row.id not in deleted and not row.data.get("deleted")
+            )
+        held = {parent.entity_id}
+        if parent.create is not None:
+            held.add(ref(parent.create.id))
+        field = PARENT_FIELD[child_kind]
+        out.extend(
+            _Located(child_kind, c.entity_id, c.ad_account_id, None, c)
+            for c in sorted(open_changes, key=lambda c: c.seq)
+            if c.action == CREATE and c.kind == child_kind and (c.after or {}).get(field) in held
+        )
+        return out
+
+    def _creative_copy(
+        self,
+        act: _Action,
+        creative_id: str,
+        source_account: str,
+        target_account: str,
+        done: dict[str, str | None],
+    ) -> str | None:
+        """The creative an ad copied into `target_account` uses: the same one within an
+        account, else a copy with the target's media of the same file (None: no such media)."""
+        if source_account == target_account:
+            return creative_id
+        if creative_id in done:
+            return done[creative_id]
+        conn = act.conn
+        refs = refs_in(creative_id)
+        if refs:
+            pending = repo.load_change(conn, next(iter(refs)))
+            if pending is None:
+                raise ChangeError(f"The new creative {creative_id} is no longer pending")
+            located = self._locate(conn, (CREATIVE, pending.entity_id))
+        else:
+            located = self._locate(conn, (CREATIVE, creative_id))
+        obj = {k: v for k, v in self._current(conn, located).items() if k != "id"}
+        obj["ad_account_id"] = target_account
+        media_id = obj.get("top_snap_media_id")
+        if media_id:
+            match = self._same_media(str(media_id), target_account)
+            if match is None:
+                done[creative_id] = None
+                return None
+            obj["top_snap_media_id"] = match
+        made = self._create_in(act, kind=CREATIVE, ad_account_id=target_account, obj=obj)
+        done[creative_id] = made.entity_id
+        return made.entity_id
+
+    def _same_media(self, media_id: str, ad_account_id: str) -> str | None:
+        """The media of `ad_account_id` holding the same file as `media_id` (same hash and
+        size), or None."""
+        source = self.store.get(MEDIA, media_id)
+        if source is None or not source.data.get("hash"):
+            return None
+        if source.ad_account_id == ad_account_id:
+            return media_id
+        wanted = (source.data.get("hash"), source.data.get("file_size_in_bytes"))
+        for media in self.store.media(ad_account_id):
+            data = media.data
+            if (data.get("hash"), data.get("file_size_in_bytes")) == wanted and not data.get(
+                "deleted"
+            ):
+                return media.id
+        return None
+
     # ------------------------------------------------------------------ revert, undo, redo
 
     def revert(self, change_ids: Iterable[str]) -> ChangeGroup:
@@ -1120,3 +1331,35 @@ def _copy_of(obj: Mapping[str, Any], suffix: str, status: str, now: str | None) 
         if isinstance(end, str) and end <= copy_obj["start_time"]:
             copy_obj.pop("end_time")
     return copy_obj
+
+
+def _same_ref(value: Any, entity_id: str, conn: sqlite3.Connection) -> bool:
+    """Whether a parent field (an id or a `$ref:` placeholder) names `entity_id`."""
+    if value == entity_id:
+        return True
+    refs = refs_in(value) if isinstance(value, str) else set()
+    if not refs:
+        return False
+    change = repo.load_change(conn, next(iter(refs)))
+    return change is not None and change.entity_id == entity_id
+
+
+def _keep_flight_length(original: Mapping[str, Any], copy_obj: dict[str, Any]) -> None:
+    """A copy whose original flight has ended (`_copy_of` dropped its end): the same length
+    from the copy's new start."""
+    start, end = original.get("start_time"), original.get("end_time")
+    new_start = copy_obj.get("start_time")
+    if "end_time" in copy_obj or not all(isinstance(v, str) for v in (start, end, new_start)):
+        return
+    try:
+        length = _iso_time(str(end)) - _iso_time(str(start))
+        moved = _iso_time(str(new_start)) + length
+    except ValueError:
+        return
+    if length.total_seconds() > 0:
+        copy_obj["end_time"] = moved.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _iso_time(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
