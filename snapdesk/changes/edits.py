@@ -1027,8 +1027,7 @@ class EditService:
                             Issue(
                                 "creative_id",
                                 f"Ad “{name}” not copied: its media isn't in "
-                                f"{self._account_name(account)} — upload it there first (Snap "
-                                "keeps media per ad account)",
+                                f"{self._account_name(account)}",
                                 "warning",
                                 "not_copied",
                             )

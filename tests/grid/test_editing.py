@@ -521,10 +521,8 @@ def test_paste_leaves_out_ads_whose_media_the_account_lacks(
     assert outcome.ok, outcome.message
     assert [c.kind for c in creates(store)] == [CAMPAIGN, AD_SQUAD, AD_SQUAD]
     assert outcome.notes == (
-        "Ad “Spring video” not copied: its media isn't in Lumen US — upload it there first "
-        "(Snap keeps media per ad account)",
-        "Ad “Spring still, “quoted”; and a comma” not copied: its media isn't in Lumen US — "
-        "upload it there first (Snap keeps media per ad account)",
+        "Ad “Spring video” not copied: its media isn't in Lumen US",
+        "Ad “Spring still, “quoted”; and a comma” not copied: its media isn't in Lumen US",
     )
     assert flags[0].target_currency == "USD"
 

@@ -241,8 +241,12 @@ class GridPasteRowsDialog(QDialog):
                 f"creates <b>{html.escape(plan.summary)}</b>:" + bullet_list(names)
             )
         if plan.notes:
+            lines = [html.escape(n) for n in plan.notes[:_MAX_LISTED]]
+            if len(plan.notes) > _MAX_LISTED:
+                lines.append(f"… and {len(plan.notes) - _MAX_LISTED} more")
             self.notes_banner.set_text(
-                bullet_list([html.escape(n) for n in plan.notes[:_MAX_LISTED]])
+                f"<b>Left out:</b> Snap keeps media per ad account — upload the media to "
+                f"{html.escape(plan.target_name)} first to copy these ads too." + bullet_list(lines)
             )
             self.notes_banner.show()
         else:
