@@ -327,12 +327,14 @@ def _assign(
                 )
             )
             continue
-        if isinstance(value, str) and value.strip() in (
-            cell_text(row, column).strip(),
-            column.display(row).strip(),
-        ):
+        if isinstance(value, str) and value in (cell_text(row, column), column.display(row)):
             continue  # what the cell already says: nothing to change, nothing to refuse
         if not column.editable:
+            if isinstance(value, str) and value.strip() in (
+                cell_text(row, column).strip(),
+                column.display(row).strip(),
+            ):
+                continue
             why = "performance, not a setting" if column.performance else "read-only"
             refused.append(RowError(row.id, row.name, f"{column.header} is {why}", column.header))
             continue

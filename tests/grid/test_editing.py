@@ -212,6 +212,16 @@ def test_typing_a_name_status_and_time(edits: EditService, store: Store) -> None
     }
 
 
+def test_retyping_a_name_without_its_trailing_space_is_a_change(
+    edits: EditService, store: Store
+) -> None:
+    rows = rows_of(store, AD_SQUAD, "sq-gb-young")
+    assert set_value(edits, rows, NAME, "18-34 ").group is None  # what it holds: nothing
+    assert pending(store) == []
+    assert set_value(edits, rows, NAME, "18-34").ok
+    assert diffs(pending(store)[0]) == [FieldDiff("name", "18-34 ", "18-34")]
+
+
 # -- pasting a block from a spreadsheet --------------------------------------------------------
 
 

@@ -477,7 +477,7 @@ class GridEditController(QObject):
         """(error, warning) for `text` in `column` of these rows; "" when there is none.
         `full`: rehearse through the edit service (the forms' rules), else parse only."""
         rows = self._rows_for(ids)
-        if not rows or all(text.strip() == cell_text(r, column).strip() for r in rows):
+        if not rows or all(text == cell_text(r, column) for r in rows):
             return "", ""
         if not full:
             for row in rows:
@@ -502,7 +502,7 @@ class GridEditController(QObject):
         """What closing an editor with Enter (or by leaving it) does: the value goes to every
         target row; nothing is queued when the text is what the cells hold, or is refused."""
         rows = self._rows_for(ids)
-        if not rows or all(text.strip() == cell_text(r, column).strip() for r in rows):
+        if not rows or all(text == cell_text(r, column) for r in rows):
             return None
         outcome = set_value(self.edits, rows, column, text)
         # the editor is still open: let every view refresh once it has closed
