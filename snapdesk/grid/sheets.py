@@ -17,19 +17,32 @@ columns (`daily_budget` + `lifetime_spend_cap` for campaigns, `daily_budget` +
 - CSV written to a file is UTF-8 with a byte-order mark and CRLF line ends (RFC 4180): Excel
   opens a BOM-less UTF-8 file in the system code page (£ becomes Â£), and every CSV reader
   snapdesk knows of skips the BOM. Written to a stream (standard output, for scripts), it has
-  neither BOM nor CR. Cells are quoted only when they need it.
+  neither BOM nor CR. Cells are quoted only when they need it. A text cell a spreadsheet would
+  run as a formula (starting with = + - @, a tab or a CR, after any apostrophes) is written
+  with one apostrophe more in front (`'=HYPERLINK(…)`, OWASP's "CSV injection"); reading a CSV
+  takes exactly that apostrophe off again, so every name reads back as it was.
 - XLSX has one sheet named after the level (header bold and frozen, a filter on it), money as
   numbers with the currency's decimals, ids, names and times as text cells (Excel does not turn
   an id into a number or a time into its own date), and a visible "About" sheet naming the
   level, the export time, the date range and the ad accounts.
 
 Reading. CSV in UTF-8 (with or without BOM), UTF-16 with a BOM (Excel's "Unicode text" is
-tab-separated UTF-16), Windows-1252 as a declared fallback; comma, semicolon (European Excel,
-whose decimal commas are read in number cells) and tab are sniffed (snapdesk.core.records).
-XLSX: the sheet whose header is a grid header (the About sheet's level breaks a tie; several
-candidates are an error naming them); formulas are read by their saved value, and a formula
-Excel never calculated is an error naming its cell. Blank rows and trailing empty columns are
-skipped; row numbers are the spreadsheet's (the header is row 1).
+tab-separated UTF-16), Windows-1252 as a declared fallback; comma, semicolon and tab are
+sniffed (snapdesk.core.records). Amounts written as text follow ONE decimal separator per
+file, told by the cells that show it (45,00 or 1.234,50: a decimal comma, the dots grouping
+thousands; 45.00 or 1,234.50: a decimal point); a file showing neither reads a semicolon file
+with a decimal comma (European Excel) and any other with a point; a file showing both is an
+error naming a cell of each. Dates: ISO text (with or without an offset), Excel dates and day
+numbers (serials, 2000–2099) and what spreadsheets write in the user's locale (3/17/2026
+4:26 PM, 17/03/2026 16:26, 17.03.2026) are read in the account's time zone; slash dates
+follow the order of day and month that the file's unambiguous dates show, and 03/04/2026 in
+a file that shows no order is an error naming both readings.
+XLSX: the sheet whose first row is a grid header; several such sheets are an error naming
+them, unless exactly one holds the level the About sheet names. Formulas are read by the
+value Excel saved with them, and a formula never calculated is an error naming its cell; in a
+CSV (which keeps no formula results) a cell starting with = is refused, except an amount set
+with =120 and text neutralised on export. Blank rows and trailing empty columns are skipped;
+row numbers are the spreadsheet's (the header is row 1).
 
 Importing. The level comes from the About sheet or the header. A row with an `id` updates only
 the importable cells that differ from the grid's row (pending edits count as current), a
@@ -37,10 +50,14 @@ the importable cells that differ from the grid's row (pending edits count as cur
 `ad_account_id` (or the account named by `account_name`), an ad squad under `campaign_id` (or
 `campaign_name`, unambiguous in the account), an ad under `ad_squad_id` (or `ad_squad_name`).
 `stats_*` columns, columns whose header starts with `#` (the user's own) and read-only columns
-are not imported (a read-only cell that differs is noted once per column); every other unknown
-header is an error, so a typo never passes silently. Everything is checked by the edit
-service's own validation in a transaction that is rolled back; `apply` queues the same calls
-for real, as one undo step, only when nothing is wrong.
+are not imported (`plan.ignored` and `ignored_note()` say so; a read-only cell that differs is
+noted once per column); every other unknown header is an error, so a typo never passes
+silently. An empty cell of an existing row changes nothing (noted once per column), except in
+the columns of `CLEARABLE` (budgets, bid, end time), where it removes the setting. The same id
+in several rows is an error on each of them. Everything is checked by the edit service's own
+validation in transactions that are rolled back; `apply` queues the same calls for real, as
+one undo step, only when nothing is wrong. Reading, checking and applying report progress and
+stop on `cancel`, leaving nothing queued.
 """
 
 from __future__ import annotations
@@ -48,6 +65,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import difflib
+import functools
+import itertools
 import math
 import os
 import re
@@ -55,7 +74,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Final, Literal, Protocol, cast
@@ -83,6 +102,7 @@ from snapdesk.store import Store
 __all__ = [
     "ABOUT_SHEET",
     "CELL_MAX",
+    "CLEARABLE",
     "FORMATS",
     "CellChange",
     "ImportCancelled",
@@ -94,12 +114,15 @@ __all__ = [
     "export_rows",
     "file_columns",
     "format_for",
+    "neutralise",
     "plan_import",
+    "unneutralise",
 ]
 
 FORMATS: Final = ("csv", "xlsx")
 ABOUT_SHEET: Final = "About"
 CELL_MAX: Final = 32_767  # characters in one spreadsheet cell (Excel's limit)
+REHEARSAL_ROWS: Final = 500  # rows checked in one rolled-back transaction
 MESSAGE_MAX: Final = 300  # characters of one problem's message (a huge cell is not repeated)
 
 NOUN: Final = {CAMPAIGN: "campaign", AD_SQUAD: "ad squad", AD: "ad"}
@@ -115,6 +138,13 @@ EXPLICIT_BUDGETS: Final[dict[str, tuple[str, ...]]] = {
     AD_SQUAD: ("daily_budget", "lifetime_budget"),
 }
 _COMBINED: Final = ("budget", "budget_type")
+# The settings an empty cell clears on an existing row (a budget to switch budget types, a bid
+# with an automatic bid strategy, no end time). An empty cell anywhere else changes nothing.
+CLEARABLE: Final[dict[str, tuple[str, ...]]] = {
+    CAMPAIGN: ("daily_budget", "lifetime_spend_cap", "budget", "end_time"),
+    AD_SQUAD: ("daily_budget", "lifetime_budget", "budget", "bid", "end_time"),
+    AD: (),
+}
 # The parent a new row is created under: the id column and the name column naming it.
 _PARENT: Final[dict[str, tuple[str, str]]] = {
     CAMPAIGN: ("ad_account_id", "account"),
@@ -125,9 +155,11 @@ _EXCEL_ERRORS: Final = frozenset(
     {"#NAME?", "#VALUE!", "#REF!", "#DIV/0!", "#N/A", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
 )
 _SCIENTIFIC: Final = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
-_DECIMAL_COMMA: Final = re.compile(r"^([+\-−=]?\s*\d+),(\d+%?)$")
-_GROUPED_COMMA: Final = re.compile(r"^([+\-−=]?\s*)(\d{1,3}(?:\.\d{3})+),(\d+%?)$")
 _NUMERIC_TYPES: Final = ("money", "count", "percent", "ratio")
+# CSV cells a spreadsheet would run as a formula (after any apostrophes), and the same cells
+# once neutralised (one apostrophe more).
+_INJECTION: Final = re.compile(r"^'*[=+\-@\t\r]")
+_NEUTRALISED: Final = re.compile(r"^'+[=+\-@\t\r]")
 _DELIMITER_NAMES: Final = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _CODEC_NAMES: Final = {
     "utf-8": "UTF-8",
@@ -237,11 +269,26 @@ def export_rows(
     return len(rows)
 
 
+def neutralise(text: str) -> str:
+    """A CSV cell a spreadsheet app will not run as a formula (OWASP "CSV injection"): text
+    starting with = + - @, a tab or a carriage return, optionally after apostrophes, gets one
+    more apostrophe in front. `unneutralise` takes exactly that one off again, so every text
+    reads back as it was ("'=1+1" → "''=1+1" → "'=1+1")."""
+    return "'" + text if _INJECTION.match(text) else text
+
+
+def unneutralise(text: str) -> str:
+    """The text `neutralise` was given (other text is returned as it is)."""
+    return text[1:] if _NEUTRALISED.match(text) else text
+
+
 def _write_csv(fh: IO[str], rows: Sequence[GridRow], cols: Sequence[Column], *, lineterminator: str) -> None:  # fmt: skip
     writer = csv.writer(fh, lineterminator=lineterminator, quoting=csv.QUOTE_MINIMAL)
     writer.writerow([c.export_name for c in cols])
+    textual = [c.type not in _NUMERIC_TYPES for c in cols]
     for row in rows:
-        writer.writerow([c.export_text(row) for c in cols])
+        cells = [c.export_text(row) for c in cols]
+        writer.writerow([neutralise(v) if t else v for v, t in zip(cells, textual, strict=True)])
 
 
 def _number_format(column: Column, row: GridRow) -> str:
@@ -394,6 +441,16 @@ class _Bad:
         return f"_Bad({self.message!r})"
 
 
+class _Literal(str):
+    """A CSV cell that was neutralised on export (`'=…`): its text, taken literally."""
+
+    __slots__ = ()
+
+
+def _csv_cell(text: str) -> str:
+    return _Literal(text[1:]) if text[:1] == "'" and _NEUTRALISED.match(text) else text
+
+
 @dataclass
 class _Table:
     """A file read as a spreadsheet shows it."""
@@ -403,7 +460,9 @@ class _Table:
     rows: list[tuple[int, list[Any]]]  # (spreadsheet row, cells), blank rows left out
     source: str  # how it was read: "CSV (UTF-8, comma-separated)", "sheet 'Ad squads'"
     level: str | None = None  # named by the About sheet
-    decimal_comma: bool = False
+    text_file: bool = False  # CSV / text: numbers and times are text, formulas have no values
+    decimal_comma: bool = False  # the default decimal separator of a text file (semicolons)
+    epoch: datetime | None = None  # an XLSX workbook's date system (serial day 0)
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -469,7 +528,7 @@ def _read_csv(file: Path, *, progress: Progress | None, cancel: _Cancel | None) 
         for batch, offset, _blank in records.iter_rows(source, issues=issues):
             if cancel is not None and cancel.is_set():
                 raise ImportCancelled
-            rows.extend((number, list(cells)) for number, cells in batch)
+            rows.extend((number, [_csv_cell(c) for c in cells]) for number, cells in batch)
             if progress is not None:
                 progress(0.4 * offset / max(1, sample.size), f"Reading {name}…")
     except records.InputError as exc:
@@ -485,15 +544,11 @@ def _read_csv(file: Path, *, progress: Progress | None, cancel: _Cancel | None) 
         header_row=sample.numbers[0],
         rows=rows,
         source=f"CSV ({_CODEC_NAMES.get(encoding, encoding)}, {how})",
+        text_file=True,
         decimal_comma=delimiter == ";",
     )
     if note:
         table.notes.append(f"{name}: {note}")
-    if delimiter == ";":
-        table.notes.append(
-            "Semicolon-separated (European Excel): decimal commas in number cells were read as "
-            "decimal points"
-        )
     for issue in issues.summary():
         if issue.kind == records.RUNAWAY_QUOTE:
             table.problems.append(Problem(issue.rows[0], None, issue.message))
@@ -555,35 +610,75 @@ def _grid_header(texts: Sequence[str]) -> bool:
     return bool(known & {"id", "name"}) and len(known) >= 2
 
 
+def _header_level(texts: Sequence[str]) -> str | None:
+    """The one level whose columns explain a header best (None: a tie)."""
+    names = [_norm(t) for t in texts if t and not _ignored(t)]
+    unknown = {level: sum(1 for n in names if n not in _lookup(level)) for level in LEVELS}
+    fewest = min(unknown.values())
+    found = [level for level in LEVELS if unknown[level] == fewest]
+    return found[0] if len(found) == 1 else None
+
+
+_FORMULA_TAG: Final = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+
+def _has_formulas(file: Path, member: str | None) -> bool:
+    """Whether a worksheet's XML holds a formula element (read in blocks; True when unsure)."""
+    if not member:
+        return True
+    try:
+        with zipfile.ZipFile(file) as archive, archive.open(member.lstrip("/")) as fh:
+            tail = b""
+            while block := fh.read(1 << 20):
+                if _FORMULA_TAG.search(tail + block):
+                    return True
+                tail = block[-32:]
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return True
+    return False
+
+
 def _read_xlsx(file: Path, *, progress: Progress | None, cancel: _Cancel | None) -> _Table:
+    """Read the grid's sheet: by saved values, and, only when the sheet holds formulas, with
+    the formulas beside them (a formula Excel never calculated has no saved value)."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     name = _name(file)
-    try:
-        values_fh = file.open("rb")
-        formulas_fh = file.open("rb")
-    except OSError as exc:
-        raise SheetError(f"{name}: can't be read ({exc.strerror or exc})") from None
-    with values_fh, formulas_fh:
+    unreadable = (zipfile.BadZipFile, KeyError, ValueError, TypeError, InvalidFileException, OSError)  # fmt: skip
+
+    def load(data_only: bool) -> Any:
         try:
-            values = openpyxl.load_workbook(values_fh, read_only=True, data_only=True)
-            formulas = openpyxl.load_workbook(formulas_fh, read_only=True, data_only=False)
-        except (zipfile.BadZipFile, KeyError, ValueError, TypeError, InvalidFileException, OSError) as exc:  # fmt: skip
+            return openpyxl.load_workbook(file, read_only=True, data_only=data_only)
+        except PermissionError:
+            raise SheetError(f"{name}: permission denied; check the file's permissions") from None
+        except unreadable as exc:
             raise SheetError(
                 f"{name} can't be read as an Excel workbook ({exc}): open it in Excel and save "
                 "it again as .xlsx, or save it as CSV"
             ) from None
-        try:
-            return _read_book(file, values, formulas, progress=progress, cancel=cancel)
-        finally:
-            values.close()
+
+    values = load(True)
+    formulas = None
+    try:
+        title, header_row, header, about_level = _choose_sheet(file, values)
+        if _has_formulas(file, getattr(values[title], "_worksheet_path", None)):
+            formulas = load(False)
+        table = _read_sheet(
+            file, values, formulas, title, header_row, header, progress=progress, cancel=cancel
+        )
+        table.level = about_level
+        return table
+    finally:
+        values.close()
+        if formulas is not None:
             formulas.close()
 
 
-def _read_book(
-    file: Path, values: Any, formulas: Any, *, progress: Progress | None, cancel: _Cancel | None
-) -> _Table:
+def _choose_sheet(file: Path, values: Any) -> tuple[str, int, list[str], str | None]:
+    """The sheet to import: the one whose first row is a grid header. Several such sheets
+    are an error naming them, unless exactly one holds the level the About sheet names (a
+    campaigns sheet pasted into an ad squads export)."""
     name = _name(file)
     about_level = _about_level(values)
     titles = [ws.title for ws in values.worksheets]
@@ -594,23 +689,41 @@ def _read_book(
         first = _first_row(sheet)
         if first is not None and _grid_header(first[1]):
             candidates.append((sheet.title, *first))
-    if about_level is not None and len(candidates) > 1:
-        mine = [c for c in candidates if c[0] == SHEET_TITLES[about_level]]
-        candidates = mine or candidates
     listed = ", ".join(repr(t) for t in titles)
     if not candidates:
         raise SheetError(
             f"{name}: no sheet starts with a header row of grid columns (id, name, status, …); "
             f"its sheets: {listed}"
         )
+    if about_level is not None and len(candidates) > 1:
+        mine = [c for c in candidates if _header_level(c[2]) == about_level]
+        if len(mine) == 1:
+            candidates = mine
     if len(candidates) > 1:
         raise SheetError(
             f"{name} has {len(candidates)} sheets with grid columns "
-            f"({', '.join(repr(c[0]) for c in candidates)}): keep only the sheet to import, "
-            "or save it as a file of its own"
+            f"({', '.join(repr(c[0]) for c in candidates)}): snapdesk can't tell which one to "
+            "import; delete the others (or move them to a workbook of their own) and import "
+            "again"
         )
     title, header_row, header = candidates[0]
-    value_sheet, formula_sheet = values[title], formulas[title]
+    return title, header_row, header, about_level
+
+
+def _read_sheet(
+    file: Path,
+    values: Any,
+    formulas: Any | None,
+    title: str,
+    header_row: int,
+    header: list[str],
+    *,
+    progress: Progress | None,
+    cancel: _Cancel | None,
+) -> _Table:
+    name = _name(file)
+    titles = [ws.title for ws in values.worksheets]
+    value_sheet = values[title]
     total = value_sheet.max_row or 0
     while header and not header[-1]:
         header.pop()
@@ -618,11 +731,11 @@ def _read_book(
     rows: list[tuple[int, list[Any]]] = []
     formulas_read: list[str] = []
     stray: dict[int, int] = {}  # column index beyond the header → first row with a value
-    pairs = zip(
-        value_sheet.iter_rows(min_row=header_row + 1),
-        formula_sheet.iter_rows(min_row=header_row + 1),
-        strict=False,
+    value_rows = value_sheet.iter_rows(min_row=header_row + 1)
+    formula_rows: Iterable[Any] = (
+        formulas[title].iter_rows(min_row=header_row + 1) if formulas is not None else ()
     )
+    pairs = itertools.zip_longest(value_rows, formula_rows, fillvalue=())
     for number, (value_cells, formula_cells) in enumerate(pairs, header_row + 1):
         if number % 500 == 0:
             if cancel is not None and cancel.is_set():
@@ -658,7 +771,7 @@ def _read_book(
         header_row=header_row,
         rows=rows,
         source=f"sheet {title!r}",
-        level=about_level,
+        epoch=getattr(values, "epoch", None),
     )
     others = [t for t in titles if t not in (title, ABOUT_SHEET)]
     if others:
@@ -666,7 +779,8 @@ def _read_book(
         table.notes.append(f"Read the sheet {title!r}; the others were not read ({listed})")
     if formulas_read:
         table.notes.append(
-            f"Cells holding formulas were read by their saved values (e.g. {formulas_read[0]})"
+            f"Cells holding formulas were read by the values Excel saved with them (e.g. "
+            f"{formulas_read[0]})"
         )
     for index, number in sorted(stray.items()):
         table.problems.append(
@@ -755,6 +869,7 @@ class ImportPlan:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # stats_ and # headers: never imported
 
     @property
     def ok(self) -> bool:
@@ -812,7 +927,23 @@ class ImportPlan:
             "errors": [e.to_json() for e in self.errors],
             "warnings": [w.to_json() for w in self.warnings],
             "notes": list(self.notes),
+            "ignored_columns": list(self.ignored),
         }
+
+    def ignored_note(self) -> str | None:
+        """'Not imported: 11 performance columns (stats_spend, …): edits there change
+        nothing; 1 column of your own (# notes)', or None."""
+        stats = [h for h in self.ignored if not h.startswith("#")]
+        own = [h for h in self.ignored if h.startswith("#")]
+        parts = []
+        if stats:
+            shown = ", ".join(stats[:2]) + (", …" if len(stats) > 2 else "")
+            noun = "performance column" + ("s" if len(stats) != 1 else "")
+            parts.append(f"{len(stats)} {noun} ({shown}): edits there change nothing")
+        if own:
+            shown = ", ".join(own[:2]) + (", …" if len(own) > 2 else "")
+            parts.append(f"{len(own)} column{'s' if len(own) != 1 else ''} of your own ({shown})")
+        return "Not imported: " + "; ".join(parts) if parts else None
 
 
 def _norm(header: str) -> str:
@@ -844,6 +975,134 @@ class _FileColumn:
     index: int
     header: str  # as written
     column: Column
+
+
+# -- numbers and times written as text (CSV, or text cells of a workbook) -----------------------
+
+_NUMBER_TOKEN: Final = re.compile(r"\d[\d.,]*")
+_GROUPS_OF_THREE: Final = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
+
+
+def _separator_of(text: str) -> str | None:
+    """The decimal separator a number written as text shows: "," for 45,00 or 1.234,50,
+    "." for 45.00 or 1,234.50; None when it can't tell (12, 1.234, 1,234)."""
+    match = _NUMBER_TOKEN.search(text)
+    if match is None:
+        return None
+    token = match.group().rstrip(".,")
+    if "." in token and "," in token:
+        return "," if token.rfind(",") > token.rfind(".") else "."
+    if _GROUPS_OF_THREE.match(token) or ("." not in token and "," not in token):
+        return None
+    return "," if "," in token else "."
+
+
+def _decimal_comma_to_point(text: str) -> str:
+    """45,00 → 45.00 and 1.234,50 → 1234.50 (the dots group thousands)."""
+
+    def swap(match: re.Match[str]) -> str:
+        return match.group().replace(".", "").replace(",", ".")
+
+    return _NUMBER_TOKEN.sub(swap, text, count=1)
+
+
+_SERIAL: Final = re.compile(r"^\d{5}(?:[.,]\d+)?$")
+# Excel's day numbers for 2000-01-01 and 2100-01-01: a number outside is not meant as a date.
+_SERIAL_FIRST: Final = 36526
+_SERIAL_END: Final = 73051
+_WINDOWS_EPOCH: Final = datetime(1899, 12, 30)
+_DAY_FIRST_SEPARATORS: Final = ".-"
+_LOCAL_TEXT: Final = re.compile(
+    r"^(?P<a>\d{1,4})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{2,4})"
+    r"(?:[ T,]+(?P<h>\d{1,2})[:.](?P<m>\d{2})(?:[:.](?P<s>\d{2}))?(?:[.,]\d+)?"
+    r"\s*(?P<ampm>[AaPp]\.?\s?[Mm]\.?)?)?$"
+)
+_ISO_DAY: Final = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _is_local_date(text: str) -> bool:
+    match = _LOCAL_TEXT.match(text.strip())
+    return match is not None and (len(match["a"]) == 4 or len(match["c"]) == 4)
+
+
+def _from_serial(number: float, epoch: datetime | None) -> datetime:
+    """An Excel date serial (days since the workbook's day 0, fractions of a day) as a naive
+    datetime rounded to the second."""
+    if not _SERIAL_FIRST <= number < _SERIAL_END:
+        raise CellError(f"{number:g} is a number, not a date and time: type it as 2026-05-01 09:00")
+    base = epoch or _WINDOWS_EPOCH
+    seconds = round(number * 86_400)
+    return base + timedelta(seconds=seconds)
+
+
+def _day_order(text: str) -> str | None:
+    """What a date like 17/03/2026 says about the file's order of day and month: "dmy",
+    "mdy" or None (03/04/2026, or not such a date)."""
+    match = _LOCAL_TEXT.match(text.strip())
+    if match is None or len(match["a"]) > 2 or match["sep"] != "/":
+        return None
+    first, second = int(match["a"]), int(match["b"])
+    if first > 12 >= second:
+        return "dmy"
+    if second > 12 >= first:
+        return "mdy"
+    return None
+
+
+def _local_text(text: str, order: str | None) -> datetime | None:
+    """A date and time as spreadsheets write them in the user's locale, as a naive datetime
+    (the account's zone is applied later): 3/17/2026 4:26 PM, 17/03/2026 16:26, 17.03.2026,
+    2026/03/17 16:26, or an Excel day number (46098.68). None: not such a text (ISO text and
+    everything else go to the grid's own parser). A slash date whose day and month can't be
+    told apart (03/04/2026) raises, unless another cell of the file told the order."""
+    raw = text.strip()
+    if _SERIAL.match(raw):
+        return _from_serial(float(raw.replace(",", ".")), None)
+    if _ISO_DAY.match(raw):
+        return None
+    match = _LOCAL_TEXT.match(raw)
+    if match is None:
+        return None
+    a, b, c = match["a"], int(match["b"]), match["c"]
+    if len(a) == 4:  # 2026/03/17
+        year, month, day = int(a), b, int(c)
+    else:
+        if len(c) != 4:
+            raise CellError(f"{raw!r}: write the year with four digits, or type 2026-05-01 09:00")
+        year = int(c)
+        first = int(a)
+        if match["sep"] in _DAY_FIRST_SEPARATORS:
+            day, month = first, b
+        elif first == b:
+            day = month = first
+        else:
+            said = _day_order(raw) or order
+            if said is None:
+                raise CellError(
+                    f"{raw!r} can be {first} {_MONTHS[b - 1]} or {b} {_MONTHS[first - 1]}: "
+                    "type it as 2026-05-01 09:00 (year-month-day)"
+                    if first <= 12 and b <= 12
+                    else f"{raw!r} is not a date"
+                )
+            day, month = (first, b) if said == "dmy" else (b, first)
+    hour = int(match["h"] or 0)
+    minute = int(match["m"] or 0)
+    second = int(match["s"] or 0)
+    ampm = (match["ampm"] or "").replace(".", "").replace(" ", "").upper()
+    if ampm:
+        if not 1 <= hour <= 12:
+            raise CellError(f"{raw!r}: with AM or PM the hour is 1 to 12")
+        hour = hour % 12 + (12 if ampm == "PM" else 0)
+    try:
+        return datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        raise CellError(f"{raw!r} is not a date and time: type it as 2026-05-01 09:00") from None
+
+
+_MONTHS: Final = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
 
 
 def _detect_level(store: Store, table: _Table) -> str | None:
@@ -882,6 +1141,68 @@ class _Planner:
         self._parents: list[GridRow] | None = None
         self._accounts: dict[str, AccountInfo] | None = None
         self.read_only_diffs: dict[str, list[int]] = {}
+        self.left_empty: dict[str, list[int]] = {}  # header → rows whose empty cell changed nothing
+        self.decimal_comma = table.decimal_comma
+        self.day_order: str | None = None  # "dmy" / "mdy", when a date of the file says
+
+    # -- how the file writes numbers and dates ---------------------------------------------
+
+    def read_conventions(self) -> None:
+        """Decide, for the whole file, the decimal separator of amounts written as text and
+        the order of day and month in dates like 03/04/2026, from the cells that show them
+        (45,00 or 1.234,50: a decimal comma; 17/03/2026: day first). A file that shows both
+        ways is an error naming a cell of each: snapdesk never guesses per cell."""
+        money = [p for p in self.columns if p.column.type == "money" and p.column.importable]
+        times = [p for p in self.columns if p.column.type == "datetime" and p.column.importable]
+        if not money and not times:
+            return
+        seps: dict[str, tuple[int, str, str]] = {}
+        orders: dict[str, tuple[int, str, str]] = {}
+        for number, cells in self.table.rows:
+            for placed in money:
+                raw = cells[placed.index] if placed.index < len(cells) else None
+                if isinstance(raw, str) and raw:
+                    sep = _separator_of(raw)
+                    if sep is not None and sep not in seps:
+                        seps[sep] = (number, placed.header, raw.strip())
+            for placed in times:
+                raw = cells[placed.index] if placed.index < len(cells) else None
+                if isinstance(raw, str) and "/" in raw:
+                    order = _day_order(raw)
+                    if order is not None and order not in orders:
+                        orders[order] = (number, placed.header, raw.strip())
+        if len(seps) == 2:
+            (n1, h1, v1), (n2, h2, v2) = sorted(seps.values())
+            self.error(
+                n2,
+                h2,
+                f"{_short(v2)} and {_short(v1)} (row {n1}, {h1}) use different decimal "
+                "separators: write every amount of the file the same way (45.00, or 45,00 "
+                "in a semicolon-separated file)",
+            )
+        elif seps:
+            self.decimal_comma = "," in seps
+        if self.decimal_comma:
+            self.plan.notes.append(
+                "Amounts were read with a decimal comma, as European Excel writes them "
+                "(1.234,50 is 1234.50)"
+            )
+        if len(orders) == 2:
+            (n1, h1, v1), (n2, h2, v2) = sorted(orders.values())
+            self.error(
+                n2,
+                h2,
+                f"{_short(v2)} and {_short(v1)} (row {n1}, {h1}) put the day and the month in "
+                "different orders: type dates as 2026-05-01 09:00 (year-month-day)",
+            )
+        elif orders:
+            self.day_order = next(iter(orders))
+            first = next(iter(orders.values()))
+            how = "day/month/year" if self.day_order == "dmy" else "month/day/year"
+            self.plan.notes.append(
+                f"Dates with slashes were read as {how}, as {_short(first[2])} (row {first[0]}) "
+                "shows"
+            )
 
     # -- columns -------------------------------------------------------------------------
 
@@ -896,6 +1217,7 @@ class _Planner:
                     self.error(None, f"column {_letter(index)}", "holds values but has no header: name the column, or clear it")  # fmt: skip
                 continue
             if _ignored(header):
+                self.plan.ignored.append(header)
                 continue
             column = lookup.get(_norm(header))
             if column is None:
@@ -991,6 +1313,8 @@ class _Planner:
             )
         if isinstance(raw, bool):
             raw = "TRUE" if raw else "FALSE"
+        if isinstance(raw, str) and not isinstance(raw, _Literal):
+            self.refuse_formula(raw, column)
         if column.type == "id":
             return self.id_value(raw)
         if isinstance(raw, str) and raw.strip() in _EXCEL_ERRORS:
@@ -1003,24 +1327,31 @@ class _Planner:
                 if not math.isfinite(raw):
                     raise CellError(f"{raw} is not an amount")
                 return Decimal(f"{raw:.15g}")  # what the spreadsheet shows: 15 digits
-            if isinstance(raw, str) and self.table.decimal_comma:
-                text = raw.strip()
-                grouped = _GROUPED_COMMA.match(text)
-                if grouped:
-                    return f"{grouped[1]}{grouped[2].replace('.', '')}.{grouped[3]}"
-                return _DECIMAL_COMMA.sub(r"\1.\2", text)
+            if isinstance(raw, date | time):
+                shown = raw.isoformat(sep=" ") if isinstance(raw, datetime) else raw.isoformat()
+                raise CellError(
+                    f"{shown} is a date or time, not an amount (did the spreadsheet read what "
+                    "was typed as a date? Format the cell as a number and type the amount)"
+                )
+            if isinstance(raw, str) and (_ISO_DAY.match(raw.strip()) or _is_local_date(raw)):
+                raise CellError(
+                    f"{_short(raw.strip())} is a date, not an amount: type the amount in the "
+                    "account's currency (e.g. 12.50)"
+                )
+            if isinstance(raw, str) and self.decimal_comma:
+                return _decimal_comma_to_point(raw.strip())
             return raw
         if column.type == "datetime":
             if isinstance(raw, datetime):
-                return raw
+                return _whole_second(raw)
             if isinstance(raw, date):
                 return datetime.combine(raw, time())
             if isinstance(raw, time):
                 raise CellError(f"{raw} is only a time: give a date and time")
             if isinstance(raw, int | float | Decimal):
-                raise CellError(
-                    f"{raw} is a number, not a date and time: type it as 2026-05-01 09:00"
-                )
+                return _from_serial(float(raw), self.table.epoch)
+            if isinstance(raw, str):
+                return _local_text(raw, self.day_order) or raw
             return raw
         if isinstance(raw, float):
             return f"{raw:.15g}"
@@ -1029,6 +1360,20 @@ class _Planner:
         if isinstance(raw, datetime):
             return raw.isoformat(sep=" ")
         return raw
+
+    def refuse_formula(self, raw: str, column: Column) -> None:
+        """A text file keeps no formula results: a cell starting with = is refused unless it
+        is an amount set with =120 (a grid expression), or was neutralised on export."""
+        text = raw.strip()
+        if not self.table.text_file or not text.startswith("="):
+            return
+        if column.type == "money" and re.fullmatch(r"=\s*[\d.,\s]+", text):
+            return
+        raise CellError(
+            f"{_short(text)} is a spreadsheet formula, and a CSV file holds no formula "
+            "results: type the value itself (save the file as XLSX to keep what formulas "
+            "calculate). Text that really starts with = is written '= (an apostrophe first)"
+        )
 
     def id_value(self, raw: Any) -> str | None:
         if raw is None:
@@ -1050,8 +1395,20 @@ class _Planner:
 
     # -- rows -----------------------------------------------------------------------------
 
+    def duplicates(self) -> dict[str, list[int]]:
+        """Ids that name several rows, with those rows."""
+        placed = self.by_key.get("id")
+        if placed is None:
+            return {}
+        found: dict[str, list[int]] = {}
+        for number, cells in self.table.rows:
+            raw = cells[placed.index] if placed.index < len(cells) else None
+            if isinstance(raw, str) and raw.strip():
+                found.setdefault(raw.strip(), []).append(number)
+        return {key: numbers for key, numbers in found.items() if len(numbers) > 1}
+
     def plan_rows(self, progress: Progress | None, cancel: _Cancel | None) -> None:
-        seen_ids: dict[str, int] = {}
+        repeated = self.duplicates()
         total = len(self.table.rows)
         id_column = self.by_key.get("id")
         for done, (number, cells) in enumerate(self.table.rows):
@@ -1077,24 +1434,26 @@ class _Planner:
             if entity_id is None:
                 self.plan_create(number, cells)
                 continue
-            if entity_id in seen_ids:
+            if entity_id in repeated:
+                others = [n for n in repeated[entity_id] if n != number]
+                listed = _and(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")  # fmt: skip
                 self.error(
                     number,
                     self.header_of("id"),
-                    f"the same {NOUN[self.level]} as row {seen_ids[entity_id]}: a file may hold "
-                    "each entity once",
+                    f"{_short(entity_id)} is also in row{'s' if len(others) > 1 else ''} "
+                    f"{listed}: a file may hold each {NOUN[self.level]} once; keep one of these "
+                    "rows",
                 )
                 continue
-            seen_ids[entity_id] = number
             self.plan_update(number, cells, entity_id)
 
     def unknown_id(self, entity_id: str) -> str:
         for kind in (CAMPAIGN, AD_SQUAD, AD, CREATIVE):
             if kind != self.level and self.store.get(kind, entity_id) is not None:
-                noun = "a creative" if kind == CREATIVE else f"an {NOUN[kind]}" if kind == AD else f"a {NOUN[kind]}"  # fmt: skip
+                noun = "creative" if kind == CREATIVE else NOUN[kind]
                 return (
-                    f"{_short(entity_id)} is {noun}, not {'an' if self.level == AD else 'a'} "
-                    f"{NOUN[self.level]}: this file holds {NOUNS[self.level]}"
+                    f"{_short(entity_id)} is the id of {_a(noun)}, not of "
+                    f"{_a(NOUN[self.level])}: this file holds {NOUNS[self.level]}"
                 )
         return (
             f"no {NOUN[self.level]} with id {_short(entity_id)} in the local cache: it was "
@@ -1127,6 +1486,9 @@ class _Planner:
                 value = self.value_for(number, placed, raw)
                 if _as_text(value) == column.export_text(row) or same_value(row, column, value):
                     continue  # (the text check: a cached value finer than the file can say)
+                if not _as_text(value) and column.key not in CLEARABLE[self.level]:
+                    self.left_empty.setdefault(placed.header, []).append(number)
+                    continue  # an empty cell leaves the setting as it is
                 new_fields = parse_cell(row, column, value)
             except CellError as exc:
                 self.error(number, placed.header, str(exc))
@@ -1312,18 +1674,18 @@ class _Planner:
                 )
                 return None
         else:
-            found = [p for p in self.parents if p.name == parent_name]
+            found = [p for p in self.parents if _same_name(p.name, parent_name)]
             if account_id is not None:
                 found = [p for p in found if p.account.id == account_id]
             elif account_name is not None:
-                found = [p for p in found if p.account.name == account_name]
+                found = [p for p in found if _same_name(p.account.name, account_name)]
             if self.level == AD:
                 campaign_id = self.text(cells, "campaign_id")
                 campaign_name = self.text(cells, "campaign")
                 if campaign_id is not None:
                     found = [p for p in found if p.campaign_id == campaign_id]
                 elif campaign_name is not None:
-                    found = [p for p in found if p.campaign_name == campaign_name]
+                    found = [p for p in found if _same_name(p.campaign_name, campaign_name)]
             header = self.header_of(name_key)
             if not found:
                 self.error(number, header, f"no {parent_noun} named {_short(parent_name)} in the local cache")  # fmt: skip
@@ -1382,7 +1744,7 @@ class _Planner:
                 "a new campaign needs its ad account: fill ad_account_id (or account_name)",
             )
             return None
-        found = [a for a in self.accounts.values() if a.name == account_name]
+        found = [a for a in self.accounts.values() if _same_name(a.name, account_name)]
         header = self.header_of("account")
         if not found:
             self.error(number, header, f"no ad account named {_short(account_name)} in the local cache")  # fmt: skip
@@ -1398,12 +1760,45 @@ class _Planner:
         return found[0]
 
     def note_read_only(self) -> None:
-        for header, numbers in self.read_only_diffs.items():
+        def rows(numbers: list[int]) -> str:
             n = len(numbers)
-            rows = f"row {numbers[0]}" if n == 1 else f"{n} rows (first: row {numbers[0]})"
+            return f"row {numbers[0]}" if n == 1 else f"{n} rows (first: row {numbers[0]})"
+
+        for header, numbers in self.read_only_diffs.items():
             self.plan.notes.append(
-                f"{header} differs from the cache in {rows}: it is read-only and was not imported"
+                f"{header} differs from the cache in {rows(numbers)}: it is read-only and was "
+                "not imported"
             )
+        keys = [k for k in CLEARABLE[self.level] if k != "budget" or k in self.by_key]
+        clears = (
+            f"an empty cell clears only {_and([self.header_of(k) for k in keys])}"
+            if keys
+            else f"an empty cell never clears a setting of {_a(NOUN[self.level])}"
+        )
+        for header, numbers in self.left_empty.items():
+            self.plan.notes.append(f"{header} is empty in {rows(numbers)}: left unchanged ({clears})")  # fmt: skip
+
+
+def _same_name(held: str | None, typed: str | None) -> bool:
+    """A parent named in a file: the same text, spaces around it aside ("18-34 " is "18-34")."""
+    return held is not None and typed is not None and held.strip() == typed.strip()
+
+
+def _and(items: Sequence[object]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    texts = [str(i) for i in items]
+    return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1]
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
+def _whole_second(moment: datetime) -> datetime:
+    """A spreadsheet time to the nearest second (Excel stores days as binary fractions:
+    4:26 PM reads back as 16:25:59.999998)."""
+    rounded = moment.replace(microsecond=0)
+    return rounded + timedelta(seconds=1) if moment.microsecond >= 500_000 else rounded
 
 
 def _as_text(value: Any) -> str:
@@ -1455,15 +1850,14 @@ def plan_import(
     plan.errors.extend(table.problems)
     planner = _Planner(store, table, plan)
     planner.map_columns()
+    planner.read_conventions()
     if not table.rows:
         plan.notes.append("The file has a header but no rows: nothing to import")
     if "id" in planner.by_key:
         planner.plan_rows(progress, cancel)
     planner.note_read_only()
     if plan.items:
-        if progress is not None:
-            progress(0.85, "Checking the changes…")
-        _rehearse(plan, edits or EditService(store=store), planner)
+        _rehearse(plan, edits or EditService(store=store), planner, progress=progress, cancel=cancel)  # fmt: skip
     plan.errors.sort(key=lambda p: (p.row or 0, p.column or ""))
     if progress is not None:
         progress(1.0, "Checked")
@@ -1486,18 +1880,27 @@ def _size(group: ChangeGroup) -> int:
     return len(group.changes) + len(group.removed)
 
 
-def _rehearse(plan: ImportPlan, edits: EditService, planner: _Planner) -> None:
-    """Queue the plan's rows through the edit service in a transaction that is rolled back:
+def _rehearse(
+    plan: ImportPlan,
+    edits: EditService,
+    planner: _Planner,
+    *,
+    progress: Progress | None = None,
+    cancel: _Cancel | None = None,
+) -> None:
+    """Queue the plan's rows through the edit service in transactions that are rolled back:
     each row's validation errors and warnings, by row and column; rows that turn out to
-    change nothing are counted as unchanged."""
+    change nothing are counted as unchanged. Rows are checked `REHEARSAL_ROWS` at a time (a
+    row's checks read the cache and its own pending changes, never another row of the file),
+    so the cache's writer is never held for long and a cancel is heard between batches."""
     kept: list[PlannedRow] = []
 
     def problems(item: PlannedRow, issues: Iterable[Issue]) -> list[Problem]:
         return [Problem(item.row, planner.header_for_field(i.field), i.message) for i in issues]
 
-    def run() -> None:
+    def run(batch: Sequence[PlannedRow]) -> None:
         seen = ChangeGroup(group_id="", label="")
-        for item in plan.items:
+        for item in batch:
             try:
                 group = _call(item, edits)
             except ValidationFailed as exc:
@@ -1515,14 +1918,29 @@ def _rehearse(plan: ImportPlan, edits: EditService, planner: _Planner) -> None:
                 kept.append(item)
             seen = group
 
-    edits.combined(plan.label, run, rehearse=True)
+    total = len(plan.items)
+    for first in range(0, total, REHEARSAL_ROWS):
+        if cancel is not None and cancel.is_set():
+            raise ImportCancelled
+        if progress is not None:
+            progress(0.8 + 0.2 * first / total, f"Checking changes ({first:,} of {total:,})…")
+        batch = plan.items[first : first + REHEARSAL_ROWS]
+        edits.combined(plan.label, functools.partial(run, batch), rehearse=True)
     plan.items = kept
 
 
-def apply(plan: ImportPlan, edits: EditService) -> ChangeGroup:
+def apply(
+    plan: ImportPlan,
+    edits: EditService,
+    *,
+    progress: Progress | None = None,
+    cancel: _Cancel | None = None,
+) -> ChangeGroup:
     """Queue the plan as ONE undo step ("Import FILE: N changes"), in one transaction; only a
     plan without errors. Raises `ChangeError` (nothing queued) when the plan has errors or
-    the cache changed since it was made so that a row no longer passes."""
+    the cache changed since it was made so that a row no longer passes, and
+    `ImportCancelled` (nothing queued) when `cancel` is set before the transaction ends.
+    `progress` is called from the cache's writer thread."""
     if plan.errors:
         n = len(plan.errors)
         raise ChangeError(
@@ -1531,8 +1949,15 @@ def apply(plan: ImportPlan, edits: EditService) -> ChangeGroup:
     if not plan.items:
         raise ChangeError(f"Nothing to import: every row of {plan.path.name} matches the cache")
 
+    total = len(plan.items)
+
     def run() -> None:
-        for item in plan.items:
+        for done, item in enumerate(plan.items):
+            if done % 100 == 0:
+                if cancel is not None and cancel.is_set():
+                    raise ImportCancelled
+                if progress is not None:
+                    progress(done / total, f"Queuing changes ({done:,} of {total:,})…")
             try:
                 _call(item, edits)
             except ChangeError as exc:
