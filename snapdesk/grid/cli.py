@@ -184,9 +184,14 @@ def _print_item(item: PlannedRow, out: TextIO) -> None:
         print(f"          {cell.column}: {_clip(cell.new)}", file=out)
 
 
+def _notes(plan: ImportPlan) -> list[str]:
+    ignored = plan.ignored_note()
+    return [*plan.notes, *([ignored] if ignored else [])]
+
+
 def _print_plan(plan: ImportPlan, out: TextIO) -> None:
     print(f"{plan.path.name}: {plan.rows} {NOUNS[plan.level]} read from {plan.source}", file=out)
-    for note in plan.notes:
+    for note in _notes(plan):
         print(f"Note: {note}", file=out)
     for item in plan.items:
         _print_item(item, out)
@@ -215,6 +220,8 @@ def cmd_import(
         if plan.errors:
             if as_json:
                 print(json.dumps(plan.to_json(), ensure_ascii=False, indent=2), file=out)
+            for note in _notes(plan):
+                print(f"note: {note}", file=err)
             for problem in plan.errors:
                 print(str(problem), file=err)
             n = len(plan.errors)
