@@ -804,6 +804,7 @@ class Problem:
     row: int | None
     column: str | None
     message: str
+    value: str | None = None  # the cell as the file holds it (row and column known)
 
     def __str__(self) -> str:
         where = ", ".join(
@@ -812,7 +813,7 @@ class Problem:
         return f"{where}: {self.message}" if where else self.message
 
     def to_json(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message}
+        return {"row": self.row, "column": self.column, "value": self.value, "message": self.message}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -1858,10 +1859,38 @@ def plan_import(
     planner.note_read_only()
     if plan.items:
         _rehearse(plan, edits or EditService(store=store), planner, progress=progress, cancel=cancel)  # fmt: skip
+    plan.errors = _with_values(table, plan.errors)
+    plan.warnings = _with_values(table, plan.warnings)
     plan.errors.sort(key=lambda p: (p.row or 0, p.column or ""))
     if progress is not None:
         progress(1.0, "Checked")
     return plan
+
+
+def _cell_text(raw: Any) -> str:
+    if raw is None or isinstance(raw, _Bad):
+        return ""
+    if isinstance(raw, float):
+        return f"{raw:.15g}"
+    if isinstance(raw, datetime):
+        return raw.isoformat(sep=" ")
+    return _clip(str(raw), 120)
+
+
+def _with_values(table: _Table, problems: list[Problem]) -> list[Problem]:
+    """The problems with the cell each names, as the file holds it."""
+    if not any(p.row and p.column for p in problems):
+        return problems
+    index = {h: i for i, h in enumerate(table.header) if h}
+    cells = dict(table.rows)
+    out = []
+    for problem in problems:
+        where = index.get(problem.column or "")
+        row = cells.get(problem.row or 0)
+        if where is not None and row is not None and problem.value is None:
+            problem = dataclasses.replace(problem, value=_cell_text(row[where] if where < len(row) else None))  # fmt: skip
+        out.append(problem)
+    return out
 
 
 def _call(item: PlannedRow, edits: EditService) -> ChangeGroup:

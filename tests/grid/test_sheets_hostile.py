@@ -137,6 +137,13 @@ def test_text_in_a_budget_and_a_date_in_a_bid_are_refused_by_row_and_column(
         "row 8, bid: '2026-03-17' is a date, not an amount: type the amount in the account's "
         "currency (e.g. 12.50)",
     ]
+    assert [p.value for p in plan.errors] == ["fifty", "2026-03-17"]  # the cells, as written
+    assert plan.to_json()["errors"][0] == {
+        "row": 2,
+        "column": "daily_budget",
+        "value": "fifty",
+        "message": "'fifty' is not an amount (type digits, e.g. 12.50)",
+    }
     assert plan.summary() == "0 creates, 1 update, 6 unchanged, 2 rows with problems"
     refused(plan, store, edits)
 
