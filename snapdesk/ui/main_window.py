@@ -66,12 +66,14 @@ from snapdesk.ui.session import Session
 from snapdesk.ui.tools_menu import fill_tools_menu
 from snapdesk.ui.views.account_tree import AccountTreeView
 from snapdesk.ui.views.details import DetailsPanel
+from snapdesk.ui.views.grid import GridView, focus_is_inside, target_for_nodes
 from snapdesk.ui.views.states import StatePage
 
 WINDOW_TITLE = "snapdesk"
 FILTER_PLACEHOLDER = "Find by name or id…"
 LOADING_TITLE = "Syncing your ad accounts…"
 RATE_LIMIT_HOLD_S = 5.0
+GRID_MIN_WIDTH = 900  # the right-hand pane widens to this when the grid comes to the front
 
 _CODE = "<span style=\"font-family: 'DejaVu Sans Mono', monospace; white-space: nowrap;\">{}</span>"
 NO_LOGIN_TEXT = (
@@ -409,16 +411,27 @@ class MainWindow(QMainWindow):
         self.right_tabs = QTabWidget()
         self.right_tabs.setObjectName("rightTabs")
         self.right_tabs.setDocumentMode(True)
+        # The grid of the tree's selection (campaigns / ad squads / ads with performance) first.
+        self.grid = GridView(
+            store=self._session.store,
+            state=self.state,
+            services=self.performance.services.for_account,
+            paths=self._session.paths,
+            loop=self._session.loop,
+        )
+        self.grid.message_posted.connect(self._on_grid_message_posted)
+        self.right_tabs.addTab(self.grid, "Grid")
         self.right_tabs.addTab(self.details, "Details")
         self.right_tabs.addTab(self.editing.editor_pane, "Edit")
         self.right_tabs.addTab(self.performance.chart_view, "Performance")
         right_layout.addWidget(self.right_tabs)
+        self.right_tabs.currentChanged.connect(self._on_right_tabs_current_changed)
         self.splitter.addWidget(right)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.editing.dock)
         self.resizeDocks([self.editing.dock], [280], Qt.Orientation.Vertical)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([700, 520])
+        self.splitter.setSizes([440, 840])
 
         self._setup_status_bar()
         self._filter_timer = QTimer(self)
@@ -791,6 +804,9 @@ class MainWindow(QMainWindow):
         self.start_sync(self._sync_ids)
 
     def _on_find_action_triggered(self) -> None:
+        if self.grid.isVisible() and focus_is_inside(self.grid):
+            self.grid.focus_search()  # Ctrl+F in the grid searches the grid
+            return
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter_edit.selectAll()
 
@@ -829,6 +845,31 @@ class MainWindow(QMainWindow):
 
     def _on_tree_selection_changed(self, *_args: object) -> None:
         self.editing.on_tree_selection_changed()
+        self._show_selection_in_grid()
+
+    def _show_selection_in_grid(self) -> None:
+        """The grid follows the tree: an organization → its accounts' rows, an account → its
+        rows, a campaign → its ad squads, an ad squad → its ads (nothing: an empty state)."""
+        model = self._model
+        nodes = [model.node(i) for i in self.tree.selectionModel().selectedRows(0)]
+        target = target_for_nodes(self.store, [n for n in nodes if n is not None])
+        if target is None:
+            self.grid.set_scope(None)
+            return
+        self.grid.set_scope(target.scope, level=target.level)
+        if target.entity_id is not None:
+            self.grid.select(target.entity_id)
+
+    def _on_right_tabs_current_changed(self, _index: int) -> None:
+        if self.right_tabs.currentWidget() is not self.grid:
+            return
+        sizes = self.splitter.sizes()
+        if len(sizes) == 2 and sum(sizes) and sizes[1] < GRID_MIN_WIDTH:
+            right = min(GRID_MIN_WIDTH, int(sum(sizes) * 0.72))
+            self.splitter.setSizes([sum(sizes) - right, right])
+
+    def _on_grid_message_posted(self, text: str, error: bool) -> None:
+        self._show_message(text, error=error, timeout_ms=0 if error else 15000)
 
     def _on_editing_message_posted(self, text: str, error: bool) -> None:
         self._show_message(text, error=error, timeout_ms=0 if error else 15000)

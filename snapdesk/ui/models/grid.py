@@ -130,6 +130,7 @@ class _Look:
         self.danger = QBrush(QColor(c.danger))
         self.struck = QFont()
         self.struck.setStrikeOut(True)
+        self.statuses = {"ACTIVE": theme.icon("active"), "PAUSED": theme.icon("paused")}
         self.icons = {
             "": _mark_icon("", c),
             MARK_CREATE: _mark_icon(MARK_CREATE, c),
@@ -306,6 +307,14 @@ class GridModel(QAbstractTableModel):
         position = self._positions.get(entity_id)
         return None if position is None else self._rows[position]
 
+    def warm(self, key: str | None) -> None:
+        """Compute ahead what sorting by column `key` (None: what the free-text search) needs,
+        so the user's click finds it ready (the grid calls this while idle)."""
+        if key is None:
+            self._cache.text()
+        elif key in COLUMNS:
+            self._cache.ranks(COLUMNS[key])
+
     def is_shown(self, entity_id: str) -> bool:
         position = self._positions.get(entity_id)
         return position is not None and position in self._view_row_map()
@@ -447,6 +456,8 @@ class GridModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole:
             if column.key == "name":
                 return _current_look().icons[row.mark if row.mark in MARK_WORDS else ""]
+            if column.key == "status":
+                return _current_look().statuses.get(str(row.data.get("status") or ""))
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, column)
