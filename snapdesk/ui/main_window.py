@@ -431,7 +431,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.editing.dock], [280], Qt.Orientation.Vertical)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([440, 840])
+        self.splitter.setSizes([560, 720])  # the grid widens when brought to the front
 
         self._setup_status_bar()
         self._filter_timer = QTimer(self)

@@ -125,11 +125,10 @@ QTableView#gridTable {{
     selection-background-color: {c.highlight}; selection-color: {c.highlight_text};
 }}
 QTableView#gridTable QHeaderView::section {{
-    padding: 6px 16px 6px 8px; border-right: 1px solid {grid_line};
+    padding: 7px 8px 5px 8px; border-right: 1px solid {grid_line};
 }}
 QTableView#gridTable QHeaderView::up-arrow, QTableView#gridTable QHeaderView::down-arrow {{
-    subcontrol-origin: padding; subcontrol-position: center right; width: 9px; height: 9px;
-    right: 4px;
+    subcontrol-origin: padding; subcontrol-position: top center; width: 9px; height: 6px;
 }}
 QTableView#gridTotals {{
     background: {c.alt_base}; border: 1px solid {c.border}; border-top: none;

@@ -45,7 +45,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -65,6 +65,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from snapdesk.changes import EditService
 from snapdesk.config import Paths
 from snapdesk.core.kinds import AD, AD_ACCOUNT, AD_SQUAD, CAMPAIGN, ORGANIZATION, PLURAL
 from snapdesk.grid.columns import COLUMNS, LEVEL_NAMES, Column, columns_for, default_visible
@@ -85,7 +86,7 @@ from snapdesk.store.feed import OpChanges
 from snapdesk.ui._signals import emit
 from snapdesk.ui.dialogs._widgets import Banner
 from snapdesk.ui.models.grid import BUDGET_FIELDS, GridModel
-from snapdesk.ui.models.grid_totals import GridTotalsModel
+from snapdesk.ui.models.grid_totals import GridTotalsModel, sums
 from snapdesk.ui.models.tree_nodes import TreeNode
 from snapdesk.ui.ops._op import AsyncOp, error_message
 from snapdesk.ui.views._grid_toolbar import (
@@ -96,6 +97,7 @@ from snapdesk.ui.views._grid_toolbar import (
     column_choices,
     stylesheet,
 )
+from snapdesk.ui.views.grid_editing import GridEditController
 from snapdesk.ui.views.states import StatePage
 
 __all__ = ["GridTarget", "GridView", "focus_is_inside", "target_for_nodes"]
@@ -107,6 +109,7 @@ NO_SELECTION_TEXT: Final = (
 )
 NO_MATCH_TITLE: Final = "No rows match"
 ROW_HEIGHT: Final = 28
+HEADER_ROOM: Final = 30  # a header's padding (8 + 8) and a margin (the sort arrow sits above)
 # From this many rows the cached figures are read on a worker thread after the rows show.
 BACKGROUND_PERF_ROWS: Final = 5000
 TOTALS_DELAY_MS: Final = 60
@@ -315,6 +318,15 @@ class GridView(QWidget):
         self.model = GridModel(CAMPAIGN, self)
         self.totals_model = GridTotalsModel(self)
         self._setup_ui()
+        self.edits = GridEditController(
+            self.table,
+            self.model,
+            edits=EditService(store=store),
+            state=state,
+            store=store,
+            parent=self,
+        )
+        self.edits.message.connect(self.message_posted)
         self.model.shown_changed.connect(self._on_model_shown_changed)
         self.model.perf_changed.connect(self._on_model_perf_changed)
         self.model.modelReset.connect(self._on_model_reset)
@@ -1077,12 +1089,14 @@ class GridView(QWidget):
 
     def _apply_widths(self) -> None:
         header = self.table.horizontalHeader()
-        metrics = header.fontMetrics()
+        bold = QFont(header.font())
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
         self._applying_widths = True
         try:
             for i, column in enumerate(self.model.visible_columns()):
-                # never narrower than its header (bold) and the sort arrow
-                least = int(metrics.horizontalAdvance(column.header) * 1.1) + 34
+                # never narrower than its bold header, the padding and the sort arrow
+                least = metrics.horizontalAdvance(column.header) + HEADER_ROOM
                 width = self._widths.get(column.key, max(column.width, least))
                 header.resizeSection(i, width)
                 self.totals_table.setColumnWidth(i, width)
@@ -1165,8 +1179,23 @@ class GridView(QWidget):
         self._totals_key = key
         rows = model.rows()
         self.totals_model.set_rows(rows if any(r.perf is not None for r in rows) else [])
+        self._span_totals_labels()
         self.totals_table.fit_height()
         self.totals_table.setVisible(self.totals_model.rowCount() > 0)
+
+    def _span_totals_labels(self) -> None:
+        """ "Total GBP · 8 rows" spans the columns that have nothing to sum before the first
+        one that has."""
+        table = self.totals_table
+        table.clearSpans()
+        columns = self.model.visible_columns()
+        label = next((i for i, c in enumerate(columns) if not sums(c)), None)
+        if label is None:
+            return
+        end = next((i for i in range(label + 1, len(columns)) if sums(columns[i])), len(columns))
+        if end - label > 1:
+            for row in range(self.totals_model.rowCount()):
+                table.setSpan(row, label, 1, end - label)
 
     # -- slots ---------------------------------------------------------------------------------
 
@@ -1203,6 +1232,7 @@ class GridView(QWidget):
     def _on_model_reset(self) -> None:
         columns = self.model.visible_columns()
         self.totals_model.set_columns(columns)
+        self._span_totals_labels()
         self._apply_widths()
         self._sync_sort_indicator()
         self.column_chooser.set_columns(
