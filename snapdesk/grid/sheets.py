@@ -62,6 +62,7 @@ stop on `cancel`, leaving nothing queued.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import difflib
@@ -254,9 +255,13 @@ def export_rows(
         check_distinct(inputs=snapdesk_files(), outputs=[named("", target)])
         if fmt == "xlsx":
             book = _workbook(rows, cols, level=level, date_range=date_range, now=now)
-            with AtomicFiles() as files:
-                book.save(files.open(target, private=False))
-                files.commit()
+            try:
+                with AtomicFiles() as files:
+                    book.save(files.open(target, private=False))
+                    files.commit()
+            except BaseException:
+                _discard(book)
+                raise
         else:
             with open_text(target, encoding="utf-8-sig") as fh:
                 _write_csv(fh, rows, cols, lineterminator="\r\n")
@@ -321,11 +326,37 @@ def _workbook(
     now: datetime | None,
 ) -> Any:
     from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    try:
+        _fill_workbook(book, rows, cols, level=level, date_range=date_range, now=now)
+    except BaseException:
+        _discard(book)
+        raise
+    return book
+
+
+def _discard(book: Any) -> None:
+    """Close a write-only workbook that will not be saved (its sheets hold open temp files
+    that would otherwise complain when collected)."""
+    for sheet in book.worksheets:
+        with contextlib.suppress(Exception):
+            sheet.close()
+
+
+def _fill_workbook(
+    book: Any,
+    rows: Sequence[GridRow],
+    cols: Sequence[Column],
+    *,
+    level: str,
+    date_range: str | None,
+    now: datetime | None,
+) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils.exceptions import IllegalCharacterError
 
-    book = Workbook(write_only=True)
     sheet = book.create_sheet(SHEET_TITLES[level])
     sheet.freeze_panes = "A2"
     for i, column in enumerate(cols):
@@ -368,7 +399,6 @@ def _workbook(
         sheet.append(line)
     sheet.auto_filter.ref = f"A1:{_letter(len(cols) - 1)}{len(rows) + 1}"
     _about_sheet(book, rows, level=level, date_range=date_range, now=now)
-    return book
 
 
 def _about_sheet(
@@ -1994,5 +2024,7 @@ def apply(
                     f"row {item.row}: {exc.message} — nothing was queued; check the file again",
                     issues=exc.issues,
                 ) from exc
+        if cancel is not None and cancel.is_set():  # the last word before the commit
+            raise ImportCancelled
 
     return edits.combined(plan.label, run)
