@@ -11,11 +11,12 @@ import asyncio
 import json
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtCore import QDate, QEvent, QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from pytestqt.qtbot import QtBot
@@ -321,6 +322,28 @@ def test_search_filter_chips_and_header_sort(window: MainWindow, qtbot: QtBot) -
     while grid.filter_bar.chips:
         grid.filter_bar.chips[0].close_button.click()
     assert grid.model.rowCount() == total
+
+    # a custom date range through its dialog; cancelling keeps the range chosen before
+    combo = grid.toolbar.range_combo
+    combo.activated.emit(combo.findData("custom"))
+    dialog = grid.toolbar.range_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.first_edit.setDate(QDate(2026, 3, 1))
+    dialog.last_edit.setDate(QDate(2026, 3, 31))
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    assert grid.date_range == DateRange.custom(date(2026, 3, 1), date(2026, 3, 31))
+    assert combo.currentText() == "2026-03-01 – 2026-03-31"
+    combo.activated.emit(combo.findData("custom"))
+    dialog = grid.toolbar.range_dialog
+    assert dialog is not None
+    dialog.last_edit.setDate(QDate(2026, 2, 1))  # before the first day: refused
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert not ok.isEnabled() and dialog.error_label.isVisibleTo(dialog)
+    dialog.reject()
+    assert combo.currentText() == "2026-03-01 – 2026-03-31"
+    combo.activated.emit(combo.findData("last_7"))
+    assert grid.date_range == DateRange.of("last_7")
+    assert combo.findData("custom-current") == -1
 
     # a header click sorts; a second one reverses; the selection survives a reload
     header = grid.table.horizontalHeader()

@@ -36,7 +36,6 @@ from typing import Any, Final
 
 import shiboken6
 from PySide6.QtCore import (
-    QEvent,
     QItemSelectionModel,
     QModelIndex,
     QObject,
@@ -771,11 +770,6 @@ class GridView(QWidget):
         super().showEvent(event)
         if self._stale:
             QTimer.singleShot(0, self._load_if_shown)
-
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.StyleChange and self.isVisible():
-            self.setStyleSheet(stylesheet())
-        return super().event(event)
 
     # -- loading -------------------------------------------------------------------------------
 
