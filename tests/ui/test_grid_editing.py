@@ -385,7 +385,11 @@ def test_context_menu_lists_the_grid_actions(squads_grid: Grid) -> None:
     row = grid.model.row_at(1)
     rect = grid.table.visualRect(grid.index(row.id, "name"))
     menu = grid.controller.context_menu(rect.center())
-    texts = [a.text() for a in menu.actions() if not a.isSeparator()]
+    texts = [a.text().split("\t")[0] for a in menu.actions() if not a.isSeparator()]
+    keys = [a.text().partition("\t")[2] for a in menu.actions() if not a.isSeparator()]
+    assert keys[:7] == ["F2", "Ctrl+C", "Ctrl+V", "Ctrl+D", "Ctrl+H", "Ctrl+Shift+C",
+                        "Ctrl+Shift+V"]  # fmt: skip
+    assert all(not a.shortcuts() for a in menu.actions())  # shown, not bound
     assert texts == [
         "Edit", "Copy", "Paste", "Fill down", "Find && replace in names…", "Copy rows",
         "Paste rows into…", "Pause", "Activate", "Delete…",

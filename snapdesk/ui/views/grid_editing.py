@@ -349,13 +349,16 @@ class GridEditController(QObject):
 
     # -- construction --------------------------------------------------------------------------
 
-    def _action(self, text: str, keys: str | QKeySequence.StandardKey | None,
-                slot: Callable[[], object]) -> QAction:  # fmt: skip
-        action = QAction(text, self)
+    def _action(
+        self, text: str, keys: str | QKeySequence.StandardKey | None, slot: Callable[[], object]
+    ) -> QAction:
+        """A context-menu action. Its keys are shown in the menu (after a tab) but not bound
+        as a shortcut: `eventFilter` handles them while the grid has the focus, so they never
+        clash with the window's (Ctrl+H is the audit log outside the grid)."""
         if keys is not None:
-            action.setShortcut(QKeySequence(keys))
-            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the grid's keys
-            action.setShortcutVisibleInContextMenu(True)  # are handled in `eventFilter`
+            shown = QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText)
+            text = f"{text}\t{shown}"
+        action = QAction(text, self)
         action.triggered.connect(lambda *_: slot())
         return action
 
