@@ -379,20 +379,73 @@ def build_campaign(
 # --------------------------------------------------------------------------- ad squads
 
 
+# Documented minimum of an ad squad's daily budget, "across all supported currencies" [DOC
+# ad-squads page]. Test accounts are exempt: a recorded test-account create with 1,000,000
+# succeeded [REC fixtures/snap-recorded/AdSquad___create__creates_the_ad_squad.json].
+MIN_AD_SQUAD_DAILY_BUDGET_MICRO = 5_000_000
+GENDERS = ("MALE", "FEMALE", "OTHER")
+_AGE_RE = re.compile(r"^\s*\d{1,3}\s*\+?\s*$")
+
+
+def _check_targeting(targeting: JsonObj) -> None:
+    """What Snap's targeting docs state (snap-targeting.md §2): geos required, ISO-2 countries,
+    INCLUDE-only demographics and devices, one language for several countries, and documented
+    value types. Ranges (ages 13–55) are not documented: not refused here."""
+    geos = targeting.get("geos")
+    if geos is None or geos == []:
+        fail("E2001", "targeting.geos is required (at least one country)")
+    if not isinstance(geos, list):
+        fail("E2004", "targeting.geos must be a list")
+    countries = set()
+    for geo in geos:
+        code = geo.get("country_code") if isinstance(geo, dict) else None
+        if not isinstance(code, str) or len(code) != 2 or not code.isascii() or not code.isalpha():
+            fail("E2004", f"Invalid country_code {code!r} in targeting.geos (ISO 3166 alpha-2)")
+        operation = geo.get("operation", "INCLUDE")
+        if operation not in ("INCLUDE", "EXCLUDE"):
+            fail("E2003", f"Invalid operation {operation!r} in targeting.geos")
+        if operation == "INCLUDE":
+            countries.add(code.lower())
+    for key in ("demographics", "devices"):
+        entries = targeting.get(key) or []
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and entry.get("operation", "INCLUDE") != "INCLUDE":
+                fail("E2004", f"targeting.{key} supports only operation INCLUDE")
+    languages: set[str] = set()
+    demographics = targeting.get("demographics") or []
+    for demo in demographics if isinstance(demographics, list) else []:
+        if not isinstance(demo, dict):
+            continue
+        for key in ("min_age", "max_age"):
+            age = demo.get(key)
+            if age is None:
+                continue
+            if isinstance(age, bool) or not (
+                isinstance(age, int) or (isinstance(age, str) and _AGE_RE.match(age))
+            ):
+                fail("E2004", f"Invalid {key} {age!r} in targeting.demographics")
+        gender = demo.get("gender")
+        if gender is not None and gender not in GENDERS:
+            fail("E2003", f"Invalid gender {gender!r}; allowed: {', '.join(GENDERS)}")
+        languages.update(x for x in demo.get("languages") or [] if isinstance(x, str))
+    if len(countries) > 1 and len(languages) != 1:
+        fail(
+            "E2004",
+            "Multi-country targeting requires a demographics entry with a single languages entry",
+        )
+
+
 def normalize_targeting(targeting: JsonObj | None) -> JsonObj:
     given = dict(targeting or {})
+    _check_targeting(given)
     out: JsonObj = {"regulated_content": bool(given.pop("regulated_content", False))}
     geos = given.pop("geos", None)
     for key, value in given.items():
         if key not in ("enable_targeting_expansion", "auto_expansion_options"):
             out[key] = value
     if geos is not None:
-        if not isinstance(geos, list):
-            fail("E2004", "targeting.geos must be a list")
         fixed = []
         for geo in geos:
-            if not isinstance(geo, dict) or not isinstance(geo.get("country_code"), str):
-                fail("E2004", "each targeting.geos entry needs a country_code")
             fixed.append({**geo, "country_code": geo["country_code"].lower()})
         out["geos"] = fixed
     expansion = given.get("enable_targeting_expansion", True)
@@ -409,6 +462,7 @@ def build_ad_squad(
     now: datetime,
     stamp: str,
     actor: str,
+    test_account: bool = False,
 ) -> JsonObj:
     _same_parent(item, "campaign_id", campaign["id"])
     name = _string(item, "name", required=True, max_len=NAME_MAX)
@@ -434,6 +488,11 @@ def build_ad_squad(
         fail("E2001", "One of daily_budget_micro or lifetime_budget_micro is required")
     if daily is not None and lifetime is not None:
         fail("E2004", "Set only one of daily_budget_micro and lifetime_budget_micro")
+    if daily is not None and daily < MIN_AD_SQUAD_DAILY_BUDGET_MICRO and not test_account:
+        fail(
+            "E2004",
+            f"daily_budget_micro must be at least {MIN_AD_SQUAD_DAILY_BUDGET_MICRO} (got {daily})",
+        )
     start_time = _time(item, "start_time") or (existing or {}).get("start_time") or stamp
     end_time = _time(item, "end_time")
     if lifetime is not None and end_time is None:

@@ -467,7 +467,13 @@ class SandboxState:
             )
         if kind == AD_SQUAD:
             return entities.build_ad_squad(
-                item, campaign=parent, existing=existing, now=now, stamp=stamp, actor=actor
+                item,
+                campaign=parent,
+                existing=existing,
+                now=now,
+                stamp=stamp,
+                actor=actor,
+                test_account=bool(account.get("test")),
             )
         if kind == AD:
             creative = self._account_scoped(CREATIVE, item.get("creative_id"), account_id)

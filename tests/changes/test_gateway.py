@@ -582,6 +582,7 @@ async def test_dependents_of_a_failed_create_are_skipped(
             "name": "Child",
             "optimization_goal": "IMPRESSIONS",
             "daily_budget_micro": 9_000_000,
+            "targeting": {"geos": [{"country_code": "us"}]},  # required to post (issue 16)
         },
     )
     control(

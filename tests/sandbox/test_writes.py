@@ -100,7 +100,9 @@ async def test_campaign_create_then_put_full_replace_as_recorded(
 async def test_ad_squad_creative_ad_chain_matches_recorded_defaults(
     client: httpx.AsyncClient, state: SandboxState
 ) -> None:
-    account_id = first_account(state, currency="USD")
+    # The recordings were made on a Snap test account (INVALID_TEST_ACCOUNT), where a 1,000,000
+    # daily budget passed; a real account refuses it below 5,000,000 [DOC].
+    account_id = first_of(state, "ad_account", test=True)["id"]
     campaign = first_of(state, "campaign", ad_account_id=account_id)
     chain = "Ad___create__creates_an_ad.json"
     squad_body = recorded(chain, method="POST", index=0)
@@ -370,7 +372,7 @@ async def test_media_chunked_upload_with_region_prefix(
 async def test_recorded_puts_that_echo_read_only_fields_succeed(
     client: httpx.AsyncClient, state: SandboxState
 ) -> None:
-    account_id = first_account(state, currency="USD")
+    account_id = first_of(state, "ad_account", test=True)["id"]  # as recorded (a test account)
     campaign = first_of(state, "campaign", ad_account_id=account_id)
     media = first_of(state, "media", ad_account_id=account_id, media_status="READY")
 

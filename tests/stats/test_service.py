@@ -37,7 +37,7 @@ def add_campaign(state: SandboxState, account_id: str, squads: int) -> tuple[str
         {"name": f"Squad {i:03d}", "campaign_id": campaign["id"], "status": "ACTIVE",
          "billing_event": "IMPRESSION", "optimization_goal": "SWIPES",
          "placement_v2": {"config": "AUTOMATIC"}, "daily_budget_micro": 40_000_000,
-         "start_time": start}
+         "targeting": {"geos": [{"country_code": "us"}]}, "start_time": start}
         for i in range(squads)
     ]  # fmt: skip
     created = state.create("ad_squad", campaign["id"], items)
