@@ -1401,9 +1401,8 @@ class _Planner:
         if column.type == "money" and re.fullmatch(r"=\s*[\d.,\s]+", text):
             return
         raise CellError(
-            f"{_short(text)} is a spreadsheet formula, and a CSV file holds no formula "
-            "results: type the value itself (save the file as XLSX to keep what formulas "
-            "calculate). Text that really starts with = is written '= (an apostrophe first)"
+            f"{_short(text)} is a formula, and a CSV file keeps no formula results: type the "
+            "value, or save the file as XLSX (text that really starts with = is written '=…)"
         )
 
     def id_value(self, raw: Any) -> str | None:

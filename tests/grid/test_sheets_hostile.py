@@ -305,9 +305,8 @@ def test_csv_formulas_are_refused_but_an_equals_amount_is_a_grid_expression(
 
     plan = plan_import(store, edited(store, AD_SQUAD, tmp_path / "sq.csv", change))
     message = (
-        "is a spreadsheet formula, and a CSV file holds no formula results: type the value "
-        "itself (save the file as XLSX to keep what formulas calculate). Text that really "
-        "starts with = is written '= (an apostrophe first)"
+        "is a formula, and a CSV file keeps no formula results: type the value, or save the "
+        "file as XLSX (text that really starts with = is written '=…)"
     )
     assert problems(plan) == [
         f"row 2, daily_budget: '=A1*2' {message}",

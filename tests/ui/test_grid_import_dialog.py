@@ -124,7 +124,7 @@ def test_an_invalid_file_shows_its_problems_and_queues_nothing(
     assert not plan.ok
     assert dialog.summary_label.text() == "0 creates, 1 update, 6 unchanged, 2 rows with problems"
     assert dialog.banner.kind == "error" and not dialog.banner.isHidden()
-    assert "2 rows of squads.csv have problems (2 problems). Nothing was queued." in dialog.banner.text()  # fmt: skip
+    assert "2 rows of squads.csv have problems. Nothing was queued." in dialog.banner.text()  # fmt: skip
     assert [dialog.table.horizontalHeaderItem(c).text() for c in range(4)] == [
         "Row", "Column", "Value", "Reason"
     ]  # fmt: skip
@@ -150,8 +150,8 @@ def test_a_valid_file_queues_exactly_its_changes_on_queue(
         "Row", "Entity", "Field", "Old → New"
     ]  # fmt: skip
     assert dialog.shown_rows() == [
-        ["2", "Ad squad '18-34 '", "daily_budget", "45.00 → 50.00"],
-        ["10", "Ad squad 'Wide reach'", "status", "ACTIVE → PAUSED"],
+        ["2", "Ad squad '18-34 ' · Harbour UK", "daily_budget", "45.00 → 50.00"],
+        ["10", "Ad squad 'Wide reach' · Lumen US", "status", "ACTIVE → PAUSED"],
     ]
     assert dialog.queue_button.text() == "Queue 2 changes" and dialog.queue_button.isEnabled()
     assert pending(store) == []  # reading and checking stored nothing

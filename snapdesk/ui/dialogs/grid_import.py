@@ -27,7 +27,15 @@ from typing import Any, Final, Protocol
 
 import shiboken6
 from PySide6.QtCore import QEventLoop, QObject, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDragLeaveEvent, QDropEvent
+from PySide6.QtGui import (
+    QCloseEvent,
+    QColor,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDropEvent,
+    QResizeEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -276,12 +284,14 @@ def dropped_sheet(event: QDragEnterEvent | QDropEvent) -> Path | None:
     return files[0]
 
 
-def _entity(item: PlannedRow) -> str:
+def _entity(item: PlannedRow, account: str) -> str:
+    """ "Ad squad 'Wide reach' · Harbour UK", "New ad squad 'Push' under 'Always On' · …"."""
     name = item.name or item.entity_id or ""
     if item.action == "create":
-        where = "in" if item.kind == CAMPAIGN else "under"
-        return f"New {NOUN[item.kind]} {name!r} {where} {item.parent_name!r}"
-    return f"{NOUN[item.kind].capitalize()} {name!r}"
+        if item.kind == CAMPAIGN:
+            return f"New campaign {name!r} · {account}"
+        return f"New {NOUN[item.kind]} {name!r} under {item.parent_name!r} · {account}"
+    return f"{NOUN[item.kind].capitalize()} {name!r} · {account}"
 
 
 def _count(n: int, word: str) -> str:
@@ -392,6 +402,7 @@ class GridImportDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setWordWrap(True)
         self.table.setAlternatingRowColors(True)
+        self.table.setStyleSheet("QTableWidget::item { padding-top: 3px; padding-bottom: 3px; }")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
@@ -610,14 +621,16 @@ class GridImportDialog(QDialog):
         self.notes_label.setVisible(bool(notes))
         name = html.escape(plan.path.name)
         if not plan.ok:
-            rows = plan.problem_rows
-            where = f"{_count(rows, 'row')} of {name} have problems" if rows else f"{name} has problems"  # fmt: skip
-            if rows == 1:
-                where = f"1 row of {name} has problems"
+            rows, problems = plan.problem_rows, len(plan.errors)
+            if rows == 0:
+                where = f"{name} has {_count(problems, 'problem')}"
+            elif rows == problems:
+                where = f"{_count(rows, 'row')} of {name} {'has' if rows == 1 else 'have'} problems"  # fmt: skip
+            else:
+                where = f"{name} has {_count(problems, 'problem')} in {_count(rows, 'row')}"
             self._show_message(
                 "error",
-                f"<b>{where} ({_count(len(plan.errors), 'problem')}). Nothing was queued.</b> "
-                "Fix them in the file and import it again.",
+                f"<b>{where}. Nothing was queued.</b> Fix the file and import it again.",
             )
             self._fill_problems(plan.errors)
             self.queue_button.setText("Queue changes")
@@ -651,16 +664,32 @@ class GridImportDialog(QDialog):
         self.table.setRowCount(len(lines))
         for r, line in enumerate(lines):
             for c, text in enumerate(line):
-                self.table.setItem(r, c, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if len(text) > 40:
+                    item.setToolTip(text)  # the whole text, should a narrow window clip it
+                self.table.setItem(r, c, item)
         self.table.setUpdatesEnabled(True)
         header = self.table.horizontalHeader()
-        header.resizeSection(1, 260 if headers[1] == "Entity" else 150)
-        header.resizeSection(2, 150 if headers[1] == "Entity" else 200)
-        self.table.resizeRowsToContents()
+        header.resizeSection(1, 280 if headers[1] == "Entity" else 140)
+        header.resizeSection(2, 140 if headers[1] == "Entity" else 220)
         self.table.show()
+        self._fit_rows()
         more = total - len(lines)
         self.more_label.setText(f"… and {more:,} more lines not shown" if more > 0 else "")
         self.more_label.setVisible(more > 0)
+
+    def _fit_rows(self) -> None:
+        """Row heights for the columns' widths as laid out now (wrapped reasons)."""
+        if self.table.isVisible() and self.table.rowCount() <= SHOWN_ROWS:
+            self.table.resizeRowsToContents()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_rows()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._fit_rows()
 
     def _fill_problems(self, problems: Sequence[Problem]) -> None:
         lines = [
@@ -673,16 +702,20 @@ class GridImportDialog(QDialog):
             self.table.item(r, 3).setForeground(danger)  # type: ignore[union-attr]
 
     def _fill_plan(self, items: Sequence[PlannedRow]) -> None:
+        """One line per changed cell; the row and the entity on the first line of each row."""
+        accounts = {a.id: a.name or a.id for a in self._store.ad_accounts()} if items else {}
         lines: list[list[str]] = []
         total = 0
         for item in items:
-            for cell in item.cells:
+            for n, cell in enumerate(item.cells):
                 total += 1
                 if len(lines) < SHOWN_ROWS:
                     old = cell.old or "(empty)"
                     new = cell.new or "(empty)"
                     change = new if item.action == "create" else f"{old} → {new}"
-                    lines.append([str(item.row), _entity(item), cell.column, change])
+                    account = accounts.get(item.ad_account_id, item.ad_account_id)
+                    first = [str(item.row), _entity(item, account)] if n == 0 else ["", ""]
+                    lines.append([*first, cell.column, change])
         self._fill(["Row", "Entity", "Field", "Old → New"], lines, total)
 
     # -- slots -----------------------------------------------------------------------------
