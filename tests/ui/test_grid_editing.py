@@ -11,8 +11,16 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QMimeData, QPoint, QPointF, Qt
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QWheelEvent
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelection,
+    QItemSelectionModel,
+    QMimeData,
+    QPoint,
+    QPointF,
+    Qt,
+)
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -396,6 +404,12 @@ def test_context_menu_lists_the_grid_actions(squads_grid: Grid) -> None:
     ]  # fmt: skip
     assert grid.table.currentIndex() == grid.index(row.id, "name")  # right-click selects
     menu.close()
+    grid.controller.edit_action.trigger()  # Edit: the current cell's editor
+    opened = grid.controller.delegate.editor
+    assert isinstance(opened, QLineEdit)
+    escape = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(opened, escape)
+    assert grid.table.state() != QAbstractItemView.State.EditingState
     grid.controller.pause()
     assert [c.action for c in grid.pending()] == (
         ["pause"] if row.data.get("status") == "ACTIVE" else []
