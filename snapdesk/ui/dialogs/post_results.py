@@ -4,13 +4,17 @@
 Above the results, what Check changes found (issue 13): errors (the post was blocked: nothing
 rehearsed or sent), spend guards that need a confirmation when posted live, and warnings — each
 with the entity, the field and what to do. `check_only=True` shows Check changes run on demand
-(F7 in Pending Changes), where nothing was posted at all."""
+(F7 in Pending Changes), where nothing was posted at all.
+
+Go to (issue 16): double-clicking a finding, its "Go to ›" cell, or the Go to button with a
+finding selected emits `go_to_requested(kind, entity_id, field)`; the window connects it to the
+grid (`GridView.go_to`), which selects that cell. The dialog stays open for the next finding."""
 
 from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,6 +34,7 @@ from PySide6.QtWidgets import (
 from snapdesk.changes import ChangeResult, PostReport
 from snapdesk.changes.model import CheckIssue, GuardViolation
 from snapdesk.core.kinds import LABEL
+from snapdesk.ui import theme
 from snapdesk.ui._signals import emit
 from snapdesk.ui.models.changes import ACTION_LABEL, field_label
 from snapdesk.ui.views import _changes_style
@@ -45,6 +50,10 @@ OUTCOME_LABEL = {
 
 
 ISSUE_LABEL = {"error": "Error", "confirm": "Confirm", "warning": "Warning"}
+# Go to (issue 16): where each finding row points, on its first cell; the link column.
+GO_TO_ROLE = Qt.ItemDataRole.UserRole + 31
+GO_TO_COLUMN = 5
+GO_TO_TEXT = "Go to ›"
 # The outcome colours of the results table that each kind of finding borrows.
 _ISSUE_TONE = {"error": "failed", "confirm": "sending", "warning": "skipped"}
 GUARD_REMEDY = (
@@ -147,9 +156,11 @@ def _fit_rows(table: QTableWidget, padding: int = 10) -> None:
 
 class PostResultsDialog(QDialog):
     """Non-modal; open with `open()`/`show()`. `resolve_requested()` when the user asks to
-    resolve the conflicts the post found."""
+    resolve the conflicts the post found; `go_to_requested(kind, entity_id, field)` when the
+    user asks to see a finding's cell."""
 
     resolve_requested = Signal()
+    go_to_requested = Signal(str, str, str)
 
     def __init__(
         self, report: PostReport, parent: QWidget | None = None, *, check_only: bool = False
@@ -219,6 +230,16 @@ class PostResultsDialog(QDialog):
         layout.addWidget(splitter, 1)
 
         buttons = QHBoxLayout()
+        # Go to (issue 16): the selected finding's cell in the grid.
+        self.go_to_button = QPushButton("Go to")
+        self.go_to_button.setToolTip("Select the entity and field of the selected finding (Enter)")
+        self.go_to_button.setEnabled(False)
+        self.go_to_button.setVisible(self.issues_table.rowCount() > 0)
+        self.go_to_button.clicked.connect(self._on_go_to_button_clicked)
+        self.issues_table.cellClicked.connect(self._on_issues_table_cell_clicked)
+        self.issues_table.activated.connect(self._on_issues_table_activated)
+        self.issues_table.itemSelectionChanged.connect(self._on_issues_table_item_selection_changed)
+        buttons.addWidget(self.go_to_button)
         buttons.addStretch(1)
         self.resolve_button = QPushButton("Resolve conflicts…")
         self.resolve_button.setVisible(bool(report.conflicts))
@@ -239,11 +260,11 @@ class PostResultsDialog(QDialog):
 
     def _issues_table(self, report: PostReport) -> QTableWidget:
         """Errors first, then spend guards to confirm, then warnings: one row per finding."""
-        table = QTableWidget(0, 5)
+        table = QTableWidget(0, 6)
         table.setAccessibleName("What Check changes found")
         table.setObjectName("checkIssues")
         table.setTabKeyNavigation(False)
-        table.setHorizontalHeaderLabels(["Check", "Change", "Field", "Problem", "What to do"])
+        table.setHorizontalHeaderLabels(["Check", "Change", "Field", "Problem", "What to do", ""])
         table.verticalHeader().hide()
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -255,6 +276,7 @@ class PostResultsDialog(QDialog):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(GO_TO_COLUMN, QHeaderView.ResizeMode.ResizeToContents)
         header.resizeSection(1, 250)
         header.resizeSection(2, 190)
         for issue in report.check_errors:
@@ -345,6 +367,44 @@ class PostResultsDialog(QDialog):
             if column > 1:
                 item.setToolTip(item.text())
             table.setItem(row, column, item)
+        check.setData(GO_TO_ROLE, (kind, entity_id, field))
+        link = QTableWidgetItem(GO_TO_TEXT)
+        link.setForeground(QColor(theme.colors().accent))
+        link.setToolTip(f"Select {noun.lower()} {name or entity_id!r}, field {field}")
+        table.setItem(row, GO_TO_COLUMN, link)
+
+    # -- Go to (issue 16) ----------------------------------------------------------------------
+
+    def go_to_target(self, row: int) -> tuple[str, str, str] | None:
+        """(kind, entity_id, field) of the finding on `row` of the issues table."""
+        item = self.issues_table.item(row, 0)
+        target = item.data(GO_TO_ROLE) if item is not None else None
+        return tuple(target) if target else None  # type: ignore[return-value]
+
+    def go_to(self, row: int) -> bool:
+        """Emit `go_to_requested` for the finding on `row`; False when there is none."""
+        target = self.go_to_target(row)
+        if target is None:
+            return False
+        emit(self.go_to_requested, *target)
+        return True
+
+    def _on_issues_table_cell_clicked(self, row: int, column: int) -> None:
+        if column == GO_TO_COLUMN:
+            self.go_to(row)
+
+    def _on_issues_table_activated(self, index: QModelIndex) -> None:
+        """Double-click (or Enter, or a single click where the platform activates on one)."""
+        if index.column() != GO_TO_COLUMN:  # the link cell answers its click itself
+            self.go_to(index.row())
+
+    def _on_issues_table_item_selection_changed(self) -> None:
+        self.go_to_button.setEnabled(bool(self.issues_table.selectionModel().selectedRows()))
+
+    def _on_go_to_button_clicked(self) -> None:
+        rows = self.issues_table.selectionModel().selectedRows()
+        if rows:
+            self.go_to(rows[0].row())
 
     # -- results -------------------------------------------------------------------------------
 

@@ -1,28 +1,47 @@
 """The Pending Changes panel: every unposted change grouped by ad account and entity, its
 per-field diff, the exact request Snap will receive, and the commands that act on the set —
-Post, Revert selected, Undo/Redo (persisted), Export."""
+Post, Revert selected, Undo/Redo (persisted), Export.
+
+Check changes on every row (issue 16): each refresh runs the checks over the pending set; rows
+carry an error or warning marker (the messages as tooltip), the selected change lists its
+findings, and "Go to" (double-click a finding or a row, or the Go to button) emits
+`go_to_requested(kind, entity_id, field)` for the window to select that cell in the grid."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelection,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAction, QHelpEvent, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QMenu,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
+    QToolTip,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -30,15 +49,19 @@ from PySide6.QtWidgets import (
 
 from snapdesk.changes import Change, ChangeError, ChangeGroup, EditService, export_changes
 from snapdesk.changes.checks import check_changes
+from snapdesk.changes.model import CheckIssue
 from snapdesk.core.kinds import LABEL
-from snapdesk.core.settings import AppSettings, SettingsError, load_settings
+from snapdesk.core.settings import AppSettings, SettingsError, SpendGuards, load_settings
 from snapdesk.store.feed import OpChanges
 from snapdesk.ui import theme
 from snapdesk.ui._signals import emit
 from snapdesk.ui.app_state import AppState
 from snapdesk.ui.dialogs.post_results import PostResultsDialog, check_summary_text
 from snapdesk.ui.models.changes import (
+    ACCOUNT,
     ACTION_LABEL,
+    CHANGE,
+    ENTITY,
     STATE_LABEL,
     PendingChangesModel,
     change_mark,
@@ -64,6 +87,9 @@ class PendingChangesPanel(QWidget):
     post_requested = Signal(object)
     changes_modified = Signal(object)
     message_posted = Signal(str, bool)
+    # Go to (issue 16): (kind, entity_id, field) of a finding or a change to select in the grid;
+    # the window connects it to GridView.go_to.
+    go_to_requested = Signal(str, str, str)
 
     def __init__(
         self,
@@ -81,6 +107,7 @@ class PendingChangesPanel(QWidget):
         self._busy = False
         self._export_dialog: QFileDialog | None = None
         self._model = PendingChangesModel(edits.store, self)
+        self._issues: dict[str, list[CheckIssue]] = {}  # change id → Check changes findings
         self._setup_ui()
         _changes_style.apply(self)
         self.refresh()
@@ -170,6 +197,8 @@ class PendingChangesPanel(QWidget):
         header.resizeSection(0, 340)
         header.resizeSection(1, 80)
         self.tree.selectionModel().selectionChanged.connect(self._on_tree_selection_changed)
+        self.tree.setItemDelegateForColumn(0, _IssueMarkerDelegate(self, self.tree))
+        self.tree.doubleClicked.connect(self._on_tree_double_clicked)
         splitter.addWidget(self.tree)
 
         detail = QWidget()
@@ -189,6 +218,33 @@ class PendingChangesPanel(QWidget):
         self.detail_note.setWordWrap(True)
         self.detail_note.setObjectName("muted")
         detail_layout.addWidget(self.detail_note)
+        # -- Check changes findings of the selected change, with Go to (issue 16)
+        self.issues_box = QWidget()
+        issues_layout = QVBoxLayout(self.issues_box)
+        issues_layout.setContentsMargins(0, 0, 0, 0)
+        issues_layout.setSpacing(4)
+        issues_head = QHBoxLayout()
+        issues_caption = QLabel("Check changes")
+        issues_caption.setObjectName("formLabel")
+        issues_head.addWidget(issues_caption, 1)
+        self.go_to_button = QPushButton("Go to")
+        self.go_to_button.setToolTip("Select the entity and field of the selected finding")
+        self.go_to_button.setEnabled(False)
+        self.go_to_button.clicked.connect(self._on_go_to_button_clicked)
+        issues_head.addWidget(self.go_to_button)
+        issues_layout.addLayout(issues_head)
+        self.issue_list = QListWidget()
+        self.issue_list.setObjectName("checkIssueList")
+        self.issue_list.setAccessibleName("What Check changes found in this change")
+        self.issue_list.setWordWrap(True)
+        self.issue_list.setMaximumHeight(110)
+        self.issue_list.setIconSize(QSize(16, 16))
+        self.issue_list.itemSelectionChanged.connect(self._on_issue_list_item_selection_changed)
+        self.issue_list.itemActivated.connect(self._on_issue_list_item_activated)
+        issues_layout.addWidget(self.issue_list)
+        self.issues_box.hide()
+        detail_layout.addWidget(self.issues_box)
+        # -- end Check changes findings
         self.diff_table = QTableWidget(0, 3)
         self.diff_table.setAccessibleName("Fields this change sets")
         self.diff_table.setTabKeyNavigation(False)  # Tab leaves the table
@@ -248,7 +304,9 @@ class PendingChangesPanel(QWidget):
     def refresh(self) -> None:
         """Re-read the pending set, keeping the selection where possible."""
         selected = {c.id for c in self.selected_changes()}
-        self._model.set_changes(self._edits.pending())
+        pending = self._edits.pending()
+        self._issues = self._check(pending)
+        self._model.set_changes(pending)
         self.tree.expandAll()
         if selected:
             selection = self.tree.selectionModel()
@@ -364,6 +422,7 @@ class PendingChangesPanel(QWidget):
         current = self._model.changes_at(self.tree.currentIndex())
         shown = current or changes
         self.diff_table.setRowCount(0)
+        self._show_issues(shown[:1])
         if not shown:
             self.detail_title.setText("Select a change to see its diff and request")
             self.detail_note.clear()
@@ -392,8 +451,9 @@ class PendingChangesPanel(QWidget):
                 f"Conflict on {conflict.field}: Snap now has "
                 f"{format_value(conflict.field, conflict.theirs, currency=currency, timezone=timezone)}"
             )
-        for issue in change.issues:
-            notes.append(f"{'Error' if issue.is_error else 'Warning'}: {issue.message}")
+        if not self.issues_box.isVisibleTo(self):  # Check changes lists them otherwise
+            for issue in change.issues:
+                notes.append(f"{'Error' if issue.is_error else 'Warning'}: {issue.message}")
         if len(shown) > 1:
             notes.append(f"{len(shown)} changes selected; showing the first")
         self.detail_note.setText("\n".join(notes))
@@ -442,6 +502,74 @@ class PendingChangesPanel(QWidget):
         except (OSError, ValueError) as exc:
             emit(self.message_posted, f"Export failed: {exc}", True)
 
+    # -- Check changes on every row and Go to (issue 16) ----------------------------------------
+
+    def issues_of(self, changes: list[Change]) -> list[CheckIssue]:
+        """Check changes findings of these changes, errors first."""
+        found = [i for c in changes for i in self._issues.get(c.id, ())]
+        return sorted(found, key=lambda i: not i.is_error)
+
+    def issues_at(self, index: QModelIndex | QPersistentModelIndex) -> list[CheckIssue]:
+        return self.issues_of(self._model.changes_at(index))
+
+    def go_to(self, kind: str, entity_id: str, field: str) -> None:
+        emit(self.go_to_requested, kind, entity_id, field)
+
+    def _check(self, pending: list[Change]) -> dict[str, list[CheckIssue]]:
+        if not pending:
+            return {}
+        try:
+            guards = self.settings_source().spend_guards
+        except SettingsError:
+            guards = SpendGuards()
+        found: dict[str, list[CheckIssue]] = {}
+        for issue in check_changes(pending, store=self._edits.store, guards=guards).issues:
+            found.setdefault(issue.change_id, []).append(issue)
+        return found
+
+    def _show_issues(self, changes: list[Change]) -> None:
+        self.issue_list.clear()
+        issues = self.issues_of(changes)
+        for issue in issues:
+            item = QListWidgetItem(
+                theme.icon("error" if issue.is_error else "warning"),
+                f"{field_label(issue.field)}: {issue.message}",
+            )
+            item.setToolTip(
+                f"{issue.message}\nWhat to do: {issue.remedy}" if issue.remedy else issue.message
+            )
+            item.setData(Qt.ItemDataRole.UserRole, (issue.kind, issue.entity_id, issue.field))
+            self.issue_list.addItem(item)
+        self.issues_box.setVisible(bool(issues))
+        self.go_to_button.setEnabled(False)
+
+    def _go_to_item(self, item: QListWidgetItem | None) -> None:
+        target = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if target:
+            self.go_to(*target)
+
+    def _on_issue_list_item_activated(self, item: QListWidgetItem) -> None:
+        self._go_to_item(item)
+
+    def _on_issue_list_item_selection_changed(self) -> None:
+        self.go_to_button.setEnabled(bool(self.issue_list.selectedItems()))
+
+    def _on_go_to_button_clicked(self) -> None:
+        selected = self.issue_list.selectedItems()
+        self._go_to_item(selected[0] if selected else self.issue_list.item(0))
+
+    def _on_tree_double_clicked(self, index: QModelIndex) -> None:
+        """A change's row: its first finding's cell, or the entity itself when it has none."""
+        if self._model.row_kind(index) not in (ENTITY, CHANGE):
+            return
+        issues = self.issues_at(index)
+        if issues:
+            self.go_to(issues[0].kind, issues[0].entity_id, issues[0].field)
+            return
+        changes = self._model.changes_at(index)
+        if changes:
+            self.go_to(changes[0].kind, changes[0].entity_id, "")
+
     # -- Check changes (issue 13) --------------------------------------------------------------
 
     def check_changes(self) -> PostResultsDialog | None:
@@ -458,6 +586,7 @@ class PendingChangesPanel(QWidget):
             return None
         report = check_changes(changes, store=self._edits.store, guards=guards).report()
         dialog = PostResultsDialog(report, parent=self, check_only=True)
+        dialog.go_to_requested.connect(self.go_to_requested)  # Go to (issue 16)
         self.check_dialog = dialog
         dialog.open()
         emit(self.message_posted, check_summary_text(report), report.blocked)
@@ -483,6 +612,79 @@ def theme_color(name: str) -> object:
     from PySide6.QtGui import QColor
 
     return QColor(getattr(theme.colors(), name))
+
+
+class _IssueMarkerDelegate(QStyledItemDelegate):
+    """Column 0 of the pending tree: an error or warning marker at the right of a row whose
+    changes Check changes found something in (an account row: its worst), the messages as
+    tooltip (issue 16)."""
+
+    _SIZE = 16
+
+    def __init__(self, panel: PendingChangesPanel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._panel = panel
+
+    def _issues(self, index: QModelIndex | QPersistentModelIndex) -> list[CheckIssue]:
+        return self._panel.issues_at(index)
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        issues = self._issues(index)
+        if not issues:
+            super().paint(painter, option, index)
+            return
+        room = QStyleOptionViewItem(option)
+        room.rect = option.rect.adjusted(0, 0, -(self._SIZE + 6), 0)  # type: ignore[attr-defined]
+        super().paint(painter, room, index)
+        rect = option.rect  # type: ignore[attr-defined]
+        marker = QRect(
+            rect.right() - self._SIZE - 3,
+            rect.top() + (rect.height() - self._SIZE) // 2,
+            self._SIZE,
+            self._SIZE,
+        )
+        worst = "error" if any(i.is_error for i in issues) else "warning"
+        theme.icon(worst).paint(painter, marker)
+
+    def helpEvent(
+        self,
+        event: QHelpEvent,
+        view: QAbstractItemView,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> bool:
+        issues = self._issues(index)
+        if event is None or event.type() != QEvent.Type.ToolTip or not issues:
+            return super().helpEvent(event, view, option, index)
+        QToolTip.showText(
+            event.globalPos(),
+            marker_tooltip(issues, account=self._panel.model.row_kind(index) == ACCOUNT),
+            view,
+        )
+        return True
+
+
+def marker_tooltip(issues: list[CheckIssue], *, account: bool = False) -> str:
+    """The tooltip of a row's marker: each finding (at most 8), or an account's counts."""
+    errors = sum(1 for i in issues if i.is_error)
+    warnings = len(issues) - errors
+    if account:
+        parts = [f"{errors} error{'s' if errors != 1 else ''}"] if errors else []
+        if warnings:
+            parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+        return "Check changes: " + ", ".join(parts) + " in this ad account"
+    lines = [
+        f"{'Error' if i.is_error else 'Warning'} · {field_label(i.field)}: {i.message}"
+        for i in issues[:8]
+    ]
+    if len(issues) > 8:
+        lines.append(f"… and {len(issues) - 8} more")
+    return "\n".join(lines)
 
 
 def _tool_button(action: QAction) -> QToolButton:
