@@ -173,6 +173,9 @@ class _Action:
         self._before: dict[str, dict[str, Any] | None] = {}
         self._after: dict[str, Change | None] = {}
         self.issues: list[Issue] = []
+        # The change ids one step of `EditService.combined` touched, and where its issues begin
+        # (a step returns only its own part: copying the whole action per step was quadratic).
+        self._steps: list[tuple[dict[str, None], int]] = []  # nested steps: the innermost last
 
     def _remember(self, change_id: str) -> None:
         if change_id not in self._before:
@@ -183,12 +186,16 @@ class _Action:
         self._remember(change.id)
         repo.save_change(self.conn, change)
         self._after[change.id] = change
+        for touched, _ in self._steps:
+            touched[change.id] = None
         return change
 
     def remove(self, change_id: str) -> None:
         self._remember(change_id)
         repo.delete_change(self.conn, change_id)
         self._after[change_id] = None
+        for touched, _ in self._steps:
+            touched[change_id] = None
 
     def new_seq(self) -> int:
         return repo.next_seq(self.conn)
@@ -201,6 +208,21 @@ class _Action:
             changes=tuple(c for c in self._after.values() if c is not None),
             issues=tuple(self.issues),
             removed=tuple(cid for cid, c in self._after.items() if c is None),
+        )
+
+    def begin_step(self) -> None:
+        self._steps.append(({}, len(self.issues)))
+
+    def step_group(self) -> ChangeGroup:
+        """What the current step of a combined action did (the changes it saved or removed,
+        its issues); the step ends."""
+        touched, first_issue = self._steps.pop()
+        return ChangeGroup(
+            group_id=self.group_id,
+            label=self.label,
+            changes=tuple(c for cid in touched if (c := self._after[cid]) is not None),
+            issues=tuple(self.issues[first_issue:]),
+            removed=tuple(cid for cid in touched if self._after[cid] is None),
         )
 
     def finish(self) -> ChangeGroup:
@@ -240,8 +262,12 @@ class EditService:
         def work(conn: sqlite3.Connection) -> ChangeGroup:
             joined: _Action | None = getattr(self._joined, "action", None)
             if joined is not None:  # a step of `combined`: part of its action
-                fn(joined)
-                return joined.group()
+                joined.begin_step()
+                try:
+                    fn(joined)
+                finally:
+                    group = joined.step_group()  # the step ends, refused or not
+                return group
             action = _Action(conn, label)
             fn(action)
             return action.finish()
@@ -253,7 +279,7 @@ class EditService:
     ) -> ChangeGroup:
         """Run `fn`, which calls this service's queuing methods (edit, pause, resume, delete,
         create_…), as ONE user action: one transaction and one undo entry named `label`. If
-        `fn` raises, nothing is queued; inside `fn` each call returns the group so far.
+        `fn` raises, nothing is queued; inside `fn` each call returns what that call did.
 
         `rehearse=True` rolls the transaction back at the end and returns what would have been
         queued: the same validation, nothing stored (a file import is checked this way)."""

@@ -1957,7 +1957,6 @@ def _rehearse(
         return [Problem(item.row, planner.header_for_field(i.field), i.message) for i in issues]
 
     def run(batch: Sequence[PlannedRow]) -> None:
-        seen = ChangeGroup(group_id="", label="")
         for item in batch:
             try:
                 group = _call(item, edits)
@@ -1969,12 +1968,11 @@ def _rehearse(
                 header = planner.header_of("id") if item.action == "update" else None
                 plan.errors.append(Problem(item.row, header, exc.message))
                 continue
-            plan.warnings.extend(problems(item, group.issues[len(seen.issues) :]))
-            if _size(group) == _size(seen):  # edited to what it already was
+            plan.warnings.extend(problems(item, group.issues))  # this row's own findings
+            if not _size(group):  # edited to what it already was
                 plan.unchanged += 1
             else:
                 kept.append(item)
-            seen = group
 
     total = len(plan.items)
     for first in range(0, total, REHEARSAL_ROWS):

@@ -312,3 +312,26 @@ def test_a_failed_change_gets_a_new_key_when_edited(store: Store, edits: EditSer
     fixed = edits.edit(kind=CAMPAIGN, entity_id=campaign.id, fields={"name": "B"}).changes[0]
     assert fixed.id == change.id and fixed.state == "pending" and fixed.error is None
     assert fixed.idempotency_key != change.idempotency_key
+
+
+def test_each_step_of_a_combined_action_returns_only_what_it_did(
+    store: Store, edits: EditService
+) -> None:
+    """Inside `combined`, each call answers with its own changes and issues (what an import
+    checks row by row), the action keeps all of them, and a refused step leaves no trace."""
+    campaigns = store.campaigns(usd_account(store).id)[:3]
+    steps = []
+
+    def run() -> None:
+        for n, campaign in enumerate(campaigns):
+            steps.append(edits.edit(kind=CAMPAIGN, entity_id=campaign.id, fields={"name": f"C{n}"}))
+        with pytest.raises(ValidationFailed):
+            edits.edit(kind=CAMPAIGN, entity_id=campaigns[0].id, fields={"name": ""})
+        steps.append(edits.edit(kind=CAMPAIGN, entity_id=campaigns[0].id, fields={"name": "C0"}))
+
+    group = edits.combined("Rename three", run)
+    assert [[c.entity_id for c in s.changes] for s in steps[:3]] == [[c.id] for c in campaigns]
+    assert steps[3].changes == () or [c.entity_id for c in steps[3].changes] == [campaigns[0].id]
+    assert {c.entity_id for c in group.changes} == {c.id for c in campaigns}
+    assert sorted(c.after["name"] for c in pending(store) if c.after) == ["C0", "C1", "C2"]
+    assert edits.undo() is not None and pending(store) == []  # one undo step
