@@ -54,6 +54,7 @@ def test_dry_run_post_sends_nothing_and_shows_dryrun_ids(
             "name": "Squad",
             "optimization_goal": "IMPRESSIONS",
             "daily_budget_micro": 20_000_000,
+            "targeting": {"geos": [{"country_code": "us"}]},  # required to post (issue 16)
         },
     )
     _host, flow = make_flow(qtbot, synced, qloop, api)
