@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate, QEvent, QPoint, Qt
+from PySide6.QtCore import QDate, QEvent, QItemSelectionModel, QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from pytestqt.qtbot import QtBot
@@ -115,7 +115,11 @@ def org_id(store: Store, name: str = NORTHWIND) -> str:
 def select_path(window: MainWindow, *path: tuple[str, str]) -> None:
     index = window.tree.expand_path(tuple(path))
     assert index.isValid(), path
-    window.tree.select(index)
+    # a plain click's selection, whatever modifier state earlier key events left behind
+    flags = (
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+    )
+    window.tree.selectionModel().setCurrentIndex(index, flags)
     QApplication.processEvents()
 
 
@@ -281,6 +285,10 @@ def test_search_filter_chips_and_header_sort(window: MainWindow, qtbot: QtBot) -
     assert 0 < grid.model.rowCount() <= total
     assert all(word.lower() in n.lower() for n in grid_names(grid))
     assert grid.filter_bar.clear_button.isVisible()
+    QTest.keyClick(grid.search_edit, Qt.Key.Key_Escape)  # Esc clears the search
+    assert grid.search_edit.text() == "" and grid.model.rowCount() == total
+    QTest.keyClick(grid.search_edit, Qt.Key.Key_Escape)  # and then goes back to the table
+    assert grid.table.hasFocus() or QApplication.focusWidget() is grid.table
     grid.set_search("no campaign is called this")
     assert grid.stack.currentWidget() is grid.no_match_page
     assert grid.no_match_page.title_label.text() == NO_MATCH_TITLE

@@ -176,6 +176,7 @@ def test_failing_account_shows_error_and_keeps_the_others(
     )
     assert broken_index.siblingAtColumn(STATUS_COLUMN).data() == "Sync failed"
     window.tree.select(broken_index)
+    window.right_tabs.setCurrentWidget(window.details)  # the Grid tab comes first
     assert window.details.error_banner.isVisible()
     assert "failed" in window.details.error_text.text()
     # Cached data of both accounts is intact and browsable.

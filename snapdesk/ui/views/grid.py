@@ -36,6 +36,7 @@ from typing import Any, Final
 
 import shiboken6
 from PySide6.QtCore import (
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
     QObject,
@@ -44,7 +45,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeySequence, QShowEvent
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -473,11 +474,9 @@ class GridView(QWidget):
         )
         self.stack.addWidget(self.no_match_page)
 
-        self.escape_action = QAction("Clear the search", self.search_edit)
-        self.escape_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
-        self.escape_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.escape_action.triggered.connect(self._on_escape_action_triggered)
-        self.search_edit.addAction(self.escape_action)
+        # Esc in the search box: clear it, then back to the table (a key of the box, not a
+        # window shortcut: the registry in snapdesk.ui.shortcuts owns those)
+        self.search_edit.installEventFilter(self)
 
         # The totals follow a moment after the table (a burst of typing sums once).
         self._totals_timer = QTimer(self)
@@ -1347,7 +1346,19 @@ class GridView(QWidget):
     def _on_all_accounts_clicked(self) -> None:
         self.set_scope(Scope.all())
 
-    def _on_escape_action_triggered(self) -> None:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.search_edit
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        ):
+            self._on_search_escape_pressed()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _on_search_escape_pressed(self) -> None:
         if self.search_edit.text():
             self.set_search("")
         else:
