@@ -15,12 +15,14 @@ import html
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TypeGuard
 
 import shiboken6
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -418,8 +420,18 @@ class MainWindow(QMainWindow):
             services=self.performance.services.for_account,
             paths=self._session.paths,
             loop=self._session.loop,
+            edits=self.editing.edits,  # the window's one edit service (undo, the change feed)
         )
         self.grid.message_posted.connect(self._on_grid_message_posted)
+        self.import_dialog: QDialog | None = None  # the last Import… window
+        self.grid.export_requested.connect(lambda: self.export_grid())
+        self.grid.import_requested.connect(lambda: self.import_spreadsheet())
+        # Check changes findings: the Pending panel owns them, the grid marks their cells; a
+        # finding's Go to (Pending panel, Check changes and post results) selects its cell.
+        self.editing.panel.issues_updated.connect(self.grid.model.set_issues)
+        self.grid.model.set_issues(self.editing.panel.all_issues())
+        self.editing.panel.go_to_requested.connect(self.go_to_cell)
+        self.editing.flow.go_to_requested.connect(self.go_to_cell)
         self.right_tabs.addTab(self.grid, "Grid")
         self.right_tabs.addTab(self.details, "Details")
         self.right_tabs.addTab(self.editing.editor_pane, "Edit")
@@ -867,6 +879,43 @@ class MainWindow(QMainWindow):
         if len(sizes) == 2 and sum(sizes) and sizes[1] < GRID_MIN_WIDTH:
             right = min(GRID_MIN_WIDTH, int(sum(sizes) * 0.72))
             self.splitter.setSizes([sum(sizes) - right, right])
+
+    def go_to_cell(self, kind: str, entity_id: str, field: str) -> bool:
+        """Select the cell of a Check changes finding (or a change) in the grid."""
+        if self.grid.go_to(kind, entity_id, field or None):
+            return True
+        self._show_message(
+            "That item is not in the cache any more — sync to see it again", error=True
+        )
+        return False
+
+    def export_grid(self, path: Path | None = None) -> Path | None:
+        """Export… in the grid: what it shows (its rows and columns) to a CSV or XLSX file
+        (`path`, or one the user chooses)."""
+        from snapdesk.ui.dialogs.grid_import import export_grid
+
+        return export_grid(
+            self,
+            path=path,
+            rows=self.grid.shown_rows(),
+            columns=self.grid.visible_columns(),
+            level=self.grid.model.level,
+            date_range=self.grid.date_range.label(),
+        )
+
+    def import_spreadsheet(self, path: Path | None = None) -> QDialog:
+        """Import… in the grid: an edited export queued as pending changes (one undo step)."""
+        from snapdesk.ui.dialogs.grid_import import open_import_dialog
+
+        dialog = open_import_dialog(
+            self,
+            store=self._session.store,
+            edits=self.editing.edits,
+            state=self.state,
+            path=path,
+        )
+        self.import_dialog = dialog
+        return dialog
 
     def _on_grid_message_posted(self, text: str, error: bool) -> None:
         self._show_message(text, error=error, timeout_ms=0 if error else 15000)

@@ -35,6 +35,7 @@ class PostFlow(QObject):
     finished = Signal(object)
     changes_updated = Signal()
     message_posted = Signal(str, bool)
+    go_to_requested = Signal(str, str, str)  # a finding's "Go to" in the results window
 
     def __init__(self, host: PostHost, *, parent_widget: QWidget) -> None:
         super().__init__(parent_widget)
@@ -109,6 +110,7 @@ class PostFlow(QObject):
     def _show_results(self, report: PostReport) -> PostResultsDialog:
         dialog = PostResultsDialog(report, parent=self._widget)
         dialog.resolve_requested.connect(lambda: self._resolve_conflicts(report))
+        dialog.go_to_requested.connect(self.go_to_requested)
         self.dialog = dialog
         dialog.open()
         return dialog

@@ -382,10 +382,12 @@ class PostResultsDialog(QDialog):
         return tuple(target) if target else None  # type: ignore[return-value]
 
     def go_to(self, row: int) -> bool:
-        """Emit `go_to_requested` for the finding on `row`; False when there is none."""
+        """Emit `go_to_requested` for the finding on `row` and close (the window is modal: the
+        grid behind it could not be used); False when there is none."""
         target = self.go_to_target(row)
         if target is None:
             return False
+        self.close()
         emit(self.go_to_requested, *target)
         return True
 

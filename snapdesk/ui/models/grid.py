@@ -198,6 +198,7 @@ class GridModel(QAbstractTableModel):
         self._spec = FilterSpec()
         self._sort: tuple[str, bool] | None = None
         self._issues: dict[str, dict[str, list[CheckIssue]]] = {}
+        self._issue_list: list[CheckIssue] = []  # as given: mapped to cells again per level
         self._severities: dict[str, set[str]] = {}
         self._handler: EditHandler | None = None
         self.last_error: str | None = None
@@ -213,6 +214,7 @@ class GridModel(QAbstractTableModel):
         and sort kept where the level has their columns."""
         self.beginResetModel()
         self._level = level
+        self._map_issues()  # a finding sits in the column of its field at this level
         self._rows = []
         self._cache = RowCache(self._rows)
         self._positions = {}
@@ -384,10 +386,21 @@ class GridModel(QAbstractTableModel):
     def set_issues(self, issues: Iterable[CheckIssue]) -> None:
         """Check changes' findings: each marks its entity's cell of the field's column (the
         Budget column for any budget field; the name when no column shows the field)."""
+        self._issue_list = list(issues)
+        self._map_issues()
+        if any(c.op in ("check_error", "check_warning") for c in self._spec.conditions):
+            self._relayout()
+        elif self._order:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._order) - 1, len(self._columns) - 1)
+            )
+
+    def _map_issues(self) -> None:
+        """The findings by entity and by the current level's column that shows their field."""
         by_entity: dict[str, dict[str, list[CheckIssue]]] = {}
         severities: dict[str, set[str]] = {}
         columns = columns_for(self._level)
-        for issue in issues:
+        for issue in self._issue_list:
             keys = [c.key for c in columns if c.field == issue.field]
             if issue.field in BUDGET_FIELDS:
                 keys.append("budget")
@@ -399,12 +412,6 @@ class GridModel(QAbstractTableModel):
             severities.setdefault(issue.entity_id, set()).add(issue.severity)
         self._issues = by_entity
         self._severities = severities
-        if any(c.op in ("check_error", "check_warning") for c in self._spec.conditions):
-            self._relayout()
-        elif self._order:
-            self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self._order) - 1, len(self._columns) - 1)
-            )
 
     def issues_of(self, entity_id: str, column_key: str | None = None) -> list[CheckIssue]:
         cells = self._issues.get(entity_id) or {}

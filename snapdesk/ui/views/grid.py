@@ -279,6 +279,7 @@ class GridView(QWidget):
         paths: Paths | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
         now: Callable[[], datetime] | None = None,
+        edits: EditService | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -321,7 +322,7 @@ class GridView(QWidget):
         self.edits = GridEditController(
             self.table,
             self.model,
-            edits=EditService(store=store),
+            edits=edits if edits is not None else EditService(store=store),
             state=state,
             store=store,
             parent=self,

@@ -90,6 +90,9 @@ class PendingChangesPanel(QWidget):
     # Go to (issue 16): (kind, entity_id, field) of a finding or a change to select in the grid;
     # the window connects it to GridView.go_to.
     go_to_requested = Signal(str, str, str)
+    # The findings of the last check of the whole pending set (a list of CheckIssue): the panel
+    # is their one owner; the grid shows them on its rows and cells.
+    issues_updated = Signal(object)
 
     def __init__(
         self,
@@ -306,6 +309,7 @@ class PendingChangesPanel(QWidget):
         selected = {c.id for c in self.selected_changes()}
         pending = self._edits.pending()
         self._issues = self._check(pending)
+        emit(self.issues_updated, [i for found in self._issues.values() for i in found])
         self._model.set_changes(pending)
         self.tree.expandAll()
         if selected:
@@ -503,6 +507,10 @@ class PendingChangesPanel(QWidget):
             emit(self.message_posted, f"Export failed: {exc}", True)
 
     # -- Check changes on every row and Go to (issue 16) ----------------------------------------
+
+    def all_issues(self) -> list[CheckIssue]:
+        """Every finding of the last check of the pending set."""
+        return [i for found in self._issues.values() for i in found]
 
     def issues_of(self, changes: list[Change]) -> list[CheckIssue]:
         """Check changes findings of these changes, errors first."""
