@@ -84,10 +84,18 @@ class MoneyError(ValueError):
     """Text that is not an amount of this currency; the message says what to type instead."""
 
 
+_NORMALIZED: dict[str | None, str] = {}  # spellings seen → code (a grid formats 50,000 amounts)
+
+
 def normalize_currency(currency: str | None) -> str:
+    known = _NORMALIZED.get(currency)
+    if known is not None:
+        return known
     code = (currency or "").strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", code):
         raise MoneyError(f"{currency!r} is not an ISO 4217 currency code")
+    if len(_NORMALIZED) < 1024:
+        _NORMALIZED[currency] = code
     return code
 
 

@@ -11,7 +11,7 @@ import asyncio
 import json
 import shutil
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -572,3 +572,49 @@ def test_go_to_and_ctrl_f(window: MainWindow, store: Store) -> None:
     window.tree.setFocus()
     window.find_action.trigger()
     assert QApplication.focusWidget() is window.filter_edit or window.filter_edit.hasFocus()
+
+
+# -- big scopes: figures from a worker thread ------------------------------------------------------
+
+
+def test_a_big_scope_shows_its_rows_first_and_reads_figures_on_a_worker(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from snapdesk.grid.rows import Scope
+    from snapdesk.ui.views import grid as grid_module
+    from tests.grid import sheets_data
+
+    monkeypatch.setattr(grid_module, "BACKGROUND_PERF_ROWS", 2)  # 9 ad squads count as big
+    store = Store(tmp_path / "cache.sqlite3")
+    sheets_data.fill(store)
+    day = (date.today() - timedelta(days=1)).isoformat()  # in the last 7 days in every zone
+    spends = {"sq-gb-young": 45_000_000, "sq-jp-wide": 9_000_000_000, "sq-us-brand": 0}
+    for squad, spend in spends.items():
+        account = {"gb": sheets_data.GB, "jp": sheets_data.JP, "us": sheets_data.US}[squad[3:5]]
+        sheets_data.add_day_stats(
+            store, entity_id=squad, ad_account_id=account, level=AD_SQUAD, day=day,
+            impressions=1000, swipes=10, spend=spend,
+        )  # fmt: skip
+    view = GridView(store=store)
+    qtbot.addWidget(view)
+    view.show()
+    adopted: list[bool] = []
+    adopt = view.model.adopt
+    monkeypatch.setattr(view.model, "adopt", lambda cache: adopted.append(adopt(cache)) or True)
+
+    view.set_scope(Scope.all(), level=AD_SQUAD)
+    assert view.model.rowCount() == 9  # the rows at once
+    assert view.stats_loading and all(r.perf is None for r in view.shown_rows())
+    assert "reading cached stats" in view.count_label.text()
+    qtbot.waitUntil(lambda: not view.stats_loading and not view.stats_preparing, timeout=10_000)
+    assert adopted == [True]  # the sort keys computed on the worker were taken
+    assert {r.id for r in view.shown_rows() if r.perf is not None} == set(spends)
+    view.set_sort("stats_spend", descending=True)
+    assert [r.id for r in view.shown_rows()][:3] == ["sq-jp-wide", "sq-gb-young", "sq-us-brand"]
+    assert "cached stats" in view.count_label.text()
+    # a date range without figures: read again in the background, then empty
+    view.set_date_range(DateRange.custom(date(2020, 1, 1), date(2020, 1, 2)))
+    qtbot.waitUntil(lambda: not view.stats_loading and not view.stats_preparing, timeout=10_000)
+    assert all(r.perf is None for r in view.shown_rows())
+    view.close()
+    store.close()

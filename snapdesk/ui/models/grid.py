@@ -309,6 +309,20 @@ class GridModel(QAbstractTableModel):
         position = self._positions.get(entity_id)
         return None if position is None else self._rows[position]
 
+    def adopt(self, prepared: RowCache) -> bool:
+        """Take the performance columns' values, keys and ranks from `prepared`, a cache over
+        rows standing in for these (same ids, same order, the very same figures) computed off
+        the GUI thread. False (nothing taken) when the rows or figures changed meanwhile."""
+        rows = self._rows
+        if len(prepared.rows) != len(rows) or not all(
+            a.id == b.id and a.perf is b.perf for a, b in zip(prepared.rows, rows, strict=True)
+        ):
+            return False
+        for column in COLUMNS.values():
+            if column.performance:
+                self._cache.adopt(column, prepared)
+        return True
+
     def warm(self, key: str | None) -> None:
         """Compute ahead what sorting by column `key` (None: what the free-text search) needs,
         so the user's click finds it ready (the grid calls this while idle)."""
