@@ -440,7 +440,7 @@ class MainWindow(QMainWindow):
         self.right_tabs.currentChanged.connect(self._on_right_tabs_current_changed)
         self.splitter.addWidget(right)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.editing.dock)
-        self.resizeDocks([self.editing.dock], [280], Qt.Orientation.Vertical)
+        self.resizeDocks([self.editing.dock], [220], Qt.Orientation.Vertical)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([560, 720])  # the grid widens when brought to the front

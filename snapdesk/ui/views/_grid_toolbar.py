@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any, Final
 
 from PySide6.QtCore import QDate, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeySequence
+from PySide6.QtGui import QFont, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -62,6 +62,7 @@ __all__ = [
 ]
 
 SEARCH_DELAY_MS: Final = 180
+WRAP_WIDTH: Final = 1060  # narrower: the saved views and file buttons go to a second row
 CUSTOM: Final = "custom"
 _DATE_OPERATORS: Final = {
     "gt": "after",
@@ -677,10 +678,22 @@ class GridToolbar(QWidget):
         self._setup_ui()
 
     def _setup_ui(self) -> None:
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(6)
+        row = QHBoxLayout()
         row.setSpacing(8)
+        rows.addLayout(row)
+        # Below WRAP_WIDTH the saved views and the file buttons move to a second row rather
+        # than squeezing the level buttons and the search box (a 1280x800 window).
+        self._second_row = QHBoxLayout()
+        self._second_row.setSpacing(8)
+        self._second_row.addStretch(1)
+        rows.addLayout(self._second_row)
+        self._first_row = row
+        self._wrapped = False
         self.levels = LevelButtons()
+        self.levels.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.levels.level_chosen.connect(self._on_levels_level_chosen)
         row.addWidget(self.levels)
 
@@ -721,7 +734,6 @@ class GridToolbar(QWidget):
         self.refresh_button.clicked.connect(self._on_refresh_button_clicked)
         row.addWidget(self.refresh_button)
 
-        row.addSpacing(6)
         self.views_combo = QComboBox()
         self.views_combo.setAccessibleName("Saved view")
         self.views_combo.setToolTip("Apply a saved view: columns, filters, sort and date range")
@@ -753,11 +765,31 @@ class GridToolbar(QWidget):
         self.import_button.clicked.connect(self._on_import_button_clicked)
         row.addWidget(self.import_button)
 
+        self._tail = [self.views_combo, self.views_button, self.export_button, self.import_button]
+        for widget in (self.range_combo, self.refresh_button, *self._tail):
+            widget.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self._flush_search)
         self.set_views([], None)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._wrap(event.size().width() < WRAP_WIDTH)
+
+    def _wrap(self, wrapped: bool) -> None:
+        """One row when wide; the saved views and Export…/Import… on a second row when not."""
+        if wrapped == self._wrapped:
+            return
+        self._wrapped = wrapped
+        source, target = (
+            (self._first_row, self._second_row) if wrapped else (self._second_row, self._first_row)
+        )
+        for widget in self._tail:
+            source.removeWidget(widget)
+            target.addWidget(widget)
 
     # -- API ---------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ selected across model resets."""
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
 from snapdesk.ui.models.account_tree import (
@@ -15,6 +16,11 @@ from snapdesk.ui.models.account_tree import (
 from snapdesk.ui.models.tree_nodes import NodeKey, TreeNode
 
 Path = tuple[NodeKey, ...]
+
+# The Details column shows from this width of the tree, the Status column from STATUS_FROM: a
+# narrow tree (the grid in front, a 1280x800 screen) keeps the names whole instead.
+DETAILS_FROM = 620
+STATUS_FROM = 420
 
 
 class AccountTreeView(QTreeView):
@@ -41,6 +47,14 @@ class AccountTreeView(QTreeView):
         header.resizeSection(STATUS_COLUMN, 140)
         header.resizeSection(DETAILS_COLUMN, 220)
         header.setMinimumSectionSize(60)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.model() is None:
+            return
+        width = event.size().width()
+        self.setColumnHidden(DETAILS_COLUMN, width < DETAILS_FROM)
+        self.setColumnHidden(STATUS_COLUMN, width < STATUS_FROM)
 
     def tree_model(self) -> AccountTreeModel:
         model = self.model()

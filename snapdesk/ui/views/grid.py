@@ -260,6 +260,9 @@ class _PerfReader(QObject):
 # -- widgets ---------------------------------------------------------------------------------
 
 
+TOTALS_MAX_ROWS: Final = 3
+
+
 class _TotalsTable(QTableView):
     """The totals under the grid: no headers or scroll bars of its own; it follows the grid's
     column widths and horizontal scrolling."""
@@ -284,8 +287,14 @@ class _TotalsTable(QTableView):
         self.setViewportMargins(0, 0, pixels, 0)
 
     def fit_height(self) -> None:
+        """Tall enough for every totals row, up to TOTALS_MAX_ROWS (the grid keeps its room on
+        a 1280x800 screen; the wheel scrolls the rest, the all-currency row comes first)."""
         rows = self.model().rowCount() if self.model() is not None else 0
-        self.setFixedHeight(rows * self.verticalHeader().defaultSectionSize() + 2)
+        shown = min(rows, TOTALS_MAX_ROWS)
+        self.setFixedHeight(shown * self.verticalHeader().defaultSectionSize() + 2)
+        self.setToolTip(
+            f"{rows} totals rows: scroll with the wheel to see them all" if rows > shown else ""
+        )
 
 
 class GridView(QWidget):
