@@ -19,9 +19,11 @@ Model, per ad squad and local day of the ad account's time zone:
   numbers by fixed weights (approved ads only); campaigns and accounts are sums.
 
 Query rules enforced (E1008 "Unsupported Stats Query: ..." with Snap's words where they are
-known, see reference/snap-api.md §4.5-4.6): DAY start/end at local midnight of the account's
-time zone, other times on the hour, end after start, DAY ≤ 32 days, HOUR ≤ 7 days, ad-account
-stats without breakdown only `spend`, HOUR without conversion or reach fields. A raw `+` that
+known, see reference/snap-api.md §4.5-4.6; each rule's evidence is cited where it is checked,
+strongest first): DAY start/end at local midnight of the account's time zone, other times on the
+hour, end after start, DAY ≤ 32 days, HOUR ≤ 7 days, ad-account stats without breakdown only
+`spend`, HOUR without the six reach fields. Conversion and attachment fields are served at every
+granularity: real hourly rows carry them (tests/fixtures/snap_stats_recorded/). A raw `+` that
 became a space answers E1001 "Invalid query parameters in request URL: [Invalid StartDateTime,
 ...]". Naive times are read in the account's time zone. `finalized_data_end_time` is now minus
 two hours, floored to the hour. Stats responses carry X-Rate-Limit-* headers (limit 1666 per
@@ -75,6 +77,18 @@ BASE_FIELDS = (
 _IMP, _SWIPES, _SPEND, _VIEWS, _COMPLETIONS, _PURCHASES, _VALUE = range(len(BASE_FIELDS))
 Vec = list[int]
 
+# The field catalogue. Evidence, strongest first:
+# [REC] real rows read from Snap's live API by Airbyte's connector tests (expected_records.jsonl,
+#   airbytehq/airbyte@48db013c, kept in tests/fixtures/snap_stats_recorded/): 69 metric fields at
+#   DAY, 63 at HOUR (all but the reach fields), `spend` only for an ad account;
+# [CODE] the same connector's METRICS / METRICS_NOT_HOURLY lists, Singer tap-snapchat-ads
+#   ALL_STATS_FIELDS; [REF] reference/snap-api.md §4.4 for the fields no recording carries
+#   (`conversion_sign_ups`, `video_views_5s`, `attachment_video_views`, `_swipe_up`/`_view`/
+#   `_web`/`_app` conversion variants).
+
+# Reach (deduplicated people): refused at HOUR. [REC] the hourly rows carry none of these six
+# while the daily rows of the same entities carry all of them; [CODE] Airbyte's
+# METRICS_NOT_HOURLY is exactly this list, Singer's get_hourly_stats_fields() drops them too.
 _REACH_FIELDS = frozenset(
     {
         "uniques",
@@ -153,6 +167,13 @@ _DELIVERY_FIELDS = frozenset(
         "native_leads",
         "attachment_impressions",
         "attachment_video_views",
+        # [REC] on every DAY and HOUR row of ads, ad squads and campaigns in the recording
+        "attachment_avg_view_time_millis",
+        "attachment_quartile_1",
+        "attachment_quartile_2",
+        "attachment_quartile_3",
+        "attachment_total_view_time_millis",
+        "attachment_view_completion",
         "android_installs",
         "ios_installs",
         "total_installs",
@@ -702,6 +723,33 @@ class _Leaves:
         return min(starts) if starts else None
 
 
+def _attachment_fields(swipes: int) -> dict[str, int | float]:
+    """What a swipe opens (the attachment: web page, long-form video, app install page).
+
+    Every swipe shows the attachment once; of those views 62 % pass the first quartile, 45 %
+    the second, 33 % the third and 24 % play to the end, so the quartiles never increase and
+    completions never exceed the third quartile. Total view time is 2 s for every view plus 3 s
+    for every quartile passed (a 12 s attachment), the average is that total per view in whole
+    milliseconds (Snap sends these as integers)."""
+    views = swipes
+    q1, q2, q3 = views * 62 // 100, views * 45 // 100, views * 33 // 100
+    done = views * 24 // 100
+    total_ms = views * 2_000 + (q1 + q2 + q3 + done) * 3_000
+    return {
+        "attachment_impressions": views,
+        "attachment_quartile_1": q1,
+        "attachment_quartile_2": q2,
+        "attachment_quartile_3": q3,
+        "attachment_view_completion": done,
+        "attachment_total_view_time_millis": total_ms,
+        "attachment_avg_view_time_millis": total_ms // views if views else 0,
+        "attachment_uniques": views * 10 // 13,
+        "attachment_frequency": round(views / (views * 10 // 13), 4)
+        if views >= 2
+        else float(views),
+    }
+
+
 def _fields_of(vec: Vec, fields: Sequence[str]) -> JsonObj:
     imp, swipes, spend, views, completions, purchases, value = vec
     derived: dict[str, int | float] = {
@@ -721,11 +769,14 @@ def _fields_of(vec: Vec, fields: Sequence[str]) -> JsonObj:
         "quartile_3": completions + (views - completions) // 4,
         "video_views_time_based": views,
         "screen_time_millis": imp * 1850,
-        "avg_screen_time_millis": 1850.0 if imp else 0.0,
+        # integers, as recorded ([REC] avg_*_millis are 0, not 0.0, next to swipe_up_percent 0.0)
+        "avg_screen_time_millis": 1850 if imp else 0,
         "view_time_millis": views * 4200,
-        "avg_view_time_millis": 4200.0 if views else 0.0,
+        "avg_view_time_millis": 4200 if views else 0,
         "uniques": imp * 10 // 17,
         "frequency": round(imp / (imp * 10 // 17), 4) if imp >= 2 else float(imp),
+        "total_reach": imp * 10 // 17,
+        **_attachment_fields(swipes),
         "conversion_add_cart": purchases * 3,
         "conversion_page_views": swipes * 4 // 5,
         "conversion_sign_ups": purchases // 2,
@@ -823,10 +874,17 @@ class StatsApi:
             )
         if granularity != "LIFETIME" and start is not None and end is not None:
             self._check_range(granularity, start, end, tz, account)
+        # [REC] the recorded ad-account rows (no breakdown) carry `spend` only; [CODE] the error
+        # text is quoted by several clients, Airbyte and Singer ask ad accounts for `spend` only.
         if kind == AD_ACCOUNT and breakdown is None and set(fields) != {"spend"}:
             raise unsupported("Only field 'spend' should be used when querying AdAccount stats.")
+        # HOUR refuses the reach fields only (evidence at _REACH_FIELDS). Conversion and
+        # attachment fields are NOT refused: [REC] Snap's hourly rows carry conversion_purchases
+        # … conversion_list_view and attachment_quartile_1 … attachment_view_completion. (A
+        # third-party page, Fivetran's custom-report docs, says HOUR can't have conversion
+        # fields; the recording outranks it.) Snap's exact error text here is not known.
         if granularity == "HOUR":
-            refused = [f for f in fields if f in _CONVERSION_FIELDS or f in _REACH_FIELDS]
+            refused = [f for f in fields if f in _REACH_FIELDS]
             if refused:
                 raise unsupported(
                     f"HOUR granularity does not support the fields: {', '.join(refused)}."

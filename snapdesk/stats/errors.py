@@ -75,10 +75,15 @@ def explain_stats_error(error: BaseException, *, timezone: str | None = None) ->
             "Snap only reports spend for a whole ad account; snapdesk asks per campaign and "
             "adds them up — try again, and report it if it keeps happening."
         )
-    if "hour granularity does not support" in text or "conversion" in text:
+    if "hour granularity does not support" in text:
         return (
-            "Snap refused the stats query: conversion and reach metrics are not available "
-            "hourly — switch to daily stats to see them."
+            "Snap refused the stats query: reach metrics (uniques, frequency, reach) are not "
+            "available hourly — switch to daily stats to see them."
+        )
+    if "conversion" in text:
+        return (
+            "Snap refused the conversion metrics of this stats query — the ad account may have "
+            "no pixel or app events yet."
         )
     if snap:
         return f"Snap refused the stats query: {snap}"

@@ -25,8 +25,10 @@ from snapdesk.core.money import from_micro, normalize_currency
 __all__ = [
     "DERIVED_METRICS",
     "HOUR_FIELDS",
+    "KNOWN_FIELDS",
     "METRIC_LABELS",
     "MONEY_METRICS",
+    "REACH_FIELDS",
     "STANDARD_FIELDS",
     "Metrics",
     "fields_for",
@@ -43,15 +45,38 @@ STANDARD_FIELDS: Final[tuple[str, ...]] = (
     "conversion_purchases_value",
 )
 
-# Snap refuses conversion and reach fields with HOUR granularity.
-_NOT_HOURLY_PREFIXES: Final = ("conversion_",)
-_NOT_HOURLY: Final = frozenset(
+# Every stats field snapdesk knows Snap to return: the 69 metric fields of the real DAY rows
+# Airbyte recorded from Snap's live API (airbytehq/airbyte@48db013c expected_records.jsonl, kept
+# in tests/fixtures/snap_stats_recorded/) plus `spend`.
+_CONVERSION_EVENTS: Final = (
+    "purchases", "save", "start_checkout", "add_cart", "view_content", "add_billing", "searches",
+    "level_completes", "app_opens", "page_views", "subscribe", "ad_click", "ad_view",
+    "complete_tutorial", "invite", "login", "share", "reserve", "achievement_unlocked",
+    "add_to_wishlist", "spend_credits", "rate", "start_trial", "list_view",
+)  # fmt: skip
+# Reach (deduplicated people): DAY, TOTAL and LIFETIME only. The recorded HOUR rows carry every
+# other field — all `conversion_*` and `attachment_*` ones included — but none of these six,
+# and Airbyte's connector leaves exactly these out of its HOUR requests (METRICS_NOT_HOURLY).
+REACH_FIELDS: Final = frozenset(
     {"uniques", "frequency", "total_reach", "earned_reach", "attachment_uniques",
      "attachment_frequency"}
 )  # fmt: skip
-HOUR_FIELDS: Final[tuple[str, ...]] = tuple(
-    f for f in STANDARD_FIELDS if not f.startswith(_NOT_HOURLY_PREFIXES)
-)
+KNOWN_FIELDS: Final[tuple[str, ...]] = (
+    "spend", "impressions", "paid_impressions", "earned_impressions", "total_impressions",
+    "swipes", "swipe_up_percent", "video_views", "video_views_time_based", "video_views_15s",
+    "view_completion", "quartile_1", "quartile_2", "quartile_3", "view_time_millis",
+    "avg_view_time_millis", "screen_time_millis", "avg_screen_time_millis", "play_time_millis",
+    "attachment_impressions", "attachment_quartile_1", "attachment_quartile_2",
+    "attachment_quartile_3", "attachment_view_completion", "attachment_total_view_time_millis",
+    "attachment_avg_view_time_millis", "shares", "saves", "story_opens", "story_completes",
+    "native_leads", "android_installs", "ios_installs", "total_installs",
+    "conversion_purchases_value",
+    *(f"conversion_{event}" for event in _CONVERSION_EVENTS),
+    *(f"custom_event_{i}" for i in range(1, 6)),
+    "uniques", "frequency", "total_reach", "earned_reach", "attachment_uniques",
+    "attachment_frequency",
+)  # fmt: skip
+HOUR_FIELDS: Final[tuple[str, ...]] = tuple(f for f in STANDARD_FIELDS if f not in REACH_FIELDS)
 
 DERIVED_METRICS: Final[tuple[str, ...]] = ("swipe_rate", "ecpm", "cost_per_swipe", "cpa", "roas")
 
@@ -85,13 +110,12 @@ def is_money_field(name: str) -> bool:
 
 
 def fields_for(granularity: str, fields: Iterable[str] | None = None) -> tuple[str, ...]:
-    """The fields to request: the standard set by default, minus what HOUR can't have."""
+    """The fields to request: the standard set by default, minus the reach fields at HOUR (the
+    only ones Snap has no hourly values for; conversions are hourly too)."""
     chosen = tuple(dict.fromkeys(fields if fields is not None else STANDARD_FIELDS))
     if granularity.upper() != "HOUR":
         return chosen
-    return tuple(
-        f for f in chosen if not f.startswith(_NOT_HOURLY_PREFIXES) and f not in _NOT_HOURLY
-    )
+    return tuple(f for f in chosen if f not in REACH_FIELDS)
 
 
 def _ratio(numerator: Decimal | int | None, denominator: Decimal | int | None) -> Decimal | None:

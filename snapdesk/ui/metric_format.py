@@ -21,7 +21,6 @@ from snapdesk.stats import DERIVED_METRICS, METRIC_LABELS, MONEY_METRICS
 
 __all__ = [
     "CHART_METRICS",
-    "HOURLY_UNAVAILABLE",
     "MISSING",
     "Unit",
     "axis_title",
@@ -52,10 +51,6 @@ CHART_METRICS: Final[tuple[str, ...]] = (
     "cpa",
     "conversion_purchases_value",
     "roas",
-)
-# Snap has no hourly conversion stats, so these have no HOUR values.
-HOURLY_UNAVAILABLE: Final = frozenset(
-    {"conversion_purchases", "conversion_purchases_value", "cpa", "roas"}
 )
 
 _UNIT_NAMES: Final[dict[str, str]] = {"count": "count", "percent": "%", "ratio": "×"}

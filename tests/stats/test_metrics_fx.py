@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from snapdesk.core.settings import AppSettings, FxRate, SettingsError, load_settings, save_settings
 from snapdesk.stats import FxError, FxTable, Metrics, merge_rates, read_rates_csv
 from snapdesk.stats.fx import write_rates_csv
-from snapdesk.stats.metrics import fields_for
+from snapdesk.stats.metrics import KNOWN_FIELDS, REACH_FIELDS, fields_for
 
 
 def test_derived_metrics_are_exact_decimals() -> None:
@@ -59,9 +59,14 @@ def test_ecpm_round_trips(spend: int, impressions: int) -> None:
     assert abs(m.ecpm * impressions / 1000 - m.spend) < Decimal("1e-12") * max(Decimal(1), m.spend)
 
 
-def test_hour_fields_drop_conversions() -> None:
-    assert "conversion_purchases" not in fields_for("HOUR")
+def test_hour_fields_keep_conversions_and_drop_only_reach() -> None:
+    # real hourly rows carry conversion_* and attachment_* fields, never the reach fields
+    assert "conversion_purchases" in fields_for("HOUR")
     assert "conversion_purchases" in fields_for("DAY")
+    hour = fields_for("HOUR", KNOWN_FIELDS)
+    assert set(KNOWN_FIELDS) - set(hour) == REACH_FIELDS
+    assert {"attachment_quartile_1", "conversion_list_view"} <= set(hour)
+    assert fields_for("DAY", KNOWN_FIELDS) == KNOWN_FIELDS
 
 
 def test_fx_latest_rate_on_or_before_the_day_and_missing_otherwise() -> None:

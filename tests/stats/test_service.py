@@ -186,7 +186,7 @@ async def test_account_level_series_adds_up_its_campaigns(
     assert spend.total().spend == own.total().spend
 
 
-async def test_hour_reports_skip_conversion_fields_and_cover_dst_days(
+async def test_hour_reports_keep_conversion_fields_and_cover_dst_days(
     state: SandboxState, make_service: Callable[..., StatsService]
 ) -> None:
     la = account_of(state, "USD", timezone="America/Los_Angeles")
@@ -195,7 +195,8 @@ async def test_hour_reports_skip_conversion_fields_and_cover_dst_days(
         la["id"], kind="ad_account", entity_id=la["id"], granularity="HOUR",
         first_day=date(2026, 10, 28), last_day=date(2026, 11, 3),
     )  # fmt: skip
-    assert "conversion_purchases" not in report.fields
+    # real hourly rows carry conversions (tests/fixtures/snap_stats_recorded/)
+    assert "conversion_purchases" in report.fields
     (series,) = report.series
     assert len(series.rows) == 7 * 24 + 1  # one 25-hour day
     assert len(report.periods()) == 169
@@ -281,6 +282,8 @@ async def test_snaps_e1008_is_explained_in_plain_words(
          "stats.", "only reports spend for a whole ad account"),
         ("Invalid query parameters in request URL: [Invalid StartDateTime, "
          "2026-06-24T00:00:00.000 03:00]", "reached it as a space"),
+        ("Unsupported Stats Query: HOUR granularity does not support the fields: uniques.",
+         "reach metrics (uniques, frequency, reach) are not available hourly"),
     ],
 )  # fmt: skip
 def test_every_stats_error_has_a_plain_sentence(snap: str, expected: str) -> None:

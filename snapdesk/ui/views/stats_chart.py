@@ -65,7 +65,6 @@ from snapdesk.ui._signals import emit
 from snapdesk.ui.dialogs._widgets import Spinner
 from snapdesk.ui.metric_format import (
     CHART_METRICS,
-    HOURLY_UNAVAILABLE,
     format_date_range,
     limit_units,
     metric_label,
@@ -615,12 +614,6 @@ QTableView#totalsTable {{
         if granularity == self._granularity:
             return
         self._granularity = granularity
-        if granularity == "HOUR":
-            self._metrics = [m for m in self._metrics if m not in HOURLY_UNAVAILABLE] or [
-                "impressions"
-            ]
-            if self._compare_metric in HOURLY_UNAVAILABLE:
-                self._compare_metric = "spend"
         self._update_controls()
         self._load_if_visible()
 
@@ -967,7 +960,7 @@ QTableView#totalsTable {{
             hour_ok = enabled and self.hour_allowed()
             self.hour_button.setEnabled(hour_ok)
             self.hour_button.setToolTip(
-                "One point per hour (conversions are daily only)"
+                "One point per hour (every metric of the chart, conversions included)"
                 if hour_ok
                 else f"Hourly stats need a range of {HOUR_MAX_DAYS} days or less "
                 f"(this range has {days} days)"
@@ -992,16 +985,13 @@ QTableView#totalsTable {{
             if not self._compare and self.chart is not None:
                 colors = {s.metric: s.color for s in self.chart.series}
             for metric, button in self.metric_buttons.items():
-                hourly_gap = self._granularity == "HOUR" and metric in HOURLY_UNAVAILABLE
-                button.setEnabled(enabled and not hourly_gap)
+                button.setEnabled(enabled)
                 button.setChecked(metric in selected)
                 color = colors.get(metric)
                 button.setIcon(_dot_icon(color) if color and metric in selected else QIcon())
                 unit = unit_of(metric)
                 button.setToolTip(
-                    "Snap has no hourly conversion stats: switch to Day"
-                    if hourly_gap
-                    else f"{metric_label(metric)} ({unit}); a chart shows two units at most"
+                    f"{metric_label(metric)} ({unit}); a chart shows two units at most"
                     if not self._compare
                     else f"Compare {metric_label(metric)} across the lines"
                 )
