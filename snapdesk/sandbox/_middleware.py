@@ -9,7 +9,6 @@ Every request is recorded for `GET /__sandbox__/requests`.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from urllib.parse import parse_qsl
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from snapdesk.sandbox._body import json_of
 from snapdesk.sandbox._common import JsonObj, dumps, new_uuid, now_iso
 from snapdesk.sandbox._ratelimit import Verdict
 from snapdesk.sandbox.envelopes import error_body
@@ -293,8 +293,8 @@ def _entry(scope: Scope, headers: dict[str, str], body: bytes, request_id: str) 
     parsed: Any = None
     if body and len(body) <= RECORDED_JSON_MAX and "json" in headers.get("content-type", "json"):
         try:
-            parsed = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            parsed = json_of(scope, body)
+        except SnapApiError:
             parsed = None
     query = scope.get("query_string", b"").decode("latin-1")
     return {

@@ -8,6 +8,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
+from snapdesk.sandbox._body import BodyGuard, BodyLimits
 from snapdesk.sandbox._middleware import SandboxMiddleware
 from snapdesk.sandbox.capi import capi_routes
 from snapdesk.sandbox.control import ControlPlane
@@ -35,11 +36,18 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
-def create_app(state: SandboxState) -> Starlette:
+async def _server_error(request: Request, exc: Exception) -> Response:
+    """An unforeseen crash still answers Snap's 500 envelope (uvicorn logs the traceback)."""
+    error = SnapApiError(500, "E5000", "Internal server error")
+    return error_response(error, request_id=request_id_of(request))
+
+
+def create_app(state: SandboxState, *, body_limits: BodyLimits | None = None) -> Starlette:
     """The emulator as an ASGI app over `state` (for uvicorn or httpx.ASGITransport).
 
     Serves /v1 (and /us/v1) including stats (`stats.py`), the /__sandbox__/ control plane and
     the OAuth endpoints (/login/oauth2/authorize and /login/oauth2/access_token, from `oauth.py`).
+    Every request body is read by `BodyGuard` (`_body.py`) within `body_limits`.
     """
     routes = [
         *Api(state).routes(),
@@ -50,8 +58,11 @@ def create_app(state: SandboxState) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SandboxMiddleware, state=state)],
-        exception_handlers={HTTPException: _http_error},
+        middleware=[
+            Middleware(BodyGuard, limits=body_limits),
+            Middleware(SandboxMiddleware, state=state),
+        ],
+        exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
     app.state.sandbox = state
     return app

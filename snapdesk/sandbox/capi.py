@@ -41,7 +41,6 @@ Behaviour (Snap's where recorded in seed 003 and the reference, the sandbox's ow
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import threading
 import time
@@ -55,8 +54,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Receive, Scope, Send
 
+from snapdesk.sandbox._body import parse_json
 from snapdesk.sandbox._common import JsonObj, dumps, new_uuid, now_iso
 from snapdesk.sandbox._middleware import REDACTED, DroppedConnection
+from snapdesk.sandbox.errors import SnapApiError
 from snapdesk.sandbox.faults import FaultRule
 from snapdesk.sandbox.state import AD_SQUAD, SandboxState
 
@@ -378,10 +379,7 @@ class CapiApp:
     def _events(
         self, capi: CapiState, asset_id: str, body: bytes, *, test: bool, oauth: bool
     ) -> _Reply:
-        try:
-            parsed = json.loads(body) if body else None
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            parsed = None
+        parsed = _loads(body)
         events = parsed.get("data") if isinstance(parsed, dict) else None
         if (
             not isinstance(events, list)
@@ -519,10 +517,7 @@ def _entry(scope: Scope, query: dict[str, str], body: bytes) -> JsonObj:
     shown = {k: (REDACTED if k == "access_token" else v) for k, v in query.items()}
     parsed: Any = None
     if body:
-        try:
-            parsed = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            parsed = None
+        parsed = _loads(body)
     return {
         "method": scope["method"].upper(),
         "path": scope["path"],
@@ -565,14 +560,18 @@ async def _drop(send: Send) -> None:
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return {}
+    body = _loads(await request.body())
     return body if isinstance(body, dict) else {}
+
+
+def _loads(raw: bytes) -> Any:
+    """The body as JSON through the sandbox's bounded parser, or None when it is not JSON."""
+    if not raw.strip():
+        return None
+    try:
+        return parse_json(raw)
+    except SnapApiError:
+        return None
 
 
 def _json(body: Any, status: int = 200) -> Response:

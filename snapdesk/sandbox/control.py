@@ -21,7 +21,6 @@ It needs no token and is never rate limited, faulted or recorded.
 
 from __future__ import annotations
 
-import json
 import struct
 import time
 import zlib
@@ -31,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from snapdesk.sandbox._body import json_of
 from snapdesk.sandbox.envelopes import error_response, json_response
 from snapdesk.sandbox.errors import SnapApiError, bad_request, not_found
 from snapdesk.sandbox.faults import parse_rule
@@ -44,10 +44,7 @@ async def _body(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if not raw.strip():
         return {}
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise bad_request("E1002", "The request body is not valid JSON") from None
+    body = json_of(request.scope, raw)
     if not isinstance(body, dict):
         raise bad_request("E1002", "The request body must be a JSON object")
     return body

@@ -24,7 +24,6 @@ import base64
 import hashlib
 import hmac
 import html
-import json
 import secrets
 import threading
 import time
@@ -38,6 +37,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from snapdesk.sandbox._body import parse_json
+from snapdesk.sandbox.errors import SnapApiError
 from snapdesk.sandbox.state import SandboxState
 
 __all__ = [
@@ -377,11 +378,15 @@ class SandboxOAuth:
             return JSONResponse(self.describe())
         raw = await request.body()
         try:
-            body = json.loads(raw) if raw.strip() else {}
+            body = parse_json(raw) if raw.strip() else {}
             if not isinstance(body, dict):
                 raise ValueError("the body must be a JSON object")
             return JSONResponse(self.configure(body))
-        except ValueError as exc:  # includes json.JSONDecodeError
+        except SnapApiError as exc:
+            return JSONResponse(
+                {"error": "invalid_request", "error_description": exc.debug_message}, 400
+            )
+        except ValueError as exc:
             return JSONResponse({"error": "invalid_request", "error_description": str(exc)}, 400)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -11,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from snapdesk.sandbox._body import json_of
 from snapdesk.sandbox._common import JsonObj, new_uuid
 from snapdesk.sandbox._multipart import Form, parse_form
 from snapdesk.sandbox.envelopes import (
@@ -95,10 +95,7 @@ async def _json_body(request: Request) -> Any:
     raw = await request.body()
     if not raw.strip():
         raise bad_request("E1002", "The request body is empty")
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise bad_request("E1002", "The request body is not valid JSON") from None
+    return json_of(request.scope, raw)
 
 
 async def _items(request: Request, kind: str) -> list[Any]:

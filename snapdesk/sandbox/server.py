@@ -12,6 +12,7 @@ from types import TracebackType
 import uvicorn
 from starlette.applications import Starlette
 
+from snapdesk.sandbox._body import BodyLimits
 from snapdesk.sandbox._common import SANDBOX_TOKEN
 from snapdesk.sandbox._middleware import DroppedConnection
 from snapdesk.sandbox.app import create_app
@@ -56,6 +57,7 @@ class SandboxServer:
     connections, and stops it on exit. With `port=0` a free port is picked; `base_url` tells it.
     Without `state`, a fresh SandboxState seeded with (`seed`, `scale`) is used; a given `state`
     is served as it is. `host="localhost"` binds 127.0.0.1 and base_url names that address.
+    `body_limits` bounds request bodies (`_body.BodyLimits`; the defaults when None).
     """
 
     def __init__(
@@ -66,6 +68,7 @@ class SandboxServer:
         seed: int = 42,
         scale: Scale | str = "demo",
         state: SandboxState | None = None,
+        body_limits: BodyLimits | None = None,
     ) -> None:
         self._bind_host = loopback_address(host)
         self._port = port
@@ -74,7 +77,7 @@ class SandboxServer:
             seed_state(state, seed=seed, scale=scale)
         self.state = state
         self.token = SANDBOX_TOKEN
-        self.app: Starlette = create_app(state)
+        self.app: Starlette = create_app(state, body_limits=body_limits)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
