@@ -357,18 +357,27 @@ class RowCache:
             self._delivery = [bool(delivery_issues(row)) for row in self.rows]
         return self._delivery
 
+    def set_values(self, column: Column, values: Sequence[Any]) -> None:
+        """`column.get` of each row, in order, computed by the caller (a slice at a time,
+        between other work); keys and ranks follow from them when asked."""
+        if len(values) != len(self.rows):
+            raise ValueError(f"{len(values)} values for {len(self.rows)} rows")
+        self._values[column.key] = list(values)
+        self._keys.pop(column.key, None)
+        self._ranks.pop(column.key, None)
+
     def adopt(self, column: Column, other: RowCache) -> None:
-        """Take what `other` — a cache over the same entities in the same order — computed for
-        `column` (values, keys, ranks): the grid computes the performance columns on the worker
-        thread that reads the figures, over stand-in rows carrying them."""
+        """Take what `other` — a cache over the same entities in the same order — computed
+        for `column` (values, and keys and ranks when it has them); nothing when it has not
+        computed the column."""
         if len(other.rows) != len(self.rows):
             raise ValueError(f"a cache of {len(other.rows)} rows for {len(self.rows)} rows")
         key = column.key
-        self._values.pop(key, None)
+        if key not in other._values:
+            return
+        self._values[key] = other._values[key]
         self._keys.pop(key, None)
         self._ranks.pop(key, None)
-        if key in other._values:
-            self._values[key] = other._values[key]
         if key in other._keys:
             self._keys[key] = other._keys[key]
         if key in other._ranks:

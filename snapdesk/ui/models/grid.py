@@ -310,9 +310,10 @@ class GridModel(QAbstractTableModel):
         return None if position is None else self._rows[position]
 
     def adopt(self, prepared: RowCache) -> bool:
-        """Take the performance columns' values, keys and ranks from `prepared`, a cache over
-        rows standing in for these (same ids, same order, the very same figures) computed off
-        the GUI thread. False (nothing taken) when the rows or figures changed meanwhile."""
+        """Take the performance columns' values, keys and ranks computed in `prepared`, a
+        cache over these rows or rows standing in for them (same ids, same order, the very
+        same figures), computed a slice at a time while the user looked. False (nothing taken)
+        when the rows or figures changed meanwhile."""
         rows = self._rows
         if len(prepared.rows) != len(rows) or not all(
             a.id == b.id and a.perf is b.perf for a, b in zip(prepared.rows, rows, strict=True)

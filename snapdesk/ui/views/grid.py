@@ -29,8 +29,8 @@ import asyncio
 import functools
 import html
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
@@ -113,6 +113,7 @@ HEADER_ROOM: Final = 30  # a header's padding (8 + 8) and a margin (the sort arr
 # From this many rows the cached figures are read on a worker thread after the rows show.
 BACKGROUND_PERF_ROWS: Final = 5000
 TOTALS_DELAY_MS: Final = 60
+PREPARE_SLICE: Final = 2500  # rows of a performance column computed per idle slice (~5 ms)
 WARM_DELAY_MS: Final = 150
 # Above this many touched rows a change reloads everything (cheaper than a long IN list).
 _INCREMENTAL_MAX: Final = 3000
@@ -224,37 +225,26 @@ class _PerfRequest:
     now: datetime | None
     accounts: dict[str, AccountInfo]
     ids: dict[str, list[str]]
-    columns: tuple[Column, ...] = ()  # performance columns to compute with the figures
-    order: tuple[str, ...] = ()  # the rows' ids, in the model's order
 
 
 PerfThen = Callable[[dict[str, Perf]], None]
 
 
-def _prepare_perf(request: _PerfRequest, perf: Mapping[str, Perf]) -> RowCache | None:
-    """A cache over stand-in rows (the request's entities in the model's order, carrying
-    their figures) with the shown performance columns' values, sort keys and ranks computed:
-    the Decimal arithmetic a click on Spend would otherwise do on the GUI thread."""
-    if not request.columns or not request.accounts:
-        return None
-    account = next(iter(request.accounts.values()))
-    stand_ins = []
-    for entity_id in request.order:
-        row = GridRow(request.level, entity_id, account, {})
-        row.perf = perf.get(entity_id)
-        stand_ins.append(row)
-    cache = RowCache(stand_ins)
-    for column in request.columns:
-        cache.ranks(column)
-    return cache
+@dataclass
+class _Preparation:
+    """The performance columns' values being computed a slice at a time while idle."""
+
+    cache: RowCache
+    columns: list[Column]
+    column: int = 0
+    start: int = 0
+    values: list[Any] = field(default_factory=list)
 
 
 class _PerfReader(QObject):
-    """Carries what worker threads computed back to the GUI thread (queued signals): the
-    figures read, and the performance columns prepared for sorting and filtering."""
+    """Carries figures read on a worker thread back to the GUI thread (a queued signal)."""
 
     read = Signal(int, object)
-    prepared = Signal(int, object)
 
 
 # -- widgets ---------------------------------------------------------------------------------
@@ -348,8 +338,7 @@ class GridView(QWidget):
         self._totals_key: tuple[Any, ...] | None = None
         self._perf_reader = _PerfReader(self)
         self._perf_reader.read.connect(self._on_perf_reader_read)
-        self._perf_reader.prepared.connect(self._on_perf_reader_prepared)
-        self._prepare_generation = 0
+        self._preparation: _Preparation | None = None
         self._preparing = False
         self.condition_dialog: ConditionDialog | None = None
         self.save_dialog: QInputDialog | None = None
@@ -521,6 +510,9 @@ class GridView(QWidget):
         self._totals_timer.setSingleShot(True)
         self._totals_timer.setInterval(TOTALS_DELAY_MS)
         self._totals_timer.timeout.connect(self._update_totals)
+        self._prepare_timer = QTimer(self)
+        self._prepare_timer.setSingleShot(True)
+        self._prepare_timer.timeout.connect(self._on_prepare_timer_timeout)
         # While the user looks, the sort keys of the shown columns are computed, one column
         # per turn of the event loop, so a header click finds them ready.
         self._warm_queue: list[str | None] = []
@@ -855,11 +847,7 @@ class GridView(QWidget):
             accounts[row.account.id] = row.account
             if not row.is_new:
                 ids.setdefault(row.account.id, []).append(row.id)
-        columns = tuple(c for c in self.model.visible_columns() if c.performance)
-        order = tuple(row.id for row in rows) if columns else ()
-        return _PerfRequest(
-            self._level, self._range, self._now_value(), accounts, ids, columns, order
-        )
+        return _PerfRequest(self._level, self._range, self._now_value(), accounts, ids)
 
     def _cached_perf(self, request: _PerfRequest) -> dict[str, Perf]:
         if not request.accounts:
@@ -912,37 +900,49 @@ class GridView(QWidget):
             then(result)
 
     def _set_perf(self, perf: dict[str, Perf], source: str) -> None:
-        """Show these figures; for a big scope, then compute the performance columns' sort
-        keys on a worker thread (a first click on Spend would cost 0.15 s of Decimal work
-        over 50,000 rows here)."""
+        """Show these figures; for a big scope, then compute the shown performance columns'
+        values and sort keys a slice at a time while the user looks (a first click on Spend
+        would otherwise do 0.15 s of Decimal arithmetic over 50,000 rows)."""
         self._perf_source = source
         self.model.set_perf(perf)
         self._update_count_label()
         rows = self.model.all_rows()
-        if len(rows) < BACKGROUND_PERF_ROWS:
+        columns = [c for c in self.model.visible_columns() if c.performance]
+        if len(rows) < BACKGROUND_PERF_ROWS or not columns:
+            self._preparation = None
+            self._preparing = False
             return
-        self._prepare_generation += 1
-        generation = self._prepare_generation
-        request = self._perf_request(rows)
-        reader = self._perf_reader
-
-        def work() -> None:
-            try:
-                result: object = _prepare_perf(request, perf)
-            except Exception as exc:  # nothing lost: the GUI computes them when asked
-                result = exc
-            if shiboken6.isValid(reader):
-                emit(reader.prepared, generation, result)
-
+        self._preparation = _Preparation(RowCache(rows), columns)
         self._preparing = True
-        QThreadPool.globalInstance().start(work)
+        self._prepare_timer.start(WARM_DELAY_MS)
 
-    def _on_perf_reader_prepared(self, generation: int, result: object) -> None:
-        if generation != self._prepare_generation:
+    def _on_prepare_timer_timeout(self) -> None:
+        """One slice: PREPARE_SLICE rows of one column, or that column's keys and ranks."""
+        job = self._preparation
+        if job is None:
+            self._preparing = False
             return
-        self._preparing = False
-        if isinstance(result, RowCache):
-            self.model.adopt(result)
+        rows = job.cache.rows
+        column = job.columns[job.column]
+        if job.start < len(rows):
+            get = column.get
+            job.values.extend(get(row) for row in rows[job.start : job.start + PREPARE_SLICE])
+            job.start += PREPARE_SLICE
+        else:
+            job.cache.set_values(column, job.values)
+            job.cache.ranks(column)
+            if not self.model.adopt(job.cache):  # reloaded or other figures meanwhile
+                self._preparation = None
+                self._preparing = False
+                return
+            job.column += 1
+            job.start = 0
+            job.values = []
+            if job.column >= len(job.columns):
+                self._preparation = None
+                self._preparing = False
+                return
+        self._prepare_timer.start(0)
 
     def _apply_cached_perf(self, perf: dict[str, Perf]) -> None:
         self._set_perf(perf, "cache")
@@ -957,7 +957,7 @@ class GridView(QWidget):
 
     @property
     def stats_preparing(self) -> bool:
-        """Shown figures' sort keys are being computed in the background."""
+        """Shown figures' sort keys are being computed in idle slices."""
         return self._preparing
 
     def wait_for_stats(self, timeout_ms: int = 30_000, *, prepared: bool = True) -> bool:
@@ -1290,7 +1290,7 @@ class GridView(QWidget):
         if self.model.total_count < BACKGROUND_PERF_ROWS // 5:
             self._warm_queue = []
             return  # small: everything is computed in a blink when asked
-        # a big scope's performance columns are prepared on a worker thread (`_set_perf`)
+        # a big scope's performance columns are prepared in slices (`_set_perf`)
         big = self.model.total_count >= BACKGROUND_PERF_ROWS
         keys: list[str | None] = [
             c.key for c in self.model.visible_columns() if not (big and c.performance)
