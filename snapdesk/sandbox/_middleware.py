@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from snapdesk.sandbox._body import json_of
 from snapdesk.sandbox._common import JsonObj, dumps, new_uuid, now_iso
+from snapdesk.sandbox._knobs import sleep_unless_reset
 from snapdesk.sandbox._ratelimit import Verdict
 from snapdesk.sandbox.envelopes import error_body
 from snapdesk.sandbox.errors import SnapApiError
@@ -161,11 +162,7 @@ class SandboxMiddleware:
         request_id: str,
     ) -> Reply:
         state = self.state
-        if state.latency_ms:
-            await asyncio.sleep(state.latency_ms / 1000)
-        rule = state.faults.fire(method, scope["path"])
-        if rule is not None and rule.latency_ms:
-            await asyncio.sleep(rule.latency_ms / 1000)
+        rule = await delayed_rule(state, method, scope["path"])
         if rule is not None and not rule.after_processing:
             if rule.drop:
                 raise DroppedConnection()
@@ -247,6 +244,20 @@ class SandboxMiddleware:
 
         await self.app(scope, receive, capture)
         return Reply(status, headers, b"".join(chunks))
+
+
+async def delayed_rule(state: SandboxState, method: str, path: str) -> FaultRule | None:
+    """Wait the global latency, then the firing fault rule's; return that rule.
+
+    Both waits end early when the sandbox is reset, and the global one follows the knob live.
+    """
+    if state.latency_ms:
+        await sleep_unless_reset(lambda: state.generation, lambda: state.latency_ms)
+    rule = state.faults.fire(method, path)
+    if rule is not None and rule.latency_ms:
+        delay = rule.latency_ms
+        await sleep_unless_reset(lambda: state.generation, lambda: delay)
+    return rule
 
 
 def _has(reply: Reply, name: str) -> bool:

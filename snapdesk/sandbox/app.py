@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
-from snapdesk.sandbox._body import BodyGuard, BodyLimits
+from snapdesk.sandbox import _knobs as knobs
+from snapdesk.sandbox._body import BodyGuard, BodyLimits, json_of
 from snapdesk.sandbox._middleware import SandboxMiddleware
 from snapdesk.sandbox.capi import capi_routes
 from snapdesk.sandbox.control import ControlPlane
@@ -42,6 +47,41 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return error_response(error, request_id=request_id_of(request))
 
 
+# The stats knobs' handlers live in stats.py; their values are checked here first (_knobs.py).
+_STATS_CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "/__sandbox__/stats_effects": knobs.stats_effects,
+    "/__sandbox__/stats_clock": knobs.stats_clock,
+}
+
+
+def _checked(routes: list[BaseRoute]) -> list[BaseRoute]:
+    """`routes`, the stats control routes first checking a POSTed body's values."""
+    out: list[BaseRoute] = []
+    for route in routes:
+        check = _STATS_CHECKS.get(route.path) if isinstance(route, Route) else None
+        if check is None or not isinstance(route, Route):
+            out.append(route)
+            continue
+        endpoint = route.endpoint
+
+        async def checked(
+            request: Request, endpoint: Any = endpoint, check: Any = check
+        ) -> Response:
+            if request.method == "POST":
+                raw = await request.body()  # cached: the handler reads it again
+                try:
+                    body = json_of(request.scope, raw) if raw.strip() else {}
+                    if isinstance(body, dict):
+                        check(body)
+                except SnapApiError as exc:
+                    return error_response(exc, request_id=request_id_of(request))
+            response: Response = await endpoint(request)
+            return response
+
+        out.append(Route(route.path, checked, methods=sorted(route.methods or ())))
+    return out
+
+
 def create_app(state: SandboxState, *, body_limits: BodyLimits | None = None) -> Starlette:
     """The emulator as an ASGI app over `state` (for uvicorn or httpx.ASGITransport).
 
@@ -51,7 +91,7 @@ def create_app(state: SandboxState, *, body_limits: BodyLimits | None = None) ->
     """
     routes = [
         *Api(state).routes(),
-        *stats_routes(state),
+        *_checked(list(stats_routes(state))),
         *ControlPlane(state).routes(),
         *oauth_routes(state),
         *capi_routes(state),  # Conversions API v3 under /v3 (`capi.py`)

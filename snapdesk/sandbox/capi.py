@@ -40,7 +40,6 @@ Behaviour (Snap's where recorded in seed 003 and the reference, the sandbox's ow
 
 from __future__ import annotations
 
-import asyncio
 import re
 import threading
 import time
@@ -56,7 +55,8 @@ from starlette.types import Receive, Scope, Send
 
 from snapdesk.sandbox._body import parse_json
 from snapdesk.sandbox._common import JsonObj, dumps, new_uuid, now_iso
-from snapdesk.sandbox._middleware import REDACTED, DroppedConnection
+from snapdesk.sandbox._knobs import MAX_TEXT
+from snapdesk.sandbox._middleware import REDACTED, DroppedConnection, delayed_rule
 from snapdesk.sandbox.errors import SnapApiError
 from snapdesk.sandbox.faults import FaultRule
 from snapdesk.sandbox.state import AD_SQUAD, SandboxState
@@ -305,11 +305,7 @@ class CapiApp:
         entry = _entry(scope, query, body)
         state = self.state
         try:
-            if state.latency_ms:
-                await asyncio.sleep(state.latency_ms / 1000)
-            rule = state.faults.fire(method, path)
-            if rule is not None and rule.latency_ms:
-                await asyncio.sleep(rule.latency_ms / 1000)
+            rule = await delayed_rule(state, method, path)
             if rule is not None and not rule.after_processing and (rule.drop or rule.status):
                 reply = self._fault(rule)
             else:
@@ -597,8 +593,17 @@ def capi_routes(state: SandboxState) -> list[BaseRoute]:
     async def tokens(request: Request) -> Response:
         body = await _json_body(request)
         token, assets = body.get("token"), body.get("assets")
-        if not isinstance(token, str) or not token or not isinstance(assets, list):
-            return _json({"status": "INVALID", "reason": "'token' and 'assets' are required"}, 400)
+        if (
+            not isinstance(token, str)
+            or not 0 < len(token) <= MAX_TEXT
+            or not isinstance(assets, list)
+            or not all(isinstance(a, str | int) and not isinstance(a, bool) for a in assets)
+        ):
+            reason = (
+                f"'token' (a string of 1 to {MAX_TEXT} characters) and 'assets' (a list of "
+                "asset ids) are required"
+            )
+            return _json({"status": "INVALID", "reason": reason}, 400)
         capi_state(state).add_token(token, [str(a) for a in assets])
         return _json({"token_added": True, "assets": assets})
 

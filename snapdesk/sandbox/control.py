@@ -1,13 +1,14 @@
 """The control plane under /__sandbox__/: reset and seed, faults, knobs, recorded requests.
 
-It needs no token and is never rate limited, faulted or recorded.
+It needs no token and is never rate limited, faulted or recorded. Every value is checked by
+`_knobs.py` (finite, in range) before anything changes; a refused value changes nothing.
 
     POST   /__sandbox__/reset               {"seed": 42, "scale": "demo"}  everything back to start
     POST   /__sandbox__/seed                same, but tokens, faults and knobs are kept
     GET    /__sandbox__/faults              the active fault rules
     POST   /__sandbox__/faults              one rule (see faults.FaultRule) or {"faults": [...]}
     DELETE /__sandbox__/faults              remove all rules
-    POST   /__sandbox__/latency             {"ms": N}  added to every /v1 request
+    POST   /__sandbox__/latency             {"ms": N}  added to every /v1 request (0..120000)
     POST   /__sandbox__/rate_limit          {"per_second": N|null, "burst": N}
     GET    /__sandbox__/requests            recorded /v1 requests (Authorization redacted)
     DELETE /__sandbox__/requests
@@ -30,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from snapdesk.sandbox import _knobs as knobs
 from snapdesk.sandbox._body import json_of
 from snapdesk.sandbox.envelopes import error_response, json_response
 from snapdesk.sandbox.errors import SnapApiError, bad_request, not_found
@@ -48,15 +50,6 @@ async def _body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise bad_request("E1002", "The request body must be a JSON object")
     return body
-
-
-def _number(body: dict[str, Any], key: str, *, default: float | None = None) -> float | None:
-    value = body.get(key, default)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise bad_request("E1002", f"'{key}' must be a non-negative number")
-    return float(value)
 
 
 def placeholder_png(seed_text: str, *, width: int = 54, height: int = 96) -> bytes:
@@ -106,7 +99,7 @@ class ControlPlane:
 
     async def reset(self, request: Request) -> Response:
         body = await _body(request)
-        seed, scale = int(body.get("seed", 42)), str(body.get("scale", "demo"))
+        seed, scale = knobs.seed_and_scale(body)  # checked before anything is reset
         if request.url.path.endswith("/reset"):
             self.state.reset(seed=seed, scale=scale)
         else:
@@ -126,7 +119,8 @@ class ControlPlane:
 
     async def latency(self, request: Request) -> Response:
         body = await _body(request)
-        self.state.latency_ms = int(_number(body, "ms", default=0) or 0)
+        ms = knobs.number(body, "ms", low=0, high=knobs.MAX_LATENCY_MS, default=0)
+        self.state.latency_ms = round(ms or 0)
         return json_response({"ms": self.state.latency_ms})
 
     async def idempotency(self, request: Request) -> Response:
@@ -141,8 +135,16 @@ class ControlPlane:
 
     async def rate_limit(self, request: Request) -> Response:
         body = await _body(request)
-        per_second = _number(body, "per_second", default=10.0)
-        burst = int(_number(body, "burst", default=10) or 0)
+        per_second = knobs.number(
+            body,
+            "per_second",
+            low=0,
+            high=knobs.MAX_PER_SECOND,
+            low_open=True,
+            nullable=True,
+            default=10.0,
+        )
+        burst = knobs.integer(body, "burst", low=1, high=knobs.MAX_BURST, default=10) or 1
         self.state.limiter.configure(per_second=per_second, burst=burst)
         return json_response({"per_second": per_second, "burst": burst})
 
@@ -157,28 +159,31 @@ class ControlPlane:
 
     async def permissions(self, request: Request) -> Response:
         body = await _body(request)
-        account_id = body.get("ad_account_id")
-        if not isinstance(account_id, str):
-            raise bad_request("E1002", "'ad_account_id' is required")
-        self.state.set_permission(account_id, deny=bool(body.get("deny", True)))
+        account_id = knobs.text(body, "ad_account_id") or ""
+        self.state.set_permission(account_id, deny=knobs.boolean(body, "deny", default=True))
         return json_response({"denied_ad_accounts": sorted(self.state.denied_accounts)})
 
     async def segment_processing(self, request: Request) -> Response:
         body = await _body(request)
-        seconds = _number(body, "seconds", default=2.0) or 0.0
+        seconds = knobs.number(
+            body, "seconds", low=0, high=knobs.MAX_PROCESSING_SECONDS, default=2.0
+        )
+        seconds = seconds or 0.0
         self.state.segment_processing_seconds = seconds
         return json_response({"seconds": seconds})
 
     async def tokens(self, request: Request) -> Response:
         body = await _body(request)
-        token = body.get("token")
-        if not isinstance(token, str) or not token:
-            raise bad_request("E1002", "'token' is required")
+        token = knobs.text(body, "token") or ""
         if request.url.path.endswith("/revoke"):
             self.state.revoke_token(token)
             return json_response({"revoked": True})
-        expires_at = _number(body, "expires_at")
-        expires_in = _number(body, "expires_in")
+        expires_at = knobs.number(
+            body, "expires_at", low=0, high=knobs.MAX_EPOCH_SECONDS, nullable=True, default=None
+        )
+        expires_in = knobs.number(
+            body, "expires_in", low=0, high=knobs.MAX_TOKEN_SECONDS, nullable=True, default=None
+        )
         if expires_in is not None:
             expires_at = time.time() + expires_in
         self.state.add_token(token, expires_at)

@@ -8,6 +8,7 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from snapdesk.sandbox import _knobs as knobs
 from snapdesk.sandbox.errors import bad_request
 
 
@@ -51,17 +52,23 @@ def parse_rule(spec: Any) -> FaultRule:
     unknown = set(spec) - _FIELDS
     if unknown:
         raise bad_request("E1002", f"unknown fault fields: {', '.join(sorted(unknown))}")
-    rule = FaultRule(**spec)
-    if rule.status is not None and not (isinstance(rule.status, int) and 100 <= rule.status < 600):
-        raise bad_request("E1002", "status must be an HTTP status code")
-    if rule.times is not None and (not isinstance(rule.times, int) or rule.times < 1):
-        raise bad_request("E1002", "times must be a positive integer or null")
-    if rule.fraction is not None and not (
-        isinstance(rule.fraction, int | float) and 0.0 <= rule.fraction <= 1.0
-    ):
-        raise bad_request("E1002", "fraction must be between 0 and 1, or null")
-    if not isinstance(rule.latency_ms, int) or rule.latency_ms < 0:
-        raise bad_request("E1002", "latency_ms must be a non-negative integer")
+    # Every field is checked (a non-string path used to make every /v1 request fail with 500).
+    method = knobs.text(spec, "method", default=None, nullable=True)
+    fraction = knobs.number(spec, "fraction", low=0, high=1, default=None, nullable=True)
+    rule = FaultRule(
+        path=knobs.text(spec, "path", default="*") or "*",
+        method=method,
+        status=knobs.integer(spec, "status", low=100, high=599, default=None, nullable=True),
+        times=knobs.integer(
+            spec, "times", low=1, high=knobs.MAX_FAULT_TIMES, default=None, nullable=True
+        ),
+        fraction=fraction,
+        drop=knobs.boolean(spec, "drop", default=False),
+        after_processing=knobs.boolean(spec, "after_processing", default=False),
+        latency_ms=knobs.integer(spec, "latency_ms", low=0, high=knobs.MAX_LATENCY_MS, default=0)
+        or 0,
+        body=spec.get("body"),
+    )
     if rule.status is None and not rule.drop and rule.after_processing:
         raise bad_request("E1002", "after_processing needs a status or drop")
     return rule

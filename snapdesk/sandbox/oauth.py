@@ -38,6 +38,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from snapdesk.sandbox._body import parse_json
+from snapdesk.sandbox._knobs import MAX_TEXT, MAX_TOKEN_SECONDS
 from snapdesk.sandbox.errors import SnapApiError
 from snapdesk.sandbox.state import SandboxState
 
@@ -285,8 +286,14 @@ class SandboxOAuth:
         cfg = self.config
         if "expires_in" in body:
             value = body["expires_in"]
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError("'expires_in' must be a positive integer (seconds)")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or not 0 < value <= MAX_TOKEN_SECONDS
+            ):
+                raise ValueError(
+                    f"'expires_in' must be an integer from 1 to {MAX_TOKEN_SECONDS} (seconds)"
+                )
             cfg.expires_in = value
         for key in ("rotate_refresh", "auto_approve", "pkce_required"):
             if key in body:
@@ -294,8 +301,9 @@ class SandboxOAuth:
                     raise ValueError(f"'{key}' must be true or false")
                 setattr(cfg, key, body[key])
         if "redirect_uri" in body:
-            if not isinstance(body["redirect_uri"], str) or not body["redirect_uri"]:
-                raise ValueError("'redirect_uri' must be a non-empty string")
+            uri = body["redirect_uri"]
+            if not isinstance(uri, str) or not 0 < len(uri) <= MAX_TEXT:
+                raise ValueError(f"'redirect_uri' must be a string of 1 to {MAX_TEXT} characters")
             cfg.redirect_uri = body["redirect_uri"]
         revoked = 0
         target = body.get("revoke_refresh_token")

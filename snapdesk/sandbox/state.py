@@ -239,6 +239,8 @@ class SandboxState:
         self.limiter = TokenBucketLimiter(rate_limit, burst)
         self.faults = FaultSet()
         self.latency_ms = 0
+        # Counts resets: a request sleeping in a latency knob wakes up when it changes.
+        self.generation = 0
         self.segment_processing_seconds = segment_processing_seconds
         self.requests: collections.deque[JsonObj] = collections.deque(maxlen=10_000)
         self.seed_info: JsonObj = {"seed": None, "scale": None}
@@ -300,6 +302,7 @@ class SandboxState:
         """Back to a freshly started sandbox: default tokens, no faults, default knobs, new seed."""
         rate_limit, burst, processing = self._defaults
         with self.lock:
+            self.generation += 1
             self.tokens = {SANDBOX_TOKEN: None}
             self.limiter.configure(per_second=rate_limit, burst=burst)
             self.faults.clear()
