@@ -409,6 +409,12 @@ class RowCache:
         """A cache for `rows` (a reload of these rows) that reuses what was computed for every
         row whose id is not in `changed` and is still there."""
         new = RowCache(rows)
+        kept = len(self.rows)
+        if len(rows) >= kept and all(
+            a.id == b.id for a, b in zip(rows, self.rows, strict=False)
+        ):  # the usual case: the same rows in the same order, a few new ones at the end
+            self._patch(new, [i for i, row in enumerate(rows) if i >= kept or row.id in changed])
+            return new
         position = {row.id: i for i, row in enumerate(self.rows)}
         old_at = [
             (None if row.id in changed else position.get(row.id)) for row in rows
@@ -440,6 +446,38 @@ class RowCache:
                 for row, j in zip(rows, old_at, strict=True)
             ]
         return new
+
+    def _patch(self, new: RowCache, redo: Sequence[int]) -> None:
+        """Fill `new` (over this cache's rows in the same order, perhaps more at the end) with
+        copies of what was computed here, recomputing only the positions in `redo`: copying a
+        50,000-item list is C speed; rebuilding it item by item cost 30 ms per column."""
+        rows = new.rows
+        kept = len(self.rows)
+        for key, values in self._values.items():
+            get = COLUMNS[key].get
+            copy = list(values) + [None] * (len(rows) - kept)
+            for i in redo:
+                copy[i] = get(rows[i])
+            new._values[key] = copy
+        for key, keys in self._keys.items():
+            fn = _key_function(COLUMNS[key])
+            vals = new._values[key]
+            copy = list(keys) + [None] * (len(rows) - kept)
+            for i in redo:
+                copy[i] = fn(rows[i], vals[i])
+            new._keys[key] = copy
+        if self._text is not None:
+            text = list(self._text) + [""] * (len(rows) - kept)
+            for i in redo:
+                text[i] = _haystack(rows[i])
+            new._text = text
+        if self._delivery is not None:
+            flags = list(self._delivery) + [False] * (len(rows) - kept)
+            for i in redo:
+                flags[i] = bool(delivery_issues(rows[i]))
+            new._delivery = flags
+        if not redo:  # nothing changed: the orders still hold
+            new._ranks = dict(self._ranks)
 
 
 def _haystack(row: GridRow) -> str:
