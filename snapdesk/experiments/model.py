@@ -46,7 +46,6 @@ class MetricSpec:
     kind: MetricKind
     events: str  # Snap field counted (successes / conversions)
     base: str  # trials (proportion) or exposure (`spend` for costs)
-    hourly: bool  # available with HOUR granularity
 
     @property
     def higher_is_better(self) -> bool:
@@ -56,19 +55,16 @@ class MetricSpec:
 METRICS: Final[dict[str, MetricSpec]] = {
     m.key: m
     for m in (
-        MetricSpec("swipe_rate", "Swipe rate", "proportion", "swipes", "impressions", True),
+        MetricSpec("swipe_rate", "Swipe rate", "proportion", "swipes", "impressions"),
         MetricSpec(
-            "conversion_rate", "Conversion rate", "proportion", "conversion_purchases", "swipes",
-            False,
+            "conversion_rate", "Conversion rate", "proportion", "conversion_purchases", "swipes"
         ),
         MetricSpec(
-            "completion_rate", "Completion rate", "proportion", "view_completion", "impressions",
-            True,
+            "completion_rate", "Completion rate", "proportion", "view_completion", "impressions"
         ),
-        MetricSpec("cpa", "Cost per conversion (CPA)", "cost", "conversion_purchases", "spend",
-                   False),
-        MetricSpec("cost_per_swipe", "Cost per swipe", "cost", "swipes", "spend", True),
-        MetricSpec("ecpm", "eCPM", "cost", "impressions", "spend", True),
+        MetricSpec("cpa", "Cost per conversion (CPA)", "cost", "conversion_purchases", "spend"),
+        MetricSpec("cost_per_swipe", "Cost per swipe", "cost", "swipes", "spend"),
+        MetricSpec("ecpm", "eCPM", "cost", "impressions", "spend"),
     )
 }  # fmt: skip
 

@@ -751,19 +751,10 @@ class ExperimentService:
         (`Experiment.decision`), however later data moves the numbers."""
         experiment = self.get(experiment_id)
         moment = (now or now_utc()).astimezone(UTC)
-        specs = [metric(experiment.primary_metric), *(metric(g) for g in experiment.guardrails)]
-        hourly = experiment.mode == ROTATION and all(s.hourly for s in specs)
+        # A rotation is read hour by hour, conversions included: Snap's hourly stats carry
+        # every metric an experiment uses (real HOUR rows, tests/fixtures/snap_stats_recorded/).
+        hourly = experiment.mode == ROTATION
         warnings: list[str] = []
-        if (
-            experiment.mode == ROTATION
-            and not hourly
-            and experiment.rotation_hours is not None
-            and experiment.rotation_hours % 24
-        ):
-            warnings.append(
-                "Some metrics are read per day: with rotation slots shorter than a day, days "
-                "that mix variants are left out."
-            )
         units: list[Unit] = []
         expected: list[tuple[str, int, datetime]] = []
         windows = self.windows(experiment, now=moment)

@@ -15,8 +15,9 @@ from snapdesk.changes.requests import writable
 from snapdesk.core.kinds import AD, AD_SQUAD
 from snapdesk.experiments import Created, ExperimentService
 from snapdesk.sandbox import SandboxServer
+from snapdesk.stats import FxTable, StatsService
 from snapdesk.store import EntityRow, Store
-from tests.changes.conftest import clear_recorded, first_squad, recorded_writes
+from tests.changes.conftest import clear_recorded, control, first_squad, recorded, recorded_writes
 
 Gateway = Callable[..., WriteGateway]
 
@@ -177,3 +178,36 @@ async def test_split_mode_and_promotion_change_set(
     assert blocked.blocked and service.get(exp_id).state == "running"
     assert (await gateway(live=True).post(promotion.change_ids, confirm=True)).ok
     assert service.get(exp_id).state == "ended" and service.get(exp_id).winner == "B"
+
+
+async def test_a_rotation_on_conversions_is_read_hourly(
+    store: Store, service: ExperimentService, gateway: Gateway, server: SandboxServer, api: Any
+) -> None:
+    """Snap's hourly stats carry conversions (tests/fixtures/snap_stats_recorded/), so a
+    rotation judged on CPA with 6-hour slots reads its slots hour by hour, conversions included,
+    and never warns that conversions exist only per day (the old, mistaken rule)."""
+    control_row = first_squad(store)
+    bid = int(control_row.data["bid_micro"])
+    created = service.create(
+        name="Bid test on CPA",
+        hypothesis="A higher max bid lowers the cost per conversion",
+        campaign_id=str(control_row.parent_id),
+        control_squad_id=control_row.id,
+        dimension="bid",
+        treatments=[{"bid_micro": bid + 100_000}],
+        primary_metric="cpa",
+        guardrails=("conversion_rate",),
+        mode="rotation",
+        rotation_hours=6,
+    )
+    start = datetime.now(UTC) - timedelta(minutes=30)
+    exp_id = await _launch(service, gateway, created, start=start)
+    clock = start + timedelta(days=2)
+    control(server, "POST", "stats_clock", {"now": clock.isoformat()})
+    control(server, "DELETE", "requests")
+    stats = StatsService(api=api, store=store, fx=FxTable(), now=lambda: clock)
+    readout = await service.readout(stats, exp_id, now=clock)
+    queries = [r["query"] for r in recorded(server) if r["path"].endswith("/stats")]
+    assert queries and all(q["granularity"] == "HOUR" for q in queries)
+    assert all("conversion_purchases" in q["fields"].split(",") for q in queries)
+    assert not any("per day" in w for w in readout.warnings)

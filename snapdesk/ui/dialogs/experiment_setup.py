@@ -1447,7 +1447,6 @@ class ExperimentSetupDialog(QDialog):
         for widget in (self.equal_radio, self.declared_radio):
             widget.setEnabled(not rotation)
         self.budgets_box.setVisible(not rotation and self.declared_radio.isChecked())
-        spec = metric(self.primary_metric)
         hours = self.hours_spin.value()
         k = len(self.treatments) + 1
         text = (
@@ -1455,11 +1454,6 @@ class ExperimentSetupDialog(QDialog):
             f"{hours * k} h. Exposure is equal; steps run while snapdesk is open (or from "
             "`snapdesk experiments tick`)."
         )
-        if not spec.hourly and hours % 24:
-            text += (
-                f" {spec.label} exists only per day in Snap's stats: rotate every 24 h "
-                "(or a multiple) so every day belongs to one variant."
-            )
         self.rotation_hint.setText(text)
         if rotation:
             keys = [chr(ord("A") + i) for i in range(k)]
