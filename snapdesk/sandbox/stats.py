@@ -844,6 +844,8 @@ class StatsApi:
             account = state.require_account(state.collections[kind].account_of[entity_id])
         tz = _account_zone(account)
         q = request.query_params
+        # [DOC] measurement page: TOTAL, DAY, HOUR; [REC] Airbyte's LIFETIME streams. The E1001
+        # wording follows Snap's recorded "Invalid query parameters in request URL: [...]" form.
         granularity = (q.get("granularity") or "TOTAL").strip().upper()
         if granularity not in GRANULARITIES:
             raise bad_request(
@@ -856,18 +858,29 @@ class StatsApi:
             if raw_fields
             else DEFAULT_FIELDS
         )
+        # Unknown fields: [CODE] an Airbyte fork's note that 'conversion_signups' (a misspelling)
+        # gives "Invalid query parameters in request URL"; the catalogue's evidence is above.
         unknown = [f for f in fields if f not in KNOWN_FIELDS]
         if unknown:
             raise bad_request(
                 "E1001", f"Invalid query parameters in request URL: [Invalid fields, {unknown[0]}]"
             )
         breakdown = (q.get("breakdown") or "").strip().lower() or None
+        # Only a lower level breaks down a higher one: [CODE] PostHog/ingestr ask ad accounts
+        # for campaign|adsquad|ad and campaigns for adsquad|ad; Snap's wording here is unknown.
         if breakdown is not None and breakdown not in _BREAKDOWNS_FOR[kind]:
             raise unsupported(
                 f"Breakdown '{breakdown}' is not supported for {_TYPE_OF[kind]} stats."
             )
+        # [CODE] a third-party C# Snap reporting client drops `limit` without a breakdown because
+        # "the API will throw" E1008 "Unsupported Stats Query: Pagination limit can only be used
+        # with breakdown query." (quoted in its comment); [REF] snap-api.md §4.2: `limit`
+        # paginates breakdown rows.
+        if q.get("limit") is not None and breakdown is None:
+            raise unsupported("Pagination limit can only be used with breakdown query.")
         start = self._time(q.get("start_time"), "StartDateTime", tz)
         end = self._time(q.get("end_time"), "EndDateTime", tz)
+        # [DOC] measurement page: start_time and end_time are required for DAY and HOUR.
         if granularity in ("DAY", "HOUR") and (start is None or end is None):
             raise unsupported(
                 f"Timeseries queries with {granularity} granularity require start_time and end_time."
@@ -909,6 +922,8 @@ class StatsApi:
                 moment = datetime.fromisoformat(text)
             except ValueError:
                 moment = None
+        # [CODE] the error text quoted by clients whose raw '+' reached Snap as a space
+        # ("[Invalid StartDateTime, 2026-06-24T00:00:00.000 03:00]"); [REC] k0va1 sends %2B.
         if moment is None:
             raise bad_request(
                 "E1001", f"Invalid query parameters in request URL: [Invalid {label}, {raw}]"
@@ -921,9 +936,15 @@ class StatsApi:
     def _check_range(
         granularity: str, start: datetime, end: datetime, tz: ZoneInfo, account: JsonObj
     ) -> None:
+        # [CODE] Singer tap-snapchat-ads bumps the end to avoid "End time should be after start
+        # time." (E1008, quoted).
         if end <= start:
             raise unsupported("End time should be after start time.")
         local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+        # DAY: local midnight of the account's zone. [DOC] ad-accounts page ("timings are stored
+        # in UTC … add/remove hours to make up a full 24 hours when using the DAY granularity");
+        # [3P] sixfootfour.net quotes the error text; [REC] Airbyte's DAY rows carry the
+        # account's offset. 32 days at most: [CODE] clients quoting the API's E1008 text.
         if granularity == "DAY":
             zone = account.get("timezone") or "UTC"
             for moment, which in ((local_start, "a start"), (local_end, "an end")):
@@ -939,6 +960,9 @@ class StatsApi:
                     f"more than {MAX_DAY_SPAN_DAYS} days"
                 )
             return
+        # On the hour: [CODE] clients quote "End time should end at the beginning of an hour."
+        # (the start's wording is by analogy). HOUR ≤ 7 days: [CODE] Singer's 7-day HOUR windows,
+        # Airbyte's slice_period 7; [3P] CData's 7-day default; the exact error text is unknown.
         if (local_start.minute, local_start.second, local_start.microsecond) != (0, 0, 0):
             raise unsupported("Start time should start at the beginning of an hour.")
         if (local_end.minute, local_end.second, local_end.microsecond) != (0, 0, 0):

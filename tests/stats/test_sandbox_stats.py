@@ -86,6 +86,10 @@ async def test_misaligned_and_oversized_queries_get_snaps_e1008(
             "Unsupported Stats Query: Only field 'spend' should be used when querying AdAccount "
             "stats.",
         ),
+        (
+            {**DAY_LA, "granularity": "DAY", "limit": "50"},
+            "Unsupported Stats Query: Pagination limit can only be used with breakdown query.",
+        ),
     ]  # fmt: skip
     for params, message in cases:
         params.setdefault("fields", "spend")
@@ -104,6 +108,11 @@ async def test_misaligned_and_oversized_queries_get_snaps_e1008(
     ok = await client.get(
         path, params={**DAY_LA, "granularity": "DAY", "breakdown": "campaign",
                       "fields": "impressions,spend"}
+    )  # fmt: skip
+    assert ok.status_code == 200
+    ok = await client.get(
+        path, params={**DAY_LA, "granularity": "DAY", "breakdown": "campaign", "limit": "50",
+                      "fields": "spend"}
     )  # fmt: skip
     assert ok.status_code == 200
 
