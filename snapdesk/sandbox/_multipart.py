@@ -35,6 +35,14 @@ def parse_form(content_type: str, body: bytes) -> Form:
         or "boundary=" not in content_type
     ):
         raise bad_request("E1002", "Expected a multipart/form-data body")
+    try:
+        return _parse(content_type, body)
+    except (RecursionError, ValueError, LookupError, TypeError, UnicodeError):
+        # e.g. parts nested thousands deep: the email parser recurses per level (a 500 before)
+        raise bad_request("E1002", "Malformed multipart/form-data body") from None
+
+
+def _parse(content_type: str, body: bytes) -> Form:
     head = f"MIME-Version: 1.0\r\nContent-Type: {content_type}\r\n\r\n".encode("latin-1")
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
     if not message.is_multipart():

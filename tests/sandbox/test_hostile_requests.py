@@ -294,6 +294,23 @@ def test_a_media_upload_over_snaps_32_mb_is_refused(srv: SandboxServer) -> None:
     assert_still_serving(srv)
 
 
+def test_multipart_nested_thousands_deep_gets_a_400(srv: SandboxServer) -> None:
+    """The email parser behind form uploads recursed per nested part (a 500 before)."""
+    body = b"".join(
+        f"--b{i}\r\nContent-Type: multipart/mixed; boundary=b{i + 1}\r\n\r\n".encode()
+        for i in range(3000)
+    )
+    answer = send(
+        srv,
+        "POST",
+        "/v1/media/some-media/upload",
+        body,
+        Content_Type="multipart/form-data; boundary=b0",
+    )
+    assert_snap_error(answer, 400, "E1002")
+    assert_still_serving(srv)
+
+
 def test_a_body_under_the_limit_still_works(srv: SandboxServer) -> None:
     payload = json.dumps({"ms": 0, "padding": "x" * (SMALL_BODY_MAX // 2)}).encode()
     answer = send(srv, "POST", "/__sandbox__/latency", payload)
