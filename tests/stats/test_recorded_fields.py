@@ -203,3 +203,54 @@ async def test_every_known_field_at_every_granularity_on_every_level_over_loopba
             _assert_realistic(values)
             assert values["impressions"] > 0 and values["uniques"] > 0
             assert values["attachment_uniques"] <= values["attachment_impressions"]
+
+
+# The request Airbyte's production connector sends for `ads_stats_hourly` (manifest.yaml,
+# airbytehq/airbyte@02856422): its field list, its parameters and its time format.
+AIRBYTE_HOURLY_FIELDS = (
+    "android_installs,attachment_avg_view_time_millis,attachment_impressions,"
+    "attachment_quartile_1,attachment_quartile_2,attachment_quartile_3,"
+    "attachment_total_view_time_millis,attachment_view_completion,avg_screen_time_millis,"
+    "avg_view_time_millis,impressions,ios_installs,quartile_1,quartile_2,quartile_3,"
+    "screen_time_millis,spend,swipe_up_percent,swipes,total_installs,video_views,"
+    "video_views_time_based,video_views_15s,view_completion,view_time_millis,paid_impressions,"
+    "earned_impressions,total_impressions,play_time_millis,shares,saves,native_leads,"
+    "conversion_purchases,conversion_purchases_value,conversion_save,conversion_start_checkout,"
+    "conversion_add_cart,conversion_view_content,conversion_add_billing,conversion_searches,"
+    "conversion_level_completes,conversion_app_opens,conversion_page_views,conversion_subscribe,"
+    "conversion_ad_click,conversion_ad_view,conversion_complete_tutorial,conversion_invite,"
+    "conversion_login,conversion_share,conversion_reserve,conversion_achievement_unlocked,"
+    "conversion_add_to_wishlist,conversion_spend_credits,conversion_rate,"
+    "conversion_start_trial,conversion_list_view,custom_event_1,custom_event_2,custom_event_3,"
+    "custom_event_4,custom_event_5,story_opens,story_completes"
+)
+
+
+async def test_the_independent_connectors_hourly_stats_request_is_answered(
+    server: SandboxServer, state: SandboxState
+) -> None:
+    ids = await delivering(server, state)
+    hourly = {n for r in recorded_rows() if r["granularity"] == "HOUR" for n in metric_names(r)}
+    assert set(AIRBYTE_HOURLY_FIELDS.split(",")) == hourly | {"spend"}
+    async with httpx.AsyncClient(
+        base_url=server.api_base, headers={"Authorization": f"Bearer {SANDBOX_TOKEN}"}
+    ) as client:
+        for noun, key in (("campaigns", "CAMPAIGN"), ("adsquads", "AD_SQUAD"), ("ads", "AD")):
+            response = await client.get(
+                f"/{noun}/{ids[key]}/stats",
+                params={
+                    "fields": AIRBYTE_HOURLY_FIELDS,
+                    "granularity": "HOUR",
+                    "action_report_time": "conversion",
+                    "view_attribution_window": "1_DAY",
+                    "swipe_up_attribution_window": "28_DAY",
+                    # step P1W, datetime_format "%Y-%m-%dT%H:00:00.0000000%z"
+                    "start_time": "2026-11-15T00:00:00.0000000-0800",
+                    "end_time": "2026-11-22T00:00:00.0000000-0800",
+                },
+            )
+            assert response.status_code == 200, (noun, response.text)
+            points = response.json()["timeseries_stats"][0]["timeseries_stat"]["timeseries"]
+            assert len(points) == 7 * 24
+            assert sum(p["stats"]["conversion_purchases"] for p in points) > 0, noun
+            assert sum(p["stats"]["attachment_quartile_1"] for p in points) > 0, noun
