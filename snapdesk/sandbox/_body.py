@@ -62,6 +62,9 @@ MAX_NUMBER_CHARS = 64
 # emulator's own bounds.
 BODY_IDLE_TIMEOUT = 10.0
 BODY_TOTAL_TIMEOUT = 60.0
+# The request line and headers must be complete within this many seconds of the connection
+# opening or of the previous answer (the emulator's own bound; server.py enforces it over HTTP).
+HEADER_TIMEOUT = 10.0
 
 JSON_STATE_KEY = "sandbox.json"  # the parsed body, in scope["state"], when the guard parsed it
 
@@ -80,6 +83,7 @@ class BodyLimits:
     small_bytes: int = SMALL_BODY_MAX
     idle_timeout: float = BODY_IDLE_TIMEOUT
     total_timeout: float = BODY_TOTAL_TIMEOUT
+    header_timeout: float = HEADER_TIMEOUT
 
     def for_path(self, path: str) -> int:
         if _UPLOAD_PATH.fullmatch(path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import socket
@@ -9,8 +10,10 @@ import threading
 import time
 from types import TracebackType
 
+import h11
 import uvicorn
 from starlette.applications import Starlette
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from snapdesk.sandbox._body import BodyLimits
 from snapdesk.sandbox._common import SANDBOX_TOKEN
@@ -50,6 +53,49 @@ class _QuietDrops(logging.Filter):
 _DROP_FILTER = _QuietDrops()
 
 
+def _header_bounded(header_timeout: float) -> type[H11Protocol]:
+    """uvicorn's h11 protocol, closing a connection whose request headers do not complete within
+    `header_timeout` seconds (uvicorn has no such timeout: a client sending half a request line
+    held its connection forever). Bodies are bounded by `_body.BodyGuard`."""
+
+    class HeaderBoundedH11(H11Protocol):
+        _header_timer: asyncio.TimerHandle | None = None
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._header_timer = self.loop.call_later(header_timeout, self._headers_too_slow)
+
+        def _disarm(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _headers_too_slow(self) -> None:
+            self._header_timer = None
+            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                self.transport.close()
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self.conn.their_state is not h11.IDLE:  # the headers are in
+                self._disarm()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._arm()  # the next request's headers are bounded too
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return HeaderBoundedH11
+
+
 class SandboxServer:
     """The sandbox over real HTTP on loopback.
 
@@ -77,7 +123,8 @@ class SandboxServer:
             seed_state(state, seed=seed, scale=scale)
         self.state = state
         self.token = SANDBOX_TOKEN
-        self.app: Starlette = create_app(state, body_limits=body_limits)
+        self.body_limits = body_limits or BodyLimits()
+        self.app: Starlette = create_app(state, body_limits=self.body_limits)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -117,7 +164,7 @@ class SandboxServer:
             access_log=False,
             lifespan="off",
             loop="asyncio",
-            http="h11",
+            http=_header_bounded(self.body_limits.header_timeout),
             timeout_graceful_shutdown=2,
         )
         server = uvicorn.Server(config)

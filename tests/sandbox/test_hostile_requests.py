@@ -38,7 +38,9 @@ ENVELOPE_KEYS = {"request_status", "request_id", "debug_message", "display_messa
 
 @pytest.fixture(scope="module")
 def hostile_server() -> Iterator[SandboxServer]:
-    limits = BodyLimits(idle_timeout=IDLE_TIMEOUT, total_timeout=3 * IDLE_TIMEOUT)
+    limits = BodyLimits(
+        idle_timeout=IDLE_TIMEOUT, total_timeout=3 * IDLE_TIMEOUT, header_timeout=IDLE_TIMEOUT
+    )
     with SandboxServer(state=make_state(), body_limits=limits) as srv:
         yield srv
 
@@ -365,6 +367,30 @@ def test_a_trickled_body_hits_the_total_timeout(srv: SandboxServer) -> None:
     assert_snap_error(answer, 408, "E1004")
     assert time.monotonic() - started < READ_TIMEOUT
     assert_still_serving(srv)
+
+
+def test_headers_that_never_complete_get_the_connection_closed(srv: SandboxServer) -> None:
+    """Half a request, then silence: uvicorn alone held such a connection forever."""
+    started = time.monotonic()
+    with _connect(srv) as sock:
+        sock.sendall(b"POST /v1/me HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        try:
+            assert sock.recv(1024) == b""
+        except ConnectionResetError:
+            pass
+    assert IDLE_TIMEOUT * 0.9 <= time.monotonic() - started < READ_TIMEOUT
+    assert_still_serving(srv)
+
+
+def test_a_kept_alive_connection_serves_several_requests(srv: SandboxServer) -> None:
+    """The header timer is re-armed after each answer and stops once headers are in."""
+    with _connect(srv) as sock:
+        for _ in range(3):
+            head = _head("GET", "/v1/me", {**AUTH})
+            sock.sendall(head)
+            answer = _read_answer(sock)
+            assert answer.status == 200
+            time.sleep(IDLE_TIMEOUT / 2)
 
 
 # ------------------------------------------------------------------------------ control plane
