@@ -139,17 +139,20 @@ def test_totals_model_contract_and_sums(qtmodeltester, store: Store) -> None:
     totals_model.set_columns(model.visible_columns())
     totals_model.set_rows(model.rows())
     qtmodeltester.check(totals_model)
-    # one row per currency and one for all of them in USD
-    assert [r.currency for r in totals_model.totals_rows()] == ["GBP", "JPY", "USD", "USD"]
+    # one for all currencies in USD first (the grid shows three totals rows, the wheel
+    # scrolls to the others), then one per currency
+    rows = totals_model.totals_rows()
+    assert [r.id for r in rows] == ["total:*", "total:GBP", "total:JPY", "total:USD"]
+    assert totals_model.index(0, 0).data().startswith("All currencies in USD · 9 rows")
     assert totals_model.text("GBP", "stats_spend") == "£90.00"
     assert totals_model.text("JPY", "stats_spend") == "¥18,000"
     assert totals_model.text("GBP", "stats_impressions") == "24,000"
     assert totals_model.text("*", "stats_impressions") == "72,000"
     # no FX rate was stored with the days: no USD total rather than a partial one
     assert totals_model.text("*", "stats_spend_usd") == ""
-    label = totals_model.index(0, 0).data()
+    label = totals_model.index(1, 0).data()
     assert label.startswith("Total GBP · 3 rows")
-    assert totals_model.index(0, model.column_of("status")).data() == ""
+    assert totals_model.index(1, model.column_of("status")).data() == ""
     # the sums follow the shown rows
     model.set_filter(FilterSpec(conditions=(Condition("status", "is", ("ACTIVE",)),)))
     totals_model.set_rows(model.rows())

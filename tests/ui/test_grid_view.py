@@ -470,7 +470,7 @@ def test_refresh_stats_is_one_query_per_account_and_fills_the_columns(
     # a totals row per currency under the grid, and one in USD for all of them
     qtbot.waitUntil(lambda: grid.totals_model.rowCount() == 5, timeout=2000)
     currencies = [r.currency for r in grid.totals_model.totals_rows()]
-    assert currencies == ["EUR", "GBP", "JPY", "USD", "USD"]
+    assert currencies == ["USD", "EUR", "GBP", "JPY", "USD"]  # all currencies in USD first
     assert grid.totals_table.isVisible()
     assert grid.totals_model.text("GBP", "stats_impressions")
 

@@ -7,9 +7,9 @@ the column it sums.
     totals.set_rows(grid_model.rows())        # the shown rows (filters apply to the totals)
 
 The sums come from `snapdesk.grid.perf.totals` (ratios computed from the sums, never averaged;
-spend in USD only where every summed day had a rate). Only the columns that add up show a
-value: performance and daily budgets; the first text column names the row ("Total GBP · 8
-rows").
+spend in USD only where every summed day had a rate); the row for all currencies in USD comes
+first. Only the columns that add up show a value: performance and daily budgets; the first
+text column names the row ("Total GBP · 8 rows").
 """
 
 from __future__ import annotations
@@ -64,9 +64,11 @@ class GridTotalsModel(QAbstractTableModel):
         self.set_totals(totals(rows))
 
     def set_totals(self, rows: Sequence[GridRow]) -> None:
-        """Show totals rows already computed (`snapdesk.grid.perf.totals`)."""
+        """Show totals rows already computed (`snapdesk.grid.perf.totals`), the one for all
+        currencies in USD first (the grid shows a few totals rows; the wheel scrolls on)."""
+        every = TOTAL_PREFIX + ALL_CURRENCIES
         self.beginResetModel()
-        self._rows = list(rows)
+        self._rows = sorted(rows, key=lambda row: row.id != every)  # stable: currencies A–Z
         self.endResetModel()
 
     def totals_rows(self) -> list[GridRow]:
