@@ -51,7 +51,7 @@ from snapdesk import config
 from snapdesk.auth import OAuthApp
 from snapdesk.changes import EditService, PostReport
 from snapdesk.changes.model import Conflict
-from snapdesk.core.kinds import CAMPAIGN
+from snapdesk.core.kinds import AD_SQUAD, CAMPAIGN
 from snapdesk.experiments import ExperimentService
 from snapdesk.store import Store
 from snapdesk.ui._wheel import WheelGuard, install_wheel_guard
@@ -385,6 +385,8 @@ def test_scrolling_the_campaign_form_over_status_keeps_it_active(
 
 def _dialogs(window: MainWindow, store: Store, tmp_path: Path) -> dict[type, Callable[[], Any]]:
     """How each dialog is built (as the app and tests/ui/test_accessibility.py build them)."""
+    from snapdesk.grid.editing import copy_rows
+    from snapdesk.grid.rows import Scope, load_rows
     from snapdesk.ui.crash import CrashDialog, CrashReport, SafetyState
     from snapdesk.ui.dialogs.about import AboutDialog
     from snapdesk.ui.dialogs.bulk_budget import BulkAmountDialog
@@ -394,6 +396,9 @@ def _dialogs(window: MainWindow, store: Store, tmp_path: Path) -> dict[type, Cal
     from snapdesk.ui.dialogs.conflicts import ConflictsDialog
     from snapdesk.ui.dialogs.experiment_setup import ExperimentSetupDialog
     from snapdesk.ui.dialogs.fx_rates import FxRatesDialog
+    from snapdesk.ui.dialogs.grid_find_replace import GridFindReplaceDialog
+    from snapdesk.ui.dialogs.grid_import import GridImportDialog
+    from snapdesk.ui.dialogs.grid_paste_rows import GridPasteRowsDialog
     from snapdesk.ui.dialogs.list_upload import ListUploadDialog
     from snapdesk.ui.dialogs.live_mode import GuardViolationsDialog, LiveModeDialog
     from snapdesk.ui.dialogs.live_post import LivePostDialog
@@ -409,6 +414,7 @@ def _dialogs(window: MainWindow, store: Store, tmp_path: Path) -> dict[type, Cal
     from snapdesk.ui.views.audit_log import AuditLogDialog
 
     session = window.session
+    squads = load_rows(store, AD_SQUAD, Scope.accounts([data.US]))
     edits = EditService(store=store)
     [change] = edits.pending()
     items = [(CAMPAIGN, "cmp-us-spring")]
@@ -461,6 +467,11 @@ def _dialogs(window: MainWindow, store: Store, tmp_path: Path) -> dict[type, Cal
         ShortcutsDialog: window.help_actions.open_shortcuts,
         CommandPalette: window.help_actions.open_palette,
         AboutDialog: window.help_actions.open_about,
+        GridImportDialog: lambda: GridImportDialog(
+            window, store=store, edits=edits, state=window.state
+        ),
+        GridFindReplaceDialog: lambda: GridFindReplaceDialog(edits, squads),
+        GridPasteRowsDialog: lambda: GridPasteRowsDialog(edits, store, copy_rows(squads[:1])),
     }
 
 
@@ -507,6 +518,9 @@ DIALOG_NAMES = [
     "ShortcutsDialog",
     "CommandPalette",
     "AboutDialog",
+    "GridImportDialog",
+    "GridFindReplaceDialog",
+    "GridPasteRowsDialog",
 ]
 
 
