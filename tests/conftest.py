@@ -23,3 +23,17 @@ def _private_dirs(
         monkeypatch.setenv(name, str(base / name.lower()))
     for name in ("SNAPDESK_ACCESS_TOKEN", "SNAPCHAT_ADS_LIVE_MODE", "SNAPDESK_API_BASE"):
         monkeypatch.delenv(name, raising=False)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Let snapdesk's worker threads (grid figures, spreadsheet jobs) end before the interpreter
+    and Qt are torn down: a daemon thread still emitting into Qt at exit can crash the process
+    after every test passed."""
+    import threading
+    import time
+
+    deadline = time.monotonic() + 10
+    for thread in threading.enumerate():
+        if thread is threading.current_thread() or not thread.name.startswith("snapdesk-"):
+            continue
+        thread.join(max(0.0, deadline - time.monotonic()))

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import html
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +42,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     Qt,
-    QThreadPool,
     QTimer,
     Signal,
 )
@@ -337,6 +337,7 @@ class GridView(QWidget):
         self._perf_reading = False
         self._totals_key: tuple[Any, ...] | None = None
         self._perf_reader = _PerfReader(self)
+        self._perf_threads: list[threading.Thread] = []  # reading cached figures
         self._perf_reader.read.connect(self._on_perf_reader_read)
         self._preparation: _Preparation | None = None
         self._preparing = False
@@ -885,7 +886,12 @@ class GridView(QWidget):
             if shiboken6.isValid(reader):
                 emit(reader.read, generation, result)
 
-        QThreadPool.globalInstance().start(work)
+        # A plain Python thread, not QThreadPool.globalInstance().start(callable): Qt's global
+        # pool outlives the interpreter and dropping a Python runnable after finalization
+        # crashed the process at exit (SIGSEGV after the last test).
+        thread = threading.Thread(target=work, name="snapdesk-grid-perf", daemon=True)
+        self._perf_threads = [t for t in self._perf_threads if t.is_alive()] + [thread]
+        thread.start()
 
     def _on_perf_reader_read(self, generation: int, result: object) -> None:
         then = self._perf_waiting.pop(generation, None)
@@ -968,7 +974,8 @@ class GridView(QWidget):
         while self._perf_reading or (prepared and self._preparing):
             if time.monotonic() > deadline:
                 return False
-            QThreadPool.globalInstance().waitForDone(10)
+            for thread in self._perf_threads:
+                thread.join(0.01)
             QApplication.processEvents()
         return True
 
