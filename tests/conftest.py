@@ -32,6 +32,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     import threading
     import time
 
+    try:  # Qt deletes the clipboard's data after the interpreter: no Python-made QMimeData then
+        from snapdesk.ui.views.grid_editing import release_clipboard
+
+        release_clipboard()
+    except ImportError:
+        pass
     deadline = time.monotonic() + 10
     for thread in threading.enumerate():
         if thread is threading.current_thread() or not thread.name.startswith("snapdesk-"):

@@ -85,6 +85,9 @@ def run_app(*, sandbox: bool, argv: list[str] | None = None, quit_after_sync: bo
     app.setOrganizationName("snapdesk")
     app.setApplicationVersion(__version__)
     install_wheel_guard(app)  # before any window: the wheel never edits an unfocused input
+    from snapdesk.ui.views.grid_editing import release_clipboard
+
+    app.aboutToQuit.connect(release_clipboard)  # no Python-made clipboard data at exit
     app.setQuitOnLastWindowClosed(False)  # the window's `closed` ends the app after cleanup
     # Every unhandled exception (GUI thread, worker threads, asyncio) goes to one handler: a
     # redacted report in the log folder and a dialog; pending changes are already in SQLite.

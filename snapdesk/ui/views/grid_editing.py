@@ -732,3 +732,21 @@ class GridEditController(QObject):
 
 def _one_line(rows: Sequence[GridRow], row: GridRow, message: str) -> str:
     return message if len(rows) == 1 else f"“{row.name}”: {message}"
+
+
+def release_clipboard() -> None:
+    """Before the application ends: a clipboard holding a QMimeData made in Python (the grid's
+    cells and rows) keeps the text as Qt's own data. Qt deletes the clipboard's data after the
+    interpreter is gone, and deleting a Python-made QMimeData then crashes the process."""
+    app = QGuiApplication.instance()
+    if app is None:
+        return
+    clipboard = QGuiApplication.clipboard()
+    mime = clipboard.mimeData()
+    if mime is None or not mime.formats():
+        return
+    text = mime.text() if mime.hasText() else ""
+    if text:
+        clipboard.setText(text)  # the user keeps what they copied, as plain text
+    else:
+        clipboard.clear()
