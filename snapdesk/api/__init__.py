@@ -16,6 +16,7 @@ from snapdesk.api._measurement import (
 from snapdesk.api._ratelimit import RateLimiter
 from snapdesk.api._retry import RETRYABLE_STATUSES, RetryPolicy
 from snapdesk.api._stats import ClientStats
+from snapdesk.api._targeting import OS_TYPES, TARGETING_ENDPOINTS, Targeting, TargetingEndpoint
 from snapdesk.api.errors import (
     ApiError,
     AuthError,
@@ -49,8 +50,10 @@ from snapdesk.api.models import (
 
 __all__ = [
     "FUNDING_SOURCE",
+    "OS_TYPES",
     "RETRYABLE_STATUSES",
     "STATS_ENTITY_PATHS",
+    "TARGETING_ENDPOINTS",
     "Ad",
     "AdAccount",
     "AdSquad",
@@ -82,6 +85,8 @@ __all__ = [
     "StatsQueryError",
     "StatsResult",
     "StatsSeries",
+    "Targeting",
+    "TargetingEndpoint",
     "Timeout",
     "TokenProvider",
     "check_envelope",

@@ -34,6 +34,7 @@ from snapdesk.api._resources import (
 )
 from snapdesk.api._retry import RetryPolicy
 from snapdesk.api._stats import ClientStats
+from snapdesk.api._targeting import Targeting
 from snapdesk.api.errors import (
     ApiError,
     ConnectionFailed,
@@ -129,6 +130,8 @@ class SnapApi:
         self.funding_sources = FundingSources(self)
         # Stats queries (`api.stats` is taken by the request counters, `ClientStats`).
         self.measurement = Measurement(self)
+        # Targeting catalogues, audience size and bid estimates (reads only).
+        self.targeting = Targeting(self)
 
     # -- lifecycle -------------------------------------------------------------------------
 

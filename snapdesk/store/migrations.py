@@ -326,6 +326,42 @@ _CHANGES_BY_ENTITY = """
 CREATE INDEX pending_changes_entity_id ON pending_changes(entity_id);
 """
 
+# Targeting (snapdesk/targeting): the catalogues behind the editor's pickers, cached per
+# (dimension, country) with one fetch record each so a whole list is replaced at once, and the
+# audience-size / bid estimates keyed by a hash of what they were asked for. '' stands for "no
+# country" so the primary keys stay plain TEXT.
+_TARGETING_CACHE = """
+CREATE TABLE targeting_fetches (
+    dimension  TEXT NOT NULL,
+    country    TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    count      INTEGER NOT NULL,
+    PRIMARY KEY (dimension, country)
+);
+
+CREATE TABLE targeting_options (
+    dimension TEXT NOT NULL,
+    country   TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    id        TEXT NOT NULL,
+    name      TEXT,
+    data      TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (dimension, country, seq)
+);
+CREATE INDEX targeting_options_id ON targeting_options(dimension, id);
+
+CREATE TABLE targeting_estimates (
+    key           TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    ad_account_id TEXT NOT NULL,
+    data          TEXT NOT NULL,
+    fetched_at    TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
+);
+CREATE INDEX targeting_estimates_account ON targeting_estimates(ad_account_id);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_ENTITIES,
     _V2_SYNC_META,
@@ -335,6 +371,7 @@ MIGRATIONS: tuple[str, ...] = (
     _EXPERIMENTS,
     _FEED_AND_LEASES,
     _CHANGES_BY_ENTITY,
+    _TARGETING_CACHE,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
