@@ -55,7 +55,7 @@ from snapdesk.changes.model import (
 from snapdesk.core.kinds import AD, AD_SQUAD, CAMPAIGN, CREATIVE, LABEL, MEDIA, SEGMENT
 from snapdesk.core.money import format_money
 from snapdesk.core.settings import SpendGuards
-from snapdesk.core.validation import PIXEL_GOALS, Issue, validate
+from snapdesk.core.validation import PIXEL_GOALS, TARGETING_LABELS, Issue, validate
 
 _VALIDATED_KINDS: Final = (CAMPAIGN, AD_SQUAD, AD, CREATIVE, MEDIA, SEGMENT)
 _GUARDED_KINDS: Final = (CAMPAIGN, AD_SQUAD)
@@ -773,4 +773,6 @@ def _name(change: Change) -> str | None:
 
 
 def _label(field: str) -> str:
+    if field in TARGETING_LABELS:  # targeting.geos: "targeting (locations)"
+        return f"targeting ({TARGETING_LABELS[field].lower()})"
     return field.removesuffix("_micro").replace("_", " ")

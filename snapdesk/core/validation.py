@@ -132,11 +132,13 @@ CREATIVE_TYPES: Final = (
 # Ad type -> the creative type it needs; every other ad type needs the creative type of its name.
 _AD_TO_CREATIVE: Final = {"REMOTE_WEBPAGE": "WEB_VIEW", "STORY": "COMPOSITE"}
 MEDIA_TYPES: Final = ("IMAGE", "VIDEO", "LENS_PACKAGE", "PLAYABLE")
-AGES: Final = (*(str(n) for n in range(13, 50)), "50+")
-# Age bounds of the targeting UI: 13 to 55 [3P Whathead docs]; older UIs ended at "50+" [GUESS].
-# The API's own bounds were not found (snap-targeting.md §2.2): out of range is a warning.
+# Age bounds of the targeting UI: 13 to 55, the top shown as "55+" [3P Whathead docs]; older UIs
+# ended at "50+" [GUESS]. The API's own bounds were not found (snap-targeting.md §2.2): out of
+# range is a warning (on `targeting.age`). AGES lists every age a picker offers, as Snap echoes
+# ages (strings); a max age of 55 means "55 and older".
 MIN_AGE: Final = 13
 MAX_AGE: Final = 55
+AGES: Final = tuple(str(n) for n in range(MIN_AGE, MAX_AGE + 1))
 # MALE/FEMALE [DOC targeting page]; the gender catalogue has a third entry [REC-count, Singer run]
 # whose id is unknown: OTHER is allowed, anything else is an error.
 GENDERS: Final = ("MALE", "FEMALE", "OTHER")
@@ -384,7 +386,7 @@ def _validate_targeting(c: _Checker) -> None:
         # import, a copy); posting it is what Snap refuses, so Check changes blocks the post.
         if c.for_post:
             c.error(
-                "targeting",
+                "targeting.geos",
                 "Target at least one country (targeting.geos is required)",
                 "geos_required",
             )
@@ -396,7 +398,7 @@ def _validate_targeting(c: _Checker) -> None:
             # An ISO 3166 alpha-2 code: every real body carries one [REC]; the catalogue of
             # countries is a list of such codes [REC-count /targeting/geo/country].
             c.error(
-                "targeting",
+                "targeting.geos",
                 f"Country code {code!r} must be two lowercase letters (ISO 3166, e.g. 'us')",
                 "country_code",
             )
@@ -404,20 +406,20 @@ def _validate_targeting(c: _Checker) -> None:
         if code != code.lower():
             # Snap echoes lowercase codes [REC]; some clients send upper case [CODE-weak].
             c.warn(
-                "targeting",
+                "targeting.geos",
                 f"Country code {code!r}: Snap uses lower case ({code.lower()!r})",
                 "country_code_case",
             )
         operation = geo.get("operation", "INCLUDE")
         if operation not in OPERATIONS:
-            c.error("targeting", f"Geo operation {operation!r} is not INCLUDE/EXCLUDE", "enum")
+            c.error("targeting.geos", f"Geo operation {operation!r} is not INCLUDE/EXCLUDE", "enum")
         elif operation == "INCLUDE":
             countries.add(code.lower())
     for key in INCLUDE_ONLY:
         for entry in targeting.get(key) or []:
             if isinstance(entry, Mapping) and entry.get("operation", "INCLUDE") != "INCLUDE":
                 c.error(
-                    "targeting",
+                    f"targeting.{key}",
                     f"{key.capitalize()} can only include (operation {entry.get('operation')!r}): "
                     "Snap's targeting supports EXCLUDE only for geos, segments and locations",
                     "include_only",
@@ -434,34 +436,40 @@ def _validate_targeting(c: _Checker) -> None:
             age = _age(value)
             if age is None:
                 c.error(
-                    "targeting", f"{key} {value!r} is not an age (e.g. 18 or '35')", "age_format"
+                    "targeting.age",
+                    f"{key} {value!r} is not an age (e.g. 18 or '35')",
+                    "age_format",
                 )
                 continue
             ages[key] = age
             if not MIN_AGE <= age[0] <= MAX_AGE:
                 c.warn(
-                    "targeting",
+                    "targeting.age",
                     f"{key} {value!r} is outside the {MIN_AGE}–{MAX_AGE} Snap's targeting offers",
                     "age_range",
                 )
         low, high = ages.get("min_age"), ages.get("max_age")
         if low is not None and high is not None and low[0] > high[0]:
             c.warn(
-                "targeting",
+                "targeting.age",
                 f"Minimum age {demo.get('min_age')} is above maximum age {demo.get('max_age')}: "
                 "nobody matches",
                 "age_order",
             )
         gender = demo.get("gender")
         if gender is not None and gender not in GENDERS:
-            c.error("targeting", f"Gender {gender!r} is not one of {', '.join(GENDERS)}", "gender")
+            c.error(
+                "targeting.gender",
+                f"Gender {gender!r} is not one of {', '.join(GENDERS)}",
+                "gender",
+            )
         for lang in demo.get("languages") or []:
             if isinstance(lang, str):
                 languages.add(lang)
             if not isinstance(lang, str) or not re.fullmatch(r"[a-z]{2}", lang):
                 # The docs' examples use two-letter codes ("en") [DOC]; refusal is unverified.
                 c.warn(
-                    "targeting",
+                    "targeting.languages",
                     f"Language {lang!r} is not a two-letter code like 'en'",
                     "language_code",
                 )
@@ -469,7 +477,7 @@ def _validate_targeting(c: _Checker) -> None:
         # "Multi-country targeting … requires a demographics entry with a single languages
         # entry" [DOC targeting page; snap-targeting.md §2.1].
         c.error(
-            "targeting",
+            "targeting.languages",
             f"Targeting {len(countries)} countries needs exactly one language in demographics "
             f"(has {len(languages) or 'none'})",
             "multi_country_language",
@@ -701,8 +709,68 @@ _RELATED_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Targeting findings sit on the part of the form they are about (`targeting.geos`, …); each is
+# this edit's only when the edit changed the lists it reads (editing the gender doesn't make an
+# old region problem the user's). Keys: the issue field; values: the `targeting` keys read.
+TARGETING_FIELDS: Final[dict[str, tuple[str, ...]]] = {
+    "targeting.geos": ("geos",),
+    "targeting.age": ("demographics",),
+    "targeting.gender": ("demographics",),
+    "targeting.languages": ("demographics",),
+    "targeting.demographics": ("demographics",),
+    "targeting.interests": ("interests",),
+    "targeting.devices": ("devices",),
+    "targeting.segments": ("segments",),
+    "targeting.locations": ("locations",),
+}
+_TARGETING_RELATED: Final[dict[str, tuple[str, ...]]] = {
+    # one language for several countries: adding a country makes it this edit's
+    "multi_country_language": ("geos", "demographics"),
+}
+TARGETING_LABELS: Final[dict[str, str]] = {
+    "targeting.geos": "Locations",
+    "targeting.age": "Age",
+    "targeting.gender": "Gender",
+    "targeting.languages": "Languages",
+    "targeting.demographics": "Demographics",
+    "targeting.interests": "Interests",
+    "targeting.devices": "Devices",
+    "targeting.segments": "Audiences",
+    "targeting.locations": "Locations",
+}
+
+
+def entity_field(field: str) -> str:
+    """The entity's API field an issue field is about: `targeting.geos` → `targeting`."""
+    return field.split(".", 1)[0]
+
+
+def field_label(field: str) -> str:
+    """How to name an issue field to a user: "Targeting · Locations", "Daily budget"."""
+    part = TARGETING_LABELS.get(field)
+    if part is not None:
+        return f"Targeting · {part}"
+    text = field.removesuffix("_micro").replace("_", " ").replace(".", " · ")
+    return text[:1].upper() + text[1:]
+
+
+def _targeting_parts_changed(obj: Mapping[str, Any], base: Mapping[str, Any]) -> set[str]:
+    now, before = obj.get("targeting"), base.get("targeting")
+    if not isinstance(now, Mapping) or not isinstance(before, Mapping):
+        return {"targeting:*"} if now != before else set()
+    return {f"targeting:{k}" for k in set(now) | set(before) if now.get(k) != before.get(k)}
+
+
 def _caused_by_edit(issue: Issue, changed: set[str]) -> bool:
-    return issue.field in changed or any(f in changed for f in _RELATED_FIELDS.get(issue.code, ()))
+    if issue.field in changed or any(f in changed for f in _RELATED_FIELDS.get(issue.code, ())):
+        return True
+    parts = TARGETING_FIELDS.get(issue.field)
+    if parts is None:
+        return issue.field.startswith("targeting.") and "targeting" in changed
+    if "targeting:*" in changed:
+        return True
+    parts = parts + _TARGETING_RELATED.get(issue.code, ())
+    return any(f"targeting:{p}" in changed for p in parts)
 
 
 def validate(
@@ -749,6 +817,8 @@ def validate(
     if base is None:
         return issues
     changed = {f for f in set(obj) | set(base) if obj.get(f) != base.get(f)}
+    if "targeting" in changed:
+        changed |= _targeting_parts_changed(obj, base)
     out: list[Issue] = []
     for issue in issues:
         if issue.code in _EDIT_ONLY_WARNINGS and not _caused_by_edit(issue, changed):

@@ -44,6 +44,7 @@ from snapdesk.changes.model import (
 )
 from snapdesk.core.kinds import AD, AD_SQUAD, CAMPAIGN, CREATIVE, LABEL
 from snapdesk.core.money import format_money, round_micro
+from snapdesk.core.validation import entity_field
 from snapdesk.grid.columns import (
     COLUMNS,
     CellError,
@@ -173,6 +174,7 @@ class _Refused(Exception):
 
 
 def _field_column(columns: Sequence[Column], api_field: str, fallback: str | None) -> str | None:
+    api_field = entity_field(api_field)  # targeting.geos: the Targeting column
     for column in columns:
         if column.field == api_field:
             return column.header

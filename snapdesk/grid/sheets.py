@@ -86,7 +86,7 @@ from snapdesk.core import records
 from snapdesk.core.kinds import AD, AD_SQUAD, CAMPAIGN, CREATIVE
 from snapdesk.core.money import exponent
 from snapdesk.core.outputs import AtomicFiles, check_distinct, named, open_text, snapdesk_files
-from snapdesk.core.validation import Issue
+from snapdesk.core.validation import Issue, entity_field
 from snapdesk.grid.columns import (
     COLUMNS,
     LEVEL_NAMES,
@@ -1302,6 +1302,7 @@ class _Planner:
         return placed.header if placed else COLUMNS[key].export_name
 
     def header_for_field(self, api_field: str) -> str:
+        api_field = entity_field(api_field)  # targeting.geos: the targeting column
         for placed in self.columns:
             if placed.column.field == api_field:
                 return placed.header

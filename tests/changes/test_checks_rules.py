@@ -398,9 +398,9 @@ def targeting(**kw: Any) -> dict[str, Any]:
 
 def test_an_ad_squad_needs_a_country_to_post_but_may_be_queued_without() -> None:
     draft = squad(targeting=None)
-    assert found(check(change(AD_SQUAD, draft))) == [("error", "geos_required", "targeting")]
+    assert found(check(change(AD_SQUAD, draft))) == [("error", "geos_required", "targeting.geos")]
     assert found(check(change(AD_SQUAD, squad(targeting={"geos": []})))) == [
-        ("error", "geos_required", "targeting")
+        ("error", "geos_required", "targeting.geos")
     ]
     assert validate(AD_SQUAD, draft) == []  # the editor and a file import may queue a draft
     assert clean(check(change(AD_SQUAD, squad())))
@@ -408,38 +408,44 @@ def test_an_ad_squad_needs_a_country_to_post_but_may_be_queued_without() -> None
 
 def test_country_codes() -> None:
     bad = squad(targeting={"geos": [{"country_code": "usa"}]})
-    assert found(check(change(AD_SQUAD, bad))) == [("error", "country_code", "targeting")]
+    assert found(check(change(AD_SQUAD, bad))) == [("error", "country_code", "targeting.geos")]
     upper = squad(targeting={"geos": [{"country_code": "GB"}]})
-    assert found(check(change(AD_SQUAD, upper))) == [("warning", "country_code_case", "targeting")]
+    assert found(check(change(AD_SQUAD, upper))) == [
+        ("warning", "country_code_case", "targeting.geos")
+    ]
     assert clean(check(change(AD_SQUAD, squad(targeting={"geos": [{"country_code": "gb"}]}))))
 
 
 def test_age_bounds() -> None:
     assert found(check(change(AD_SQUAD, targeting(demographics=[{"min_age": "adult"}])))) == [
-        ("error", "age_format", "targeting")
+        ("error", "age_format", "targeting.age")
     ]
     assert found(check(change(AD_SQUAD, targeting(demographics=[{"min_age": 12}])))) == [
-        ("warning", "age_range", "targeting")
+        ("warning", "age_range", "targeting.age")
     ]
     assert found(
         check(change(AD_SQUAD, targeting(demographics=[{"min_age": "35", "max_age": 21}])))
-    ) == [("warning", "age_order", "targeting")]
+    ) == [("warning", "age_order", "targeting.age")]
     for ages in ({"min_age": 13, "max_age": "50+"}, {"min_age": "18", "max_age": "54"}):
         assert clean(check(change(AD_SQUAD, targeting(demographics=[ages]))))
 
 
 def test_gender_values() -> None:
     assert found(check(change(AD_SQUAD, targeting(demographics=[{"gender": "WOMEN"}])))) == [
-        ("error", "gender", "targeting")
+        ("error", "gender", "targeting.gender")
     ]
     assert clean(check(change(AD_SQUAD, targeting(demographics=[{"gender": "FEMALE"}]))))
 
 
 def test_demographics_and_devices_only_include() -> None:
     excluded = targeting(demographics=[{"min_age": 18, "operation": "EXCLUDE"}])
-    assert found(check(change(AD_SQUAD, excluded))) == [("error", "include_only", "targeting")]
+    assert found(check(change(AD_SQUAD, excluded))) == [
+        ("error", "include_only", "targeting.demographics")
+    ]
     devices = targeting(devices=[{"os_type": "iOS", "operation": "EXCLUDE"}])
-    assert found(check(change(AD_SQUAD, devices))) == [("error", "include_only", "targeting")]
+    assert found(check(change(AD_SQUAD, devices))) == [
+        ("error", "include_only", "targeting.devices")
+    ]
     geo_exclude = squad(
         targeting={
             "geos": [
@@ -454,11 +460,11 @@ def test_demographics_and_devices_only_include() -> None:
 def test_several_countries_need_exactly_one_language() -> None:
     two = {"geos": [{"country_code": "us"}, {"country_code": "ca"}]}
     assert found(check(change(AD_SQUAD, squad(targeting=two)))) == [
-        ("error", "multi_country_language", "targeting")
+        ("error", "multi_country_language", "targeting.languages")
     ]
     both = {**two, "demographics": [{"languages": ["en", "fr"]}]}
     assert found(check(change(AD_SQUAD, squad(targeting=both)))) == [
-        ("error", "multi_country_language", "targeting")
+        ("error", "multi_country_language", "targeting.languages")
     ]
     one = {**two, "demographics": [{"languages": ["en"]}]}
     assert clean(check(change(AD_SQUAD, squad(targeting=one))))
@@ -466,7 +472,7 @@ def test_several_countries_need_exactly_one_language() -> None:
 
 def test_language_codes() -> None:
     assert found(check(change(AD_SQUAD, targeting(demographics=[{"languages": ["English"]}])))) == [
-        ("warning", "language_code", "targeting")
+        ("warning", "language_code", "targeting.languages")
     ]
 
 

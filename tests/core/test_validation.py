@@ -9,12 +9,19 @@ import pytest
 
 from snapdesk.core.kinds import AD, AD_SQUAD, CAMPAIGN, CREATIVE
 from snapdesk.core.validation import (
+    AGES,
+    MAX_AGE,
+    MIN_AGE,
     Issue,
     creative_type_for_ad,
+    entity_field,
     errors,
+    field_label,
     validate,
     warnings,
 )
+
+GEO_US = {"geos": [{"country_code": "us"}]}
 
 
 def campaign(**kw: Any) -> dict[str, Any]:
@@ -129,6 +136,65 @@ def test_targeting_ages_countries_languages() -> None:
     assert errors(issues) == []
     ok = {"demographics": [{"min_age": "21", "max_age": "50+"}], "geos": [{"country_code": "gb"}]}
     assert validate(AD_SQUAD, squad(targeting=ok)) == []
+
+
+def test_targeting_issues_name_the_part_of_the_form() -> None:
+    """Issue 17: each targeting finding carries the field the editor shows it under."""
+    targeting = {
+        "geos": [{"country_code": "usa"}, {"country_code": "gb"}],
+        "demographics": [{"min_age": "adult", "gender": "WOMEN", "languages": ["English"]}],
+        "devices": [{"os_type": "iOS", "operation": "EXCLUDE"}],
+    }
+    found = {(i.code, i.field) for i in validate(AD_SQUAD, squad(targeting=targeting))}
+    assert found == {
+        ("country_code", "targeting.geos"),
+        ("age_format", "targeting.age"),
+        ("gender", "targeting.gender"),
+        ("language_code", "targeting.languages"),
+        ("include_only", "targeting.devices"),
+    }
+    assert {i.field for i in validate(AD_SQUAD, squad(targeting={"geos": []}), for_post=True)} == {
+        "targeting.geos"
+    }
+    assert entity_field("targeting.geos") == "targeting" and entity_field("name") == "name"
+    assert field_label("targeting.age") == "Targeting · Age"
+    assert field_label("daily_budget_micro") == "Daily budget"
+
+
+def test_every_age_from_13_to_55_is_offered_and_accepted() -> None:
+    """Issue 17: the pickers offer 13 to 55 (55 shown as 55+); a seeded max_age "54" is an age
+    like any other."""
+    assert AGES[0] == "13" and AGES[-1] == "55" and "54" in AGES and len(AGES) == 43
+    assert (MIN_AGE, MAX_AGE) == (13, 55)
+    for low, high in (("13", "55"), ("35", "54"), (45, None), ("18", "55+")):
+        demo = {"min_age": low, **({"max_age": high} if high else {})}
+        assert validate(AD_SQUAD, squad(targeting={**GEO_US, "demographics": [demo]})) == []
+    over = validate(AD_SQUAD, squad(targeting={**GEO_US, "demographics": [{"max_age": "65"}]}))
+    assert [(i.field, i.code, i.severity) for i in over] == [
+        ("targeting.age", "age_range", "warning")
+    ]
+
+
+def test_an_old_targeting_problem_is_not_this_edits_unless_its_part_changed() -> None:
+    """Editing the gender of a squad whose geos Snap would refuse today doesn't block the
+    edit; editing its locations does."""
+    base = squad(targeting={"geos": [{"country_code": "usa"}], "demographics": [{"min_age": 18}]})
+    gender = squad(
+        targeting={
+            "geos": [{"country_code": "usa"}],
+            "demographics": [{"min_age": 18, "gender": "FEMALE"}],
+        }
+    )
+    [issue] = validate(AD_SQUAD, gender, base=base)
+    assert issue.field == "targeting.geos" and issue.severity == "warning"
+    assert "already so on Snap" in issue.message
+    geos = squad(targeting={"geos": [{"country_code": "usa"}, {"country_code": "x"}]})
+    assert {i.severity for i in validate(AD_SQUAD, geos, base=base)} == {"error"}
+    # adding a country makes "one language for several countries" this edit's
+    two = squad(targeting={"geos": [{"country_code": "us"}, {"country_code": "gb"}]})
+    one = squad(targeting={"geos": [{"country_code": "us"}]})
+    [multi] = validate(AD_SQUAD, two, base=one)
+    assert multi.code == "multi_country_language" and multi.is_error
 
 
 def test_creative_lengths_brand_or_profile() -> None:

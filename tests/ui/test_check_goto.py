@@ -77,7 +77,7 @@ def test_rows_carry_error_and_warning_markers_with_the_messages_as_tooltip(
     squad_index, center = row_rect(panel, squad.id)
     found = [(i.severity, i.code, i.field) for i in panel.issues_at(squad_index)]
     assert found == [
-        ("error", "geos_required", "targeting"),
+        ("error", "geos_required", "targeting.geos"),
         ("warning", "pixel_required", "pixel_id"),
     ]
     campaign_index, _ = row_rect(panel, campaign.id)
@@ -88,7 +88,7 @@ def test_rows_carry_error_and_warning_markers_with_the_messages_as_tooltip(
     event = QHelpEvent(QEvent.Type.ToolTip, center, viewport.mapToGlobal(center))
     QApplication.sendEvent(viewport, event)
     qtbot.waitUntil(lambda: "Target at least one country" in QToolTip.text(), timeout=2000)
-    assert "Error · Targeting: Target at least one country" in QToolTip.text()
+    assert "Error · Targeting · Locations: Target at least one country" in QToolTip.text()
     assert "Warning · Pixel id: PIXEL_PURCHASE optimizes for events of a Snap Pixel" in (
         QToolTip.text()
     )
@@ -103,11 +103,11 @@ def test_double_click_a_finding_in_the_pending_panel_emits_go_to(
     panel.select_change(squad.id)
     assert panel.issues_box.isVisible() and panel.issue_list.count() == 2
     item = panel.issue_list.item(0)
-    assert item.text().startswith("Targeting: Target at least one country")
+    assert item.text().startswith("Targeting · Locations: Target at least one country")
     rect = panel.issue_list.visualItemRect(item)
     with qtbot.waitSignal(panel.go_to_requested, timeout=2000) as signal:
         double_click(qtbot, panel.issue_list.viewport(), rect.center())
-    assert signal.args == [AD_SQUAD, squad.entity_id, "targeting"]
+    assert signal.args == [AD_SQUAD, squad.entity_id, "targeting.geos"]
     assert squad.entity_id.startswith("new-")  # a pending create: the grid's row of the draft
 
 
@@ -131,7 +131,7 @@ def test_double_click_a_row_goes_to_its_first_finding_or_to_the_entity(
     _, center = row_rect(panel, squad.id)
     with qtbot.waitSignal(panel.go_to_requested, timeout=2000) as signal:
         double_click(qtbot, panel.tree.viewport(), center)
-    assert signal.args == [AD_SQUAD, squad.entity_id, "targeting"]  # errors first
+    assert signal.args == [AD_SQUAD, squad.entity_id, "targeting.geos"]  # errors first
     _, center = row_rect(panel, campaign.id)
     with qtbot.waitSignal(panel.go_to_requested, timeout=2000) as signal:
         double_click(qtbot, panel.tree.viewport(), center)
@@ -258,7 +258,7 @@ def test_f7_results_relay_go_to_through_the_panel(qtbot: QtBot, edits: EditServi
     qtbot.addWidget(dialog)
     table = dialog.issues_table
     rows = [(table.item(r, 0).text(), dialog.go_to_target(r)) for r in range(table.rowCount())]
-    assert ("Error", (AD_SQUAD, squad.entity_id, "targeting")) in rows
+    assert ("Error", (AD_SQUAD, squad.entity_id, "targeting.geos")) in rows
     with qtbot.waitSignal(panel.go_to_requested, timeout=2000) as signal:
         double_click(qtbot, table.viewport(), cell_center(dialog, 0, 3))
-    assert signal.args == [AD_SQUAD, squad.entity_id, "targeting"]
+    assert signal.args == [AD_SQUAD, squad.entity_id, "targeting.geos"]

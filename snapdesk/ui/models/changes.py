@@ -37,6 +37,7 @@ from snapdesk.changes.repository import load_changes
 from snapdesk.changes.requests import writable
 from snapdesk.core.kinds import AD_ACCOUNT, LABEL
 from snapdesk.core.money import format_money
+from snapdesk.core.validation import field_label as validation_field_label
 from snapdesk.store import Store
 from snapdesk.ui import theme
 from snapdesk.ui.formatting import format_time_in_zone
@@ -170,8 +171,7 @@ def format_value(field_name: str, value: Any, *, currency: str | None, timezone:
 
 
 def field_label(name: str) -> str:
-    text = name.removesuffix("_micro").replace("_", " ")
-    return text[:1].upper() + text[1:]
+    return validation_field_label(name)  # "Targeting · Locations" for targeting.geos
 
 
 def request_preview(change: Change, *, api_prefix: str = "/v1") -> str:

@@ -41,6 +41,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPen, QPixmap
 
 from snapdesk.changes.model import CheckIssue
 from snapdesk.core.kinds import CAMPAIGN
+from snapdesk.core.validation import entity_field
 from snapdesk.grid.columns import COLUMNS, Column, columns_for, default_visible, format_local
 from snapdesk.grid.perf import Perf
 from snapdesk.grid.query import FilterSpec, RowCache, apply
@@ -416,8 +417,9 @@ class GridModel(QAbstractTableModel):
         severities: dict[str, set[str]] = {}
         columns = columns_for(self._level)
         for issue in self._issue_list:
-            keys = [c.key for c in columns if c.field == issue.field]
-            if issue.field in BUDGET_FIELDS:
+            field = entity_field(issue.field)  # targeting.geos sits in Targeting
+            keys = [c.key for c in columns if c.field == field]
+            if field in BUDGET_FIELDS:
                 keys.append("budget")
             if not keys:
                 keys = ["name"]

@@ -68,6 +68,7 @@ from PySide6.QtWidgets import (
 from snapdesk.changes import EditService
 from snapdesk.config import Paths
 from snapdesk.core.kinds import AD, AD_ACCOUNT, AD_SQUAD, CAMPAIGN, ORGANIZATION, PLURAL
+from snapdesk.core.validation import entity_field
 from snapdesk.grid.columns import COLUMNS, LEVEL_NAMES, Column, columns_for, default_visible
 from snapdesk.grid.perf import DateRange, Perf, cached_perf, fetch_perf
 from snapdesk.grid.query import Condition, FilterSpec, QueryError, RowCache
@@ -1093,6 +1094,7 @@ class GridView(QWidget):
         allowed = {c.key for c in columns_for(self._level)}
         if not field:
             return "name"
+        field = entity_field(field)  # a finding's part of a field (targeting.geos)
         if field in allowed:
             return field
         shown = self.model.visible_columns()
