@@ -232,11 +232,18 @@ def plan_experiment(
         gamma, pairs = semivariogram(z, lags)
         variance = 2 * gamma
         df = max(1, pairs // max(1, len(lags)))
-        source = (
-            f"day-to-day spread of the campaign's {spec.label.lower()} over {len(usable)} "
-            f"{'days' if window_hours >= 24 else 'windows'} (lags of {', '.join(map(str, lags))} "
-            f"slot{'s' if arms > 2 else ''})"
-        )
+        lag_text = f"lags of {', '.join(map(str, lags))} slot{'s' if arms > 2 else ''}"
+        if window_hours >= 24:
+            source = (
+                f"day-to-day spread of the campaign's {spec.label.lower()} over {len(usable)} "
+                f"days ({lag_text})"
+            )
+        else:
+            source = (
+                f"slot-to-slot spread of the campaign's {spec.label.lower()} over "
+                f"{len(z)} {slot_hours:g}-hour windows of its hourly history, time-of-day "
+                f"swings included ({lag_text})"
+            )
         round_days = arms * slot_hours / 24
     elif mode == SPLIT:
         squads = sorted({s for w in history for s in w.counts})

@@ -26,7 +26,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from snapdesk.changes import EditService, WriteGateway
@@ -878,8 +878,12 @@ class ExperimentService:
         campaign_id: str,
         days: int = HISTORY_DAYS,
         now: datetime | None = None,
+        hourly: bool = False,
     ) -> list[HistoryWindow]:
-        """The campaign's last `days` complete local days, per ad squad (oldest first)."""
+        """The campaign's last `days` complete local days, per ad squad (oldest first): one
+        window a day, or with `hourly` one window an hour (for rotations whose slots are not
+        whole days: their variants are compared across hours of the day, so the spread that
+        sizes them is the hour-to-hour one, time-of-day swings included)."""
         account = await stats.account(ad_account_id)
         today = (now or now_utc()).astimezone(account.tz).date()
         first_day = today - timedelta(days=days)
@@ -890,18 +894,30 @@ class ExperimentService:
             entity_id=campaign_id,
             first_day=first_day,
             last_day=last_day,
+            granularity="HOUR" if hourly else "DAY",
             breakdown=AD_SQUAD,
             fields=("impressions", "swipes", "spend", "view_completion", "conversion_purchases"),
         )
-        by_day: dict[date, dict[str, dict[str, float]]] = {
-            first_day + timedelta(days=i): {} for i in range((last_day - first_day).days + 1)
-        }
+        windows: dict[Any, dict[str, dict[str, float]]]
+        if hourly:
+            # Every real hour of the period (UTC steps, so a DST change neither repeats nor
+            # skips one), empty hours included: the lags between slots must stay true.
+            begin = datetime.combine(first_day, datetime.min.time(), account.tz)
+            end = datetime.combine(last_day + timedelta(days=1), datetime.min.time(), account.tz)
+            hours = int((end - begin).total_seconds() // 3600)
+            start_utc = begin.astimezone(UTC)
+            windows = {start_utc + timedelta(hours=i): {} for i in range(hours)}
+        else:
+            windows = {
+                first_day + timedelta(days=i): {} for i in range((last_day - first_day).days + 1)
+            }
         for series in report.series:
             for row in series.rows:
                 values = {k: float(v or 0) for k, v in row.metrics.values.items()}
                 if any(values.values()):
-                    by_day.setdefault(row.day, {})[series.entity_id] = values
-        return [HistoryWindow(by_day[d]) for d in sorted(by_day)]
+                    key: Any = row.start.astimezone(UTC) if hourly else row.day
+                    windows.setdefault(key, {})[series.entity_id] = values
+        return [HistoryWindow(windows[k]) for k in sorted(windows)]
 
     async def plan(
         self,
@@ -918,11 +934,14 @@ class ExperimentService:
         lookback_days: int = HISTORY_DAYS,
         now: datetime | None = None,
     ) -> Plan:
-        """The plan from the campaign's last `lookback_days` complete days (see `planning`).
+        """The plan from the campaign's last `lookback_days` complete days (see `planning`):
+        daily history for splits and for rotations in whole days, hourly history aggregated
+        into slot-long windows for any other slot length.
         Raises `ChangeError` with what to do when the history can't size it."""
+        hourly = rotation and rotation_hours is not None and rotation_hours % 24 != 0
         history = await self.history(
             stats, ad_account_id=ad_account_id, campaign_id=campaign_id, days=lookback_days,
-            now=now,
+            now=now, hourly=hourly,
         )  # fmt: skip
         try:
             # The power simulation takes up to a second: off the caller's event loop.
@@ -935,6 +954,7 @@ class ExperimentService:
                 mode=ROTATION if rotation else SPLIT,
                 slot_hours=rotation_hours if rotation else None,
                 confidence=confidence,
+                window_hours=1.0 if hourly else 24.0,
             )
         except PlanningError as exc:
             raise ChangeError(exc.message) from None

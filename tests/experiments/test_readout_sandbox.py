@@ -170,3 +170,41 @@ async def test_a_verdict_once_reached_stays(
     kept = service._sticky(exp, revised, at=datetime.now(UTC))
     assert kept.verdict == WINNER and kept.winner == "B"
     assert "stays once reached" in kept.explanation
+
+
+async def test_planner_sizes_sub_day_slots_from_hourly_history(
+    store: Store, edits: EditService, server: SandboxServer, api: SnapApi
+) -> None:
+    """A rotation in 6-hour slots compares variants across hours of the day, so its spread is
+    measured on the hourly history (the sandbox's delivery follows the hour of the day), not on
+    daily totals that hide those swings."""
+    squad = _delivering_squad(store)
+    service = ExperimentService(store=store, edits=edits)
+    clock = datetime.now(UTC)
+    control(server, "POST", "stats_clock", {"now": clock.isoformat()})
+    stats = StatsService(api=api, store=store, fx=FxTable(), now=lambda: clock)
+    common = dict(
+        ad_account_id=str(squad.ad_account_id),
+        campaign_id=str(squad.parent_id),
+        primary_metric="swipe_rate",
+        relative_mde=0.2,
+        arms=2,
+        rotation=True,
+        now=clock,
+    )
+    daily = await service.plan(stats, rotation_hours=24.0, **common)  # type: ignore[arg-type]
+    six = await service.plan(stats, rotation_hours=6.0, **common)  # type: ignore[arg-type]
+    history = await service.history(
+        stats, ad_account_id=str(squad.ad_account_id), campaign_id=str(squad.parent_id),
+        now=clock, hourly=True,
+    )  # fmt: skip
+    assert len(history) >= 27 * 24  # one window per real hour of the 28 days
+    assert "hourly history" in six.spread_source and "6-hour windows" in six.spread_source
+    assert "day-to-day" in daily.spread_source
+    assert six.round_days == pytest.approx(0.5)
+    assert six.rounds is not None and daily.rounds is not None
+    # a 6-hour slot holds a quarter of a day's traffic and lands at a different hour each
+    # round: its spread is wider, so it needs more rounds than a daily rotation (before, it
+    # reused the daily spread and planned too few)
+    assert six.measured_sd > daily.measured_sd
+    assert six.rounds > daily.rounds
