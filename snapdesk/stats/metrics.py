@@ -47,10 +47,12 @@ STANDARD_FIELDS: Final[tuple[str, ...]] = (
 
 # Every stats field snapdesk knows Snap to return: the 69 metric fields of the real DAY rows
 # Airbyte recorded from Snap's live API (airbytehq/airbyte@48db013c expected_records.jsonl, kept
-# in tests/fixtures/snap_stats_recorded/) plus `spend`.
+# in tests/fixtures/snap_stats_recorded/) plus `spend`, plus `conversion_sign_ups`: no recording
+# carries it, but [CODE] Singer tap-snapchat-ads requests it in ALL_STATS_FIELDS and Airbyte's
+# commented-out `conversion_signups` was the invalid spelling (airbytehq/airbyte#28775).
 _CONVERSION_EVENTS: Final = (
-    "purchases", "save", "start_checkout", "add_cart", "view_content", "add_billing", "searches",
-    "level_completes", "app_opens", "page_views", "subscribe", "ad_click", "ad_view",
+    "purchases", "save", "start_checkout", "add_cart", "view_content", "add_billing", "sign_ups",
+    "searches", "level_completes", "app_opens", "page_views", "subscribe", "ad_click", "ad_view",
     "complete_tutorial", "invite", "login", "share", "reserve", "achievement_unlocked",
     "add_to_wishlist", "spend_credits", "rate", "start_trial", "list_view",
 )  # fmt: skip

@@ -106,8 +106,10 @@ def test_the_client_and_the_sandbox_know_every_recorded_field() -> None:
     assert not hourly & REACH_FIELDS  # the one HOUR rule the recording supports
     daily = {n for r in rows if r["granularity"] == "DAY" for n in metric_names(r)}
     assert REACH_FIELDS <= daily
-    # what the client asks for at HOUR is what the recorded hourly rows carry
-    assert set(fields_for("HOUR", KNOWN_FIELDS)) == hourly | {"spend"}
+    # what the client asks for at HOUR is what the recorded hourly rows carry, plus `spend`
+    # and `conversion_sign_ups` (known from Singer's field list; no recorded row has it)
+    assert set(fields_for("HOUR", KNOWN_FIELDS)) == hourly | {"spend", "conversion_sign_ups"}
+    assert set(KNOWN_FIELDS) <= SANDBOX_FIELDS
 
 
 async def test_the_sandbox_accepts_each_recorded_row_query_over_loopback(
