@@ -275,6 +275,13 @@ def _terminate_as_exit() -> Iterator[None]:
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
+    from snapdesk.ui.platform_check import display_problem
+
+    # Before Qt loads its display plugin: a missing system library is named with the command
+    # that installs it (Qt itself aborts with a misleading message and a core dump).
+    problem = display_problem()
+    if problem is not None:
+        raise CliError(problem)
     try:
         from snapdesk.ui.app import run_app
     except ImportError as exc:  # pragma: no cover - broken installation
