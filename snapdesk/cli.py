@@ -367,11 +367,25 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.counts, sort_keys=False))
     else:
-        summary = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in result.counts.items())
-        print(
-            f"Synced {len(result.ad_account_ids)} ad account(s) in {result.elapsed_s:.1f} s: {summary}"
-        )
+        print(_sync_summary(result))
     return 1 if result.errors else 0
+
+
+def _sync_summary(result: Any) -> str:
+    """The last line of `snapdesk sync`: how many accounts were synced (not how many were
+    asked for), the failures counted, and what the cache holds for the synced ones."""
+    synced, failed = len(result.synced), len(result.errors)
+    noun = "ad account" if synced == 1 else "ad accounts"
+    if synced == 0:
+        return (
+            f"Sync failed: none of the {failed} ad account{'s' if failed != 1 else ''} "
+            "was synced (see the errors above); the cache keeps what it had"
+        )
+    summary = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in result.counts.items())
+    text = f"Synced {synced} {noun} in {result.elapsed_s:.1f} s: {summary}"
+    if failed:
+        text += f"; {failed} failed (see the errors above)"
+    return text
 
 
 def _cmd_login(args: argparse.Namespace) -> int:

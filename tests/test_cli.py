@@ -154,3 +154,37 @@ def test_hash_is_wired_and_offline(tmp_path: Path, capsys: pytest.CaptureFixture
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert (summary["rows"], summary["valid"], summary["rejected"]) == (2, 1, 1)
     assert summary["schema"] == "EMAIL_SHA256"
+
+
+def test_sync_that_fails_says_so_and_counts_only_what_was_synced(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It printed "Synced 1 ad account(s) … 0 ad accounts" for an account that failed."""
+    from snapdesk.sandbox import SandboxServer
+
+    with SandboxServer(seed=7, scale="demo") as server:
+        monkeypatch.setenv("SNAPDESK_API_BASE", server.api_base)
+        monkeypatch.setenv("SNAPDESK_ACCESS_TOKEN", server.token)
+        missing = "00000000-0000-4000-8000-000000000000"
+        assert main(["sync", "--ad-account", missing]) == 1
+        out, err = capsys.readouterr()
+        assert f"ad account {missing}" in err
+        last = out.strip().splitlines()[-1]
+        assert last.startswith("Sync failed: none of the 1 ad account was synced")
+        assert "Synced" not in out
+        real = sorted(server.state.collections["ad_account"].objects)[0]
+        assert main(["sync", "--ad-account", real, "--ad-account", missing]) == 1
+        last = capsys.readouterr().out.strip().splitlines()[-1]
+        assert last.startswith("Synced 1 ad account in ")
+        assert last.endswith("; 1 failed (see the errors above)")
+
+
+@pytest.mark.parametrize("command", ["hash", "import"])
+def test_a_missing_file_is_named_as_typed(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`/nope.csv` was reported as `nope.csv`, hiding which folder was looked in."""
+    typed = str(tmp_path / "no-folder" / "nope.csv")
+    assert main([command, typed]) == 1
+    err = capsys.readouterr().err
+    assert err == f"snapdesk: {typed}: no such file; check the path\n"

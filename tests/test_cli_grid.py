@@ -206,7 +206,8 @@ def test_a_file_that_cant_be_read_is_one_line(
     assert err.startswith("snapdesk: old.xls is an Excel 97-2003 workbook (.xls): save it as")
     assert len(err.splitlines()) == 1
     code, _, err = run(capsys, "import", str(tmp_path / "missing.csv"))
-    assert code == 1 and err == "snapdesk: missing.csv: no such file; check the path\n"
+    missing = tmp_path / "missing.csv"
+    assert code == 1 and err == f"snapdesk: {missing}: no such file; check the path\n"
 
 
 def test_json_output(cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

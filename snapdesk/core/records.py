@@ -465,7 +465,8 @@ def _sniff_delimiter(lines: list[str], *, complete: bool) -> str | None:
 
 
 def _read_head(file: Path, count: int) -> tuple[int, bytes]:
-    name = file_label(file)
+    # The path as the user typed it: "nope.csv" for "/nope.csv" hides which folder was meant.
+    name = str(file)
     try:
         size = file.stat().st_size
         if file.is_dir():

@@ -511,17 +511,18 @@ def read_table(
     text. Raises `SheetError` for a file that can't be read at all."""
     file = Path(path)
     name = _name(file)
+    typed = str(file)  # open failures name the path as typed: the folder is part of them
     try:
         if file.is_dir():
-            raise SheetError(f"{name} is a folder: choose a CSV or XLSX file")
+            raise SheetError(f"{typed} is a folder: choose a CSV or XLSX file")
         with file.open("rb") as fh:
             head = fh.read(8)
     except FileNotFoundError:
-        raise SheetError(f"{name}: no such file; check the path") from None
+        raise SheetError(f"{typed}: no such file; check the path") from None
     except PermissionError:
-        raise SheetError(f"{name}: permission denied; check the file's permissions") from None
+        raise SheetError(f"{typed}: permission denied; check the file's permissions") from None
     except OSError as exc:
-        raise SheetError(f"{name}: can't be read ({exc.strerror or exc})") from None
+        raise SheetError(f"{typed}: can't be read ({exc.strerror or exc})") from None
     if not head:
         raise SheetError(f"{name} is empty: export the grid again and edit that file")
     if head.startswith(b"PK\x03\x04"):
