@@ -16,6 +16,9 @@ Checks, each against the frozen executable (and the unfrozen `python -m snapdesk
      signed in to it; or it is still alive after 45 s) and then end cleanly on SIGTERM
      (terminate() on Windows).
    Either way stderr must hold no traceback and the app log no ERROR or CRITICAL line.
+5. With PYTHONTZPATH pointing nowhere (no system time-zone database, as on Windows): the
+   bundle's `snapdesk sandbox`, `sync` and `stats export` of the Australia/Sydney demo account
+   work from the tzdata the bundle ships.
 Exit code 0 when every check passes, 1 otherwise.
 """
 
@@ -31,6 +34,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "resources" / "samples"
@@ -197,12 +201,91 @@ def _wait_sandbox(proc: subprocess.Popen[bytes], log_dir: Path, timeout: float) 
     raise SmokeFailure(f"--sandbox: neither up nor finished after {timeout:.0f} s")
 
 
-def _terminate(proc: subprocess.Popen[bytes]) -> int:
+def _terminate(proc: subprocess.Popen[Any]) -> int:
     proc.terminate()
     try:
         return proc.wait(timeout=30)
     except subprocess.TimeoutExpired as exc:
         raise SmokeFailure("--sandbox did not end within 30 s of SIGTERM") from exc
+
+
+def _sandbox_for_cli(
+    exe: Path, env: dict[str, str]
+) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """The bundle's own `snapdesk sandbox` on a free port, and the env its banner prints."""
+    proc = subprocess.Popen(
+        [str(exe), "sandbox", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    exports: dict[str, str] = {}
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "SNAPDESK_ACCESS_TOKEN" not in exports:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        if line.strip().startswith("export "):
+            key, _, value = line.strip()[len("export ") :].partition("=")
+            exports[key] = value
+    if "SNAPDESK_ACCESS_TOKEN" not in exports:
+        _terminate(proc)
+        raise SmokeFailure(f"sandbox: no banner ({proc.stderr.read() if proc.stderr else ''})")
+    return proc, exports
+
+
+def check_time_zones(exe: Path, tmp: Path) -> str:
+    """With no system time-zone database (PYTHONTZPATH pointing nowhere, as on Windows), the
+    bundle's own tzdata must resolve the accounts' zones: `stats export` of the Australia/Sydney
+    demo account stopped with "unknown time zone" when the bundle shipped none."""
+    import json
+    import urllib.request
+
+    env = dict(os.environ)
+    env["PYTHONTZPATH"] = str(tmp / "no-system-zoneinfo")
+    env.update(
+        SNAPDESK_DATA_DIR=str(tmp / "tz-data"),
+        SNAPDESK_CONFIG_DIR=str(tmp / "tz-config"),
+        SNAPDESK_CACHE_DIR=str(tmp / "tz-cache"),
+    )
+    proc, exports = _sandbox_for_cli(exe, env)
+    try:
+        env.update(exports)
+        request = urllib.request.Request(
+            f"{exports['SNAPDESK_API_BASE']}/me/organizations?with_ad_accounts=true",
+            headers={"Authorization": f"Bearer {exports['SNAPDESK_ACCESS_TOKEN']}"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = json.load(response)
+        accounts = [
+            a
+            for o in body["organizations"]
+            for a in o["organization"].get("ad_accounts", [])
+            if a.get("timezone") == "Australia/Sydney"
+        ]
+        _expect(bool(accounts), "the sandbox has no Australia/Sydney ad account")
+        account = accounts[0]["id"]
+        sync, _ = _run([str(exe), "sync", "--ad-account", account], env=env)
+        _expect(sync.returncode == 0, f"sync without system zones: {sync.stderr.strip()}")
+        out = tmp / "tz-stats.csv"
+        day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 3 * 86400))
+        cmd = [str(exe), "stats", "export", "--ad-account", account, "--from", day, "--to", day]
+        export, secs = _run([*cmd, "-o", str(out)], env=env)
+        _no_traceback(export.stderr, "stats export")
+        _expect(
+            export.returncode == 0,
+            f"stats export without system zones: exit {export.returncode}: {export.stderr}",
+        )
+        rows = out.read_text(encoding="utf-8").splitlines()
+        return (
+            f"time zones from the bundle (PYTHONTZPATH={env['PYTHONTZPATH']}): stats export of "
+            f"the Australia/Sydney account, {len(rows) - 1} rows ({secs:.1f} s)"
+        )
+    finally:
+        _terminate(proc)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -223,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
             lambda: check_hash_emails(exe, tmp),
             lambda: check_hash_process_pool(exe, tmp),
             lambda: check_sandbox(exe, tmp, args.gui_timeout),
+            lambda: check_time_zones(exe, tmp),
         ]
         for check in checks:
             try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import configparser
 import struct
+import sys
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,22 @@ def test_build_scripts_run_the_spec_and_the_smoke_test() -> None:
     for script in ("build.sh", "build.ps1"):
         text = (PACKAGING / script).read_text(encoding="utf-8")
         assert "snapdesk.spec" in text and "smoke_test.py" in text, script
+
+
+def test_time_zones_resolve_without_a_system_database(tmp_path: Path) -> None:
+    """The smoke test's time-zone check, run on `python -m snapdesk`: with PYTHONTZPATH pointing
+    nowhere (Windows has no system zoneinfo) the sandbox, sync and `stats export` of the
+    Australia/Sydney account work from the tzdata dependency. The built bundle runs the same
+    check in packaging/smoke_test.py."""
+    if sys.platform == "win32":
+        pytest.skip("the stand-in executable is a shell script")
+    sys.path.insert(0, str(ROOT / "packaging"))
+    try:
+        import smoke_test
+    finally:
+        sys.path.remove(str(ROOT / "packaging"))
+    exe = tmp_path / "snapdesk"
+    exe.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m snapdesk "$@"\n')
+    exe.chmod(0o755)
+    summary = smoke_test.check_time_zones(exe, tmp_path)
+    assert "Australia/Sydney" in summary and "no-system-zoneinfo" in summary

@@ -118,3 +118,27 @@ async def test_large_scale_generates_and_pages_fast() -> None:
         paged = time.perf_counter() - started
     assert (seen, pages) == (50_000, 50)
     assert paged < 5.0, paged
+
+
+def test_the_readme_describes_the_demo_data_as_seeded() -> None:
+    """The README said five ad accounts; the demo has six (one a test account)."""
+    import re
+    from pathlib import Path
+
+    from snapdesk.sandbox.seed import DEMO
+
+    words = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    text = " ".join(readme.split())
+    found = re.search(
+        r"\((\w+) organizations, one of them an agency, (\w+) ad accounts in ([A-Z, and]+) "
+        r"across (\w+) time zones, one of them a test account\)",
+        text,
+    )
+    assert found, "the README's demo data sentence changed; keep it checked here"
+    accounts = [a for org in DEMO for a in org.accounts]
+    assert words[found.group(1)] == len(DEMO)
+    assert words[found.group(2)] == len(accounts)
+    assert set(re.findall(r"[A-Z]{3}", found.group(3))) == {a.currency for a in accounts}
+    assert words[found.group(4)] == len({a.timezone for a in accounts})
+    assert sum(1 for a in accounts if a.test) == 1
