@@ -23,6 +23,7 @@ from snapdesk.sandbox.oauth import oauth_routes
 from snapdesk.sandbox.routes import Api, request_id_of
 from snapdesk.sandbox.state import SandboxState
 from snapdesk.sandbox.stats import stats_routes
+from snapdesk.sandbox.targeting import targeting_routes
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -91,6 +92,7 @@ def create_app(state: SandboxState, *, body_limits: BodyLimits | None = None) ->
     """
     routes = [
         *Api(state).routes(),
+        *targeting_routes(state),  # catalogues, audience size, bid estimates (`targeting.py`)
         *_checked(list(stats_routes(state))),
         *ControlPlane(state).routes(),
         *oauth_routes(state),

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NoReturn
 
+from snapdesk.sandbox import targeting_data as catalogue
 from snapdesk.sandbox._common import SANDBOX_APP_ID, JsonObj, iso_ms, parse_iso
 from snapdesk.sandbox.errors import ItemError
 
@@ -387,23 +388,136 @@ GENDERS = ("MALE", "FEMALE", "OTHER")
 _AGE_RE = re.compile(r"^\s*\d{1,3}\s*\+?\s*$")
 
 
-def _check_targeting(targeting: JsonObj) -> None:
+SegmentLookup = Callable[[str], JsonObj | None]
+
+# Age bounds. The UI offers 13 to 55+ [3P Whathead docs]; the API's bounds are not documented
+# (snap-targeting.md §8 q4) and the sandbox-agreement cases accept 12 and 60, so only ages no
+# audience can have are refused [GUESS]: below 1 or above 99.
+AGE_MIN, AGE_MAX = 1, 99
+OS_TYPES = ("iOS", "ANDROID")  # [DOC examples "iOS"; CODE S4J Device; catalogue §1.2]
+CONNECTION_TYPES = ("WIFI", "CELL")  # [DOC example "WIFI"; REC-count 2 items]
+_VERSION_RE = re.compile(r"^\d+(\.\d+){0,2}$")
+# Postal code shapes, for codes the sandbox's (partial) catalogue doesn't list: a real US squad
+# targets real ZIPs [REC k0va1: 1,560 entries like "30090"] that a generated list can't all hold.
+_POSTAL_RE = {
+    "us": re.compile(r"^\d{5}$"),
+    "gb": re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?$", re.IGNORECASE),
+    "ca": re.compile(r"^[A-Z]\d[A-Z]$", re.IGNORECASE),
+}
+
+
+def _age(demo: JsonObj, key: str, where: str) -> int | None:
+    age = demo.get(key)
+    if age is None:
+        return None
+    if isinstance(age, bool) or not (
+        isinstance(age, int) or (isinstance(age, str) and _AGE_RE.match(age))
+    ):
+        fail("E2004", f"Invalid {key} {age!r} in targeting.demographics")
+    value = int(str(age).strip().rstrip("+").strip())
+    if not AGE_MIN <= value <= AGE_MAX:
+        fail("E2004", f"{where}.{key} {age!r} is out of range ({AGE_MIN} to {AGE_MAX})")
+    return value
+
+
+def _ids(entry: JsonObj, key: str, where: str) -> list[str]:
+    """A list of ids (strings or integers) under `key`; anything else is refused."""
+    raw = entry.get(key)
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        fail("E2004", f"{where}.{key} must be a list")
+    out = []
+    for value in raw:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            fail("E2004", f"Invalid {key} {value!r} in {where}")
+        out.append(str(value).strip())
+    return out
+
+
+def _entries(targeting: JsonObj, key: str) -> list[tuple[int, JsonObj]]:
+    entries = targeting.get(key) or []
+    if not isinstance(entries, list):
+        fail("E2004", f"targeting.{key} must be a list")
+    return [(i, e) for i, e in enumerate(entries) if isinstance(e, dict)]
+
+
+def _check_geo_lists(geo: JsonObj, cc: str, where: str) -> None:
+    """region_id, metro_id and postal_code must belong to the entry's country: region and metro
+    ids are the catalogue's [DOC region_id/metro_id in geos; catalogue §1.2]; the refusal and its
+    wording are [GUESS] (no recorded error body, snap-targeting.md §2.3)."""
+    name = catalogue.COUNTRIES[cc][2]
+    for key, dimension in (("region_id", "region"), ("metro_id", "metro")):
+        known = catalogue.ids(dimension, cc)
+        for ident in _ids(geo, key, where):
+            if ident not in known:
+                fail("E2004", f"{where}.{key}: {ident!r} is not a {dimension} of {name} ({cc})")
+    listed = catalogue.ids("postal_code", cc)
+    shape = _POSTAL_RE.get(cc)
+    for code in _ids(geo, "postal_code", where):
+        if code in listed or (shape is not None and shape.match(code)):
+            continue
+        fail("E2004", f"{where}.postal_code: {code!r} is not a postal code of {name} ({cc})")
+
+
+def _check_segments(targeting: JsonObj, segments: SegmentLookup | None) -> None:
+    """Segments must be this ad account's and targetable: only `targetable_status: READY` can be
+    targeted [DOC via snap-api.md §5; 3P mParticle: matching needs 1,000 users]; the refusal
+    wording is [GUESS]."""
+    for i, entry in _entries(targeting, "segments"):
+        where = f"targeting.segments[{i}]"
+        operation = entry.get("operation", "INCLUDE")
+        if operation not in ("INCLUDE", "EXCLUDE"):  # [CODE S4J SegmentRequestTargeting]
+            fail("E2003", f"Invalid operation {operation!r} in {where}")
+        for ident in _ids(entry, "segment_id", where):
+            if segments is None:
+                continue
+            segment = segments(ident)
+            if segment is None:
+                fail(
+                    "E2005",
+                    f"{where}.segment_id: segment {ident} does not exist in this ad account",
+                )
+            status = segment.get("targetable_status")
+            if status != "READY":
+                fail(
+                    "E2004",
+                    f"{where}.segment_id: segment {ident} is not targetable "
+                    f"(targetable_status {status})",
+                )
+
+
+def _check_targeting(targeting: JsonObj, *, segments: SegmentLookup | None = None) -> None:
     """What Snap's targeting docs state (snap-targeting.md §2): geos required, ISO-2 countries,
     INCLUDE-only demographics and devices, one language for several countries, and documented
-    value types. Ranges (ages 13–55) are not documented: not refused here."""
+    value types; plus the catalogue checks of the emulator checklist (§7 item 4): countries,
+    regions, metros, postal codes, age groups, interest categories and segments must exist (and
+    belong to the squad's country / ad account). `segments` looks a segment id up in the squad's
+    ad account (None: segments aren't checked)."""
     geos = targeting.get("geos")
     if geos is None or geos == []:
         fail("E2001", "targeting.geos is required (at least one country)")
     if not isinstance(geos, list):
         fail("E2004", "targeting.geos must be a list")
     countries = set()
-    for geo in geos:
+    for index, geo in enumerate(geos):
         code = geo.get("country_code") if isinstance(geo, dict) else None
         if not isinstance(code, str) or len(code) != 2 or not code.isascii() or not code.isalpha():
             fail("E2004", f"Invalid country_code {code!r} in targeting.geos (ISO 3166 alpha-2)")
+        assert isinstance(geo, dict)
         operation = geo.get("operation", "INCLUDE")
         if operation not in ("INCLUDE", "EXCLUDE"):
             fail("E2003", f"Invalid operation {operation!r} in targeting.geos")
+        # The country must be one the catalogue lists [DOC: country codes come from
+        # GET /targeting/geo/country; GUESS wording]. "uk" is taken for gb: the docs' examples
+        # use it [DOC example 4].
+        cc = catalogue.country_code(code)
+        if cc is None:
+            fail(
+                "E2004",
+                f"targeting.geos[{index}].country_code: {code!r} is not a targetable country",
+            )
+        _check_geo_lists(geo, cc, f"targeting.geos[{index}]")
         if operation == "INCLUDE":
             countries.add(code.lower())
     for key in ("demographics", "devices"):
@@ -413,31 +527,76 @@ def _check_targeting(targeting: JsonObj) -> None:
                 fail("E2004", f"targeting.{key} supports only operation INCLUDE")
     languages: set[str] = set()
     demographics = targeting.get("demographics") or []
-    for demo in demographics if isinstance(demographics, list) else []:
+    for index, demo in enumerate(demographics if isinstance(demographics, list) else []):
         if not isinstance(demo, dict):
             continue
-        for key in ("min_age", "max_age"):
-            age = demo.get(key)
-            if age is None:
-                continue
-            if isinstance(age, bool) or not (
-                isinstance(age, int) or (isinstance(age, str) and _AGE_RE.match(age))
-            ):
-                fail("E2004", f"Invalid {key} {age!r} in targeting.demographics")
+        where = f"targeting.demographics[{index}]"
+        low, high = _age(demo, "min_age", where), _age(demo, "max_age", where)
+        # A range the wrong way round targets nobody [GUESS: not documented as refused].
+        if low is not None and high is not None and low > high:
+            fail("E2004", f"{where}: min_age {low} is greater than max_age {high}")
         gender = demo.get("gender")
         if gender is not None and gender not in GENDERS:
             fail("E2003", f"Invalid gender {gender!r}; allowed: {', '.join(GENDERS)}")
+        # Age groups and advanced demographics are catalogue ids [DOC example specs use "18-20",
+        # "21-24"; catalogue §1.2]; refusing others is [GUESS].
+        for key, dimension in (
+            ("age_groups", "age_group"),
+            ("advanced_demographics", "advanced_demographics"),
+        ):
+            for ident in _ids(demo, key, where):
+                if ident not in catalogue.ids(dimension):
+                    fail("E2004", f"{where}.{key}: unknown {dimension} {ident!r}")
         languages.update(x for x in demo.get("languages") or [] if isinstance(x, str))
     if len(countries) > 1 and len(languages) != 1:
         fail(
             "E2004",
             "Multi-country targeting requires a demographics entry with a single languages entry",
         )
+    # Interests: category ids from the interest catalogues [REC AB-rec `SLC_229`, `SLC_39`;
+    # catalogue §1.2]; an unknown id is refused [GUESS wording]. EXCLUDE is accepted (unknown).
+    known_interests = catalogue.interest_ids()
+    for index, entry in _entries(targeting, "interests"):
+        where = f"targeting.interests[{index}]"
+        operation = entry.get("operation", "INCLUDE")
+        if operation not in ("INCLUDE", "EXCLUDE"):
+            fail("E2003", f"Invalid operation {operation!r} in {where}")
+        for ident in _ids(entry, "category_id", where):
+            if ident not in known_interests:
+                fail("E2004", f"{where}.category_id: unknown interest category {ident!r}")
+    # Devices: os_type and connection_type are closed sets [DOC examples; CODE S4J Device];
+    # versions are dotted numbers with min <= max [GUESS]. Carrier ids and marketing names are
+    # not checked: the sandbox's lists are samples of real catalogues of ~500 and ~850 items.
+    for index, entry in _entries(targeting, "devices"):
+        where = f"targeting.devices[{index}]"
+        os_type = entry.get("os_type")
+        if os_type is not None and os_type not in OS_TYPES:
+            fail("E2003", f"{where}.os_type: {os_type!r} is not one of {', '.join(OS_TYPES)}")
+        connection = entry.get("connection_type")
+        if connection is not None and connection not in CONNECTION_TYPES:
+            fail(
+                "E2003",
+                f"{where}.connection_type: {connection!r} is not one of "
+                f"{', '.join(CONNECTION_TYPES)}",
+            )
+        versions = []
+        for key in ("os_version_min", "os_version_max"):
+            value = entry.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, str | int | float) or not _VERSION_RE.match(str(value)):
+                fail("E2004", f"{where}.{key}: invalid version {value!r}")
+            versions.append(tuple(int(p) for p in str(value).split(".")))
+        if len(versions) == 2 and versions[0] > versions[1]:
+            fail("E2004", f"{where}: os_version_min is greater than os_version_max")
+    _check_segments(targeting, segments)
 
 
-def normalize_targeting(targeting: JsonObj | None) -> JsonObj:
+def normalize_targeting(
+    targeting: JsonObj | None, *, segments: SegmentLookup | None = None
+) -> JsonObj:
     given = dict(targeting or {})
-    _check_targeting(given)
+    _check_targeting(given, segments=segments)
     out: JsonObj = {"regulated_content": bool(given.pop("regulated_content", False))}
     geos = given.pop("geos", None)
     for key, value in given.items():
@@ -463,6 +622,7 @@ def build_ad_squad(
     stamp: str,
     actor: str,
     test_account: bool = False,
+    segments: SegmentLookup | None = None,
 ) -> JsonObj:
     _same_parent(item, "campaign_id", campaign["id"])
     name = _string(item, "name", required=True, max_len=NAME_MAX)
@@ -501,7 +661,7 @@ def build_ad_squad(
         fail("E2004", "end_time must be after start_time")
     conversion_window = _enum(item, "conversion_window", CONVERSION_WINDOWS)
     pacing = _enum(item, "pacing_type", PACING_TYPES, default="STANDARD")
-    targeting = normalize_targeting(_object(item, "targeting"))
+    targeting = normalize_targeting(_object(item, "targeting"), segments=segments)
 
     obj: JsonObj = _stamps(existing, stamp, actor)
     obj["name"] = name

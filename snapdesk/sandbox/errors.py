@@ -6,6 +6,7 @@ ones seen in real traffic, the rest are the sandbox's own, stable choices):
 E1001 invalid query parameter (limit, cursor, action)   E1002 malformed request body
 E1003 request body over the endpoint's limit (HTTP 413) E1004 request body too slow (HTTP 408)
 E1006 rate limit exceeded (HTTP 429)                    E1405 method not allowed (HTTP 405)
+E1007 endpoint not emulated (targeting_insights, outcome estimates)
 E2001 required field missing                            E2002 value too long
 E2003 value not in the allowed set                      E2004 invalid value (type, format, range)
 E2005 referenced entity missing or in another account   E2006 ad type does not match creative type

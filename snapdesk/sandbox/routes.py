@@ -74,7 +74,7 @@ def _include_deleted(request: Request) -> bool:
     return request.query_params.get("read_deleted_entities", "").lower() == "true"
 
 
-def _limit(request: Request) -> int:
+def _limit(request: Request, *, maximum: int = LIMIT_MAX) -> int:
     raw = request.query_params.get("limit")
     if raw is None:
         return LIMIT_DEFAULT
@@ -82,11 +82,11 @@ def _limit(request: Request) -> int:
         limit = int(raw)
     except ValueError:
         limit = -1
-    if not LIMIT_MIN <= limit <= LIMIT_MAX:
+    if not LIMIT_MIN <= limit <= maximum:
         raise bad_request(
             "E1001",
             f"Invalid query parameters in request URL: limit must be between {LIMIT_MIN} "
-            f"and {LIMIT_MAX} (got {raw!r})",
+            f"and {maximum} (got {raw!r})",
         )
     return limit
 

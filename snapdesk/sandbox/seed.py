@@ -268,15 +268,17 @@ GOALS_BY_V2 = {
     "LEADS": ("PIXEL_SIGNUP",),
 }
 AGE_BANDS = (("18", "24"), ("18", "34"), ("25", "34"), ("25", "44"), ("35", "54"), ("45", None))
+# (squad name label, SLC category): each label is the category's name in the sandbox's interest
+# catalogue (targeting_data.py), so a squad's name says what it targets.
 AUDIENCES = (
     ("Broad", None),
-    ("Beauty & Skincare", "SLC_229"),
-    ("Fitness Enthusiasts", "SLC_112"),
-    ("Foodies", "SLC_87"),
-    ("Fashion & Style", "SLC_51"),
-    ("Outdoor & Adventure", "SLC_164"),
-    ("Tech Early Adopters", "SLC_31"),
-    ("Travel Lovers", "SLC_92"),
+    ("Skincare Enthusiasts", "SLC_229"),
+    ("Gym & Workout Enthusiasts", "SLC_112"),
+    ("Frequent Travelers", "SLC_87"),
+    ("Urban & Hip-Hop Music Fans", "SLC_51"),
+    ("Hikers & Campers", "SLC_164"),
+    ("Fast Food Junkies", "SLC_31"),
+    ("Budget Travelers", "SLC_92"),
     ("Lookalike 1% — Purchasers", None),
     ("Retargeting — Site Visitors 30d", None),
 )

@@ -18,7 +18,7 @@ import struct
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -469,6 +469,7 @@ class SandboxState:
                 item, ad_account=account, existing=existing, now=now, stamp=stamp, actor=actor
             )
         if kind == AD_SQUAD:
+            self._refresh_segments()
             return entities.build_ad_squad(
                 item,
                 campaign=parent,
@@ -477,6 +478,7 @@ class SandboxState:
                 stamp=stamp,
                 actor=actor,
                 test_account=bool(account.get("test")),
+                segments=self.segment_lookup(account_id),
             )
         if kind == AD:
             creative = self._account_scoped(CREATIVE, item.get("creative_id"), account_id)
@@ -511,6 +513,10 @@ class SandboxState:
                 item, ad_account=account, existing=existing, stamp=stamp, actor=actor
             )
         raise ValueError(f"no writes for {kind}")
+
+    def segment_lookup(self, account_id: str) -> Callable[[str], JsonObj | None]:
+        """Finds a live segment of one ad account by id (targeting checks, audience size)."""
+        return lambda oid: self._account_scoped(SEGMENT, oid, account_id)
 
     def _new_id(self, kind: str) -> str:
         if kind == SEGMENT:
