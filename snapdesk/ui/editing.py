@@ -41,6 +41,7 @@ from snapdesk.ui.app_state import AppState, app_state
 from snapdesk.ui.dialogs.live_mode import LIVE_BANNER_TEXT, LiveModeDialog
 from snapdesk.ui.dialogs.live_post import LivePostDialog
 from snapdesk.ui.models.changes import change_marks
+from snapdesk.ui.ops.targeting import TargetingServices, session_api_for
 from snapdesk.ui.post_flow import PostFlow
 from snapdesk.ui.prefs import load_preferences, preferences_paths
 from snapdesk.ui.session import Session
@@ -74,7 +75,13 @@ class EditingController(QObject):
         self.live_post_dialog: LivePostDialog | None = None
         self.audit_dialog: AuditLogDialog | None = None
         self.edits = EditService(store=window.store)
-        self.editor_pane = EditorPane(self.edits)
+        self.targeting = TargetingServices(
+            store=window.store,
+            loop=window.loop,
+            api_for_account=session_api_for(window.session),
+            parent=self,
+        )
+        self.editor_pane = EditorPane(self.edits, targeting=self.targeting)
         self.editor_pane.applied.connect(self._on_changes_made)
         self.editor_pane.failed.connect(self._on_failed)
         self.panel = PendingChangesPanel(self.edits, state=self.state)

@@ -194,42 +194,46 @@ def test_ad_squad_budget_below_minimum_blocks_apply(qtbot: QtBot, edits: EditSer
 
 
 def test_ad_squad_targeting_edits_keep_the_rest(qtbot: QtBot, edits: EditService) -> None:
+    """Issue 17: the targeting form edits parts of the object; what isn't touched (the geos,
+    the ages and their integer type) is sent back as it was."""
     editor = AdSquadEditor(edits=edits)
     qtbot.addWidget(editor)
     editor.load("sq-us-1")
-    assert editor.countries_edit.text() == "us"
+    assert [(c.key, c.name) for c in editor.location_table.choices()] == [
+        (("country", "us", "us"), "US")  # no catalogue here: the code stands for the name
+    ]
     assert editor.age_min.value() == "18" and editor.age_max.value() == "34"
-    assert editor.include_list.count() == 1  # the account's cached segment
-    editor.countries_edit.setText("US, gb")
+    assert editor.audience_table.rowCount() == 1  # the account's cached segment
     editor.gender_combo.set_value("FEMALE")
-    editor.languages_edit.setText("en")
-    editor.device_boxes["iOS"].setChecked(True)
-    editor.include_list.item(0).setCheckState(editor.include_list.item(0).checkState().Checked)
+    editor.os_combo.set_value("iOS")
+    editor.audience_table.set_use("seg-us-1", "INCLUDE")
     group = editor.apply()
     assert group is not None
     [change] = group.changes
     targeting = change.after["targeting"]  # type: ignore[index]
-    assert targeting["geos"] == [{"country_code": "us"}, {"country_code": "gb"}]
-    assert targeting["demographics"] == [
-        {"min_age": "18", "max_age": "34", "gender": "FEMALE", "languages": ["en"]}
-    ]
+    assert targeting["geos"] == [{"country_code": "us"}]
+    assert targeting["demographics"] == [{"min_age": 18, "max_age": 34, "gender": "FEMALE"}]
     assert targeting["devices"] == [{"os_type": "iOS"}]
     assert targeting["segments"] == [{"segment_id": ["seg-us-1"], "operation": "INCLUDE"}]
     assert set(diff_of(group)) == {"targeting"}
 
 
-def test_ad_squad_lowercase_country_rule_and_regions(qtbot: QtBot, edits: EditService) -> None:
+def test_ad_squad_places_need_the_catalogue_and_a_location(
+    qtbot: QtBot, edits: EditService
+) -> None:
+    """Codes are no longer typed: without Snap's catalogue (not signed in) the search says so;
+    removing the only place is an error under Locations."""
     editor = AdSquadEditor(edits=edits)
     qtbot.addWidget(editor)
     editor.load("sq-us-1")
-    editor.countries_edit.setText("us, gb")
-    editor.regions_edit.setText("3")
+    assert editor.location_search.type_text("usa") == []
+    assert editor.location_search.note.text() == "Sign in to search Snap's places by name"
+    assert editor.changed_fields() == {}
+    editor.location_table.remove(("country", "us", "us"))
     editor.revalidate()
-    assert "exactly one country" in editor.message_for("regions").text()
-    editor.countries_edit.setText("usa")
-    editor.regions_edit.setText("")
-    editor.revalidate()
-    assert "two lowercase letters" in editor.message_for("targeting").text()
+    message = editor.message_for("targeting.geos")
+    assert message.severity == "error" and "at least one location" in message.text()
+    assert not editor.apply_button.isEnabled()
 
 
 # -- ad and creative -----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from snapdesk.ui.editors.ad_squad import AdSquadEditor
 from snapdesk.ui.editors.campaign import CampaignEditor
 from snapdesk.ui.editors.creative import CreativeEditor
 from snapdesk.ui.editors.media import MediaEditor
+from snapdesk.ui.ops.targeting import TargetingServices
 from snapdesk.ui.views.states import StatePage
 
 EDITABLE = (CAMPAIGN, AD_SQUAD, AD, CREATIVE)
@@ -26,7 +27,15 @@ class EditorPane(QWidget):
     applied = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, edits: EditService, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        edits: EditService,
+        parent: QWidget | None = None,
+        *,
+        targeting: TargetingServices | None = None,
+    ) -> None:
+        """`targeting`: the window's catalogues and estimates for the ad squad editor (None:
+        the editor shows and keeps ids, and says why there is no estimate)."""
         super().__init__(parent)
         self._edits = edits
         layout = QVBoxLayout(self)
@@ -41,7 +50,7 @@ class EditorPane(QWidget):
         self.stack.addWidget(self.empty_page)
         self.editors: dict[str, EntityEditor] = {
             CAMPAIGN: CampaignEditor(edits=edits),
-            AD_SQUAD: AdSquadEditor(edits=edits),
+            AD_SQUAD: AdSquadEditor(edits=edits, targeting=targeting),
             AD: AdEditor(edits=edits),
             CREATIVE: CreativeEditor(edits=edits),
         }
