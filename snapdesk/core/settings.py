@@ -38,6 +38,8 @@ Preferences (edited in the app's Preferences dialog):
 - `data_dir`: where the cache lives (None: the platformdirs default). `config.Paths.from_env()`
   applies it at the next start unless `SNAPDESK_DATA_DIR` is set, which always wins.
 - `welcomed`: the first-run welcome was answered (or "don't show again" ticked).
+- `sample_data`: the last window showed the sample data (the built-in sandbox); the next start
+  opens it again, until File → Use my Snap account switches back.
 """
 
 from __future__ import annotations
@@ -428,6 +430,7 @@ class AppSettings:
     refresh_interval_minutes: int = DEFAULT_REFRESH_INTERVAL_MINUTES
     data_dir: Path | None = None
     welcomed: bool = False
+    sample_data: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "default_country", check_country(self.default_country))
@@ -455,6 +458,7 @@ class AppSettings:
             "refresh_interval_minutes": self.refresh_interval_minutes,
             "data_dir": None if self.data_dir is None else str(self.data_dir),
             "welcomed": self.welcomed,
+            "sample_data": self.sample_data,
         }
 
     @classmethod
@@ -486,6 +490,7 @@ class AppSettings:
             ),
             data_dir=check_data_dir(raw.get("data_dir")),
             welcomed=_flag(raw.get("welcomed", False), "welcomed"),
+            sample_data=_flag(raw.get("sample_data", False), "sample_data"),
         )
 
 

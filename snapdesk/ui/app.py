@@ -7,6 +7,7 @@ import asyncio
 import logging
 import logging.handlers
 import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from snapdesk.api import SnapApi, StaticTokenProvider
 from snapdesk.auth import KeyringTokenStore, KeyringUnavailable, MemoryTokenStore
 from snapdesk.core import workdirs
 from snapdesk.core.outputs import create_private, make_private_dirs, private_file
+from snapdesk.core.settings import SettingsError, load_settings, save_settings
 from snapdesk.store import Store
 from snapdesk.ui import theme
 from snapdesk.ui._gc import MainThreadCollector
@@ -125,15 +127,53 @@ async def _main(
     if main_task is not None:  # Quit in a crash dialog before the window exists ends here
         crash.fallback_quit = main_task.cancel
     connect = False
-    if not (sandbox or quit_after_sync or config.env_access_token()) and is_first_run(paths):
+    from_flag = sandbox or quit_after_sync or bool(config.env_access_token())
+    if not from_flag and is_first_run(paths):
         # First run: the welcome decides between the sandbox and the user's own account.
         choice = await ask_welcome(paths=paths)
         sandbox, connect = choice == SANDBOX, choice == CONNECT
+        remember_sample_data(paths, sandbox)
+    elif not from_flag:
+        sandbox = load_preferences(paths).sample_data  # where the user left off
+    while True:
+        window_outcome = await _run_window(
+            paths=paths,
+            sandbox=sandbox,
+            connect=connect,
+            quit_after_sync=quit_after_sync,
+            crash=crash,
+            loop=loop,
+        )
+        if window_outcome.switch_to is None:
+            break
+        # File → Open sample data… / Use my Snap account: the other one opens, and the next
+        # start opens it too.
+        sandbox, connect = window_outcome.switch_to == MainWindow.SWITCH_TO_SAMPLE, False
+        remember_sample_data(paths, sandbox)
+    return 1 if quit_after_sync and window_outcome.sync_failed else 0
+
+
+@dataclass
+class _WindowOutcome:
+    sync_failed: bool = False
+    switch_to: str | None = None
+
+
+async def _run_window(
+    *,
+    paths: config.Paths,
+    sandbox: bool,
+    connect: bool,
+    quit_after_sync: bool,
+    crash: CrashHandler,
+    loop: asyncio.AbstractEventLoop,
+) -> _WindowOutcome:
+    """One main window on one session (the sample data or the user's logins) until it closes."""
     store = Store(database_path(paths, sandbox=sandbox))
     server: Any = None
     session: Session | None = None
     window: MainWindow | None = None
-    outcome: dict[str, bool] = {"failed": False}
+    outcome = _WindowOutcome()
     try:
         if sandbox:
             from snapdesk.sandbox import SandboxServer
@@ -180,7 +220,7 @@ async def _main(
         if quit_after_sync:
 
             def on_first_sync(result: object) -> None:
-                outcome["failed"] = result is None
+                outcome.sync_failed = result is None
                 if window is not None:
                     window.close()
 
@@ -192,6 +232,7 @@ async def _main(
         if quit_after_sync and not started:
             window.close()
         await closed.wait()
+        outcome.switch_to = window.switch_request
     finally:
         await cancel_all()
         if session is not None:
@@ -201,7 +242,18 @@ async def _main(
         if window is not None:
             window.deleteLater()
         store.close()
-    return 1 if quit_after_sync and outcome["failed"] else 0
+    return outcome
+
+
+def remember_sample_data(paths: config.Paths, sample_data: bool) -> None:
+    """Record which the user last opened, so the next start opens it again (logged, never
+    fatal, when the settings file can't be read or written)."""
+    try:
+        settings = load_settings(paths)
+        if settings.sample_data != sample_data:
+            save_settings(replace(settings, sample_data=sample_data), paths)
+    except (SettingsError, OSError) as exc:
+        log.warning("could not record whether the sample data is open: %s", exc)
 
 
 def _open_keyring() -> tuple[KeyringTokenStore | None, str | None]:

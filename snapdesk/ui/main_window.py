@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeGuard
+from typing import ClassVar, TypeGuard
 
 import shiboken6
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -96,6 +97,10 @@ class MainWindow(QMainWindow):
     sync_finished = Signal(object)
     closed = Signal()
 
+    #: Values of `switch_request`: what the app opens after this window closes.
+    SWITCH_TO_SAMPLE: ClassVar[str] = "sample"
+    SWITCH_TO_ACCOUNT: ClassVar[str] = "account"
+
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         install_wheel_guard()  # the wheel never edits an unfocused input (app-wide)
@@ -109,6 +114,10 @@ class MainWindow(QMainWindow):
         self._rate_limited_until = 0.0
         self._signing_in = False
         self._sandbox_op: AsyncOp | None = None
+        #: Set by File → Open sample data / Use my Snap account: the app opens that next.
+        self.switch_request: str | None = None
+        self._close_confirmed = False
+        self.close_prompt: QMessageBox | None = None  # the "pending changes are kept" question
         self.sign_in_dialog: SignInDialog | None = None
         self.logins_dialog: LoginsDialog | None = None
         self.oauth_dialog: OAuthAppDialog | None = None
@@ -391,6 +400,10 @@ class MainWindow(QMainWindow):
         self.sign_in_button = self.no_login_page.add_button(
             SIGN_IN_TEXT, self._on_sign_in_button_clicked, primary=True
         )
+        # The sample data stays one click away (it was reachable only with --sandbox).
+        self.no_login_sample_button = self.no_login_page.add_button(
+            "Explore with sample data", self.switch_session
+        )
         self.tree_stack.addWidget(self.no_login_page)
         self.no_match_page = StatePage(icon="search", title="No matches")
         self.no_match_page.add_button("Clear filter", self.filter_edit.clear)
@@ -574,6 +587,27 @@ class MainWindow(QMainWindow):
 
     def _setup_menus(self) -> None:
         bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        sandbox = self._session.is_sandbox
+        self.sample_data_action = QAction(
+            "Use my Snap account" if sandbox else "Open sample data…", self
+        )
+        self.sample_data_action.setToolTip(
+            "Leave the sample data and open your own Snap logins and their cache"
+            if sandbox
+            else "Open the built-in sandbox with demo accounts; your account is one click away"
+        )
+        self.sample_data_action.triggered.connect(self.switch_session)
+        file_menu.addAction(self.sample_data_action)
+        file_menu.addSeparator()
+        self.close_window_action = QAction("Close window", self)
+        self.close_window_action.triggered.connect(self._on_close_window_triggered)
+        file_menu.addAction(self.close_window_action)
+        self.quit_action = QAction("Quit", self)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)  # macOS app menu
+        self.quit_action.triggered.connect(self.request_close)
+        file_menu.addAction(self.quit_action)
+        self.file_menu = file_menu
         edit_menu = bar.addMenu("&Edit")
         self.editing.fill_edit_menu(edit_menu)
         self.preferences_action = QAction("Preferences…", self)
@@ -676,7 +710,73 @@ class MainWindow(QMainWindow):
         settings.setValue("tree/header", self.tree.header().saveState())
         settings.sync()
 
+    # -- closing and switching ------------------------------------------------------------------
+
+    def switch_session(self) -> bool:
+        """File → Open sample data… / Use my Snap account: close this window (saying what
+        happens to pending changes) and have the app open the other one. False if the user
+        stayed."""
+        self.switch_request = (
+            self.SWITCH_TO_ACCOUNT if self._session.is_sandbox else self.SWITCH_TO_SAMPLE
+        )
+        if not self.request_close():
+            self.switch_request = None
+            return False
+        return True
+
+    def _on_close_window_triggered(self) -> None:
+        """Close window: the active tool window if one has the focus, else this window."""
+        from PySide6.QtWidgets import QApplication
+
+        active = QApplication.activeWindow()
+        if active is not None and active is not self and active.isWindow():
+            active.close()
+            return
+        self.request_close()
+
+    def request_close(self) -> bool:
+        """Close as the user asked (Quit, Close window, the title bar's button). With pending
+        changes it says they are kept; False when the user chose to stay."""
+        if not self._confirm_close():
+            return False
+        self._close_confirmed = True
+        closed = self.close()
+        if not closed:
+            self._close_confirmed = False
+        return closed
+
+    def _confirm_close(self) -> bool:
+        count = len(self.editing.edits.pending())
+        if count == 0:
+            return True
+        where = "the sample data" if self._session.is_sandbox else "this computer"
+        changes = f"{count} pending change{'s' if count != 1 else ''}"
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle("Close snapdesk")
+        box.setText(f"{changes} {'are' if count != 1 else 'is'} not posted yet.")
+        box.setInformativeText(
+            f"{'They are' if count != 1 else 'It is'} kept with {where} and will be in the "
+            "Pending Changes panel when you open it again. Nothing is sent to Snap."
+        )
+        leave = box.addButton(
+            "Switch" if self.switch_request else "Close", QMessageBox.ButtonRole.AcceptRole
+        )
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(leave)
+        self.close_prompt = box
+        try:
+            box.exec()
+        finally:
+            self.close_prompt = None
+        return box.clickedButton() is leave
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # The title bar's close button (a spontaneous event) asks like Quit does; a close from
+        # code (tests, the app's own shutdown) never blocks on a question.
+        if event.spontaneous() and not self._close_confirmed and not self._confirm_close():
+            event.ignore()
+            return
         self._save_settings()
         self.status_timer.stop()
         self.performance.stop()

@@ -286,6 +286,23 @@ SHORTCUTS: tuple[Shortcut, ...] = (
         "preferences_action",
         keys=("Ctrl+,",),
     ),
+    Shortcut(
+        "close_window",
+        WINDOWS,
+        "Close window",
+        "Close the active window (the main window: pending changes are kept)",
+        "close_window_action",
+        standard=StandardKey.Close,
+    ),
+    Shortcut(
+        "quit",
+        WINDOWS,
+        "Quit",
+        "Quit snapdesk; pending changes are kept for the next start",
+        "quit_action",
+        keys=("Ctrl+Q",),
+        standard=StandardKey.Quit,
+    ),
     # -- help
     Shortcut(
         "palette",

@@ -207,7 +207,11 @@ def test_explore_starts_the_sandbox_in_process_and_the_welcome_does_not_return(
     second = _start(tmp_path, "sandbox")
     assert second.returncode == 0, second.stderr
     assert "WELCOME" not in second.stdout
-    assert "WINDOW sandbox=False" in second.stdout  # straight to the app, with the user's cache
+    # straight to the app, where the user left off: the sample data again (it used to open the
+    # user's empty cache, "No Snap login configured", with no way back but --sandbox); File →
+    # Use my Snap account switches (tests/ui/test_app.py)
+    assert "WINDOW sandbox=True" in second.stdout
+    assert saved["sample_data"] is True
 
 
 def test_connect_opens_the_snap_app_setup(tmp_path: Path) -> None:
