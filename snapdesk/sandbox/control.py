@@ -15,6 +15,7 @@ It needs no token and is never rate limited, faulted or recorded. Every value is
     GET    /__sandbox__/state/summary       counts per kind and per ad account
     POST   /__sandbox__/permissions         {"ad_account_id": ..., "deny": true}  -> 403 E3002
     POST   /__sandbox__/segment_processing  {"seconds": N}  PROCESSING -> COMPLETE delay
+    POST   /__sandbox__/segments/{id}/ready {"users": N?}   a segment (lookalike) becomes READY
     POST   /__sandbox__/tokens              {"token": ..., "expires_in": S | "expires_at": epoch}
     POST   /__sandbox__/tokens/revoke       {"token": ...}
     GET    /__sandbox__/files/{media_id}/{file_name}   media bytes (a placeholder when seeded)
@@ -172,6 +173,12 @@ class ControlPlane:
         self.state.segment_processing_seconds = seconds
         return json_response({"seconds": seconds})
 
+    async def segment_ready(self, request: Request) -> Response:
+        body = await _body(request)
+        users = knobs.integer(body, "users", low=0, high=10**10, default=None, nullable=True)
+        segment = self.state.make_segment_ready(request.path_params["segment_id"], users)
+        return json_response({"segment": segment})
+
     async def tokens(self, request: Request) -> Response:
         body = await _body(request)
         token = knobs.text(body, "token") or ""
@@ -214,6 +221,9 @@ class ControlPlane:
             Route(f"{PREFIX}/state/summary", w(self.summary), methods=["GET"]),
             Route(f"{PREFIX}/permissions", w(self.permissions), methods=["POST"]),
             Route(f"{PREFIX}/segment_processing", w(self.segment_processing), methods=["POST"]),
+            Route(
+                f"{PREFIX}/segments/{{segment_id}}/ready", w(self.segment_ready), methods=["POST"]
+            ),
             Route(f"{PREFIX}/tokens", w(self.tokens), methods=["POST"]),
             Route(f"{PREFIX}/tokens/revoke", w(self.tokens), methods=["POST"]),
             Route(f"{PREFIX}/files/{{media_id}}/{{file_name}}", w(self.files), methods=["GET"]),

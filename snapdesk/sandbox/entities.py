@@ -845,6 +845,33 @@ def build_media(item: JsonObj, *, ad_account: JsonObj, stamp: str) -> JsonObj:
     }
 
 
+LOOKALIKE_TYPES = ("BALANCE", "SIMILARITY", "REACH")  # [CODE S4J TypeCreationSpecDetails]
+
+
+def _creation_spec(item: JsonObj, segments: SegmentLookup | None) -> JsonObj:
+    """A lookalike's `creation_spec` (snap-targeting.md §4 [DOC-derived S4J]):
+    `{"seed_segment_id", "country", "type"}`; the seed must be a segment of the same ad account,
+    the country one of the catalogue's (upper-case in the examples; any case accepted [GUESS]),
+    the type BALANCE, SIMILARITY or REACH. The refusals' wording is [GUESS]."""
+    spec = _object(item, "creation_spec", required=True)
+    assert spec is not None
+    seed = spec.get("seed_segment_id")
+    if not isinstance(seed, str | int) or isinstance(seed, bool) or not str(seed):
+        fail("E2001", "creation_spec.seed_segment_id is required for a LOOKALIKE segment")
+    if segments is not None and segments(str(seed)) is None:
+        fail(
+            "E2005",
+            f"creation_spec.seed_segment_id: segment {seed} does not exist in this ad account",
+        )
+    country = spec.get("country")
+    if not isinstance(country, str) or catalogue.country_code(country) is None:
+        fail("E2004", f"creation_spec.country: {country!r} is not a targetable country")
+    kind = spec.get("type", "BALANCE")
+    if kind not in LOOKALIKE_TYPES:
+        fail("E2003", f"creation_spec.type must be one of {', '.join(LOOKALIKE_TYPES)}")
+    return {**spec, "seed_segment_id": str(seed), "type": kind}
+
+
 def build_segment(
     item: JsonObj,
     *,
@@ -852,6 +879,7 @@ def build_segment(
     existing: JsonObj | None,
     stamp: str,
     actor: str,
+    segments: SegmentLookup | None = None,
 ) -> JsonObj:
     _same_parent(item, "ad_account_id", ad_account["id"])
     name = _string(item, "name", required=True, max_len=NAME_MAX)
@@ -871,6 +899,11 @@ def build_segment(
     obj["status"] = "ACTIVE"
     obj["source_type"] = source_type
     obj["retention_in_days"] = retention
+    if source_type == "LOOKALIKE":
+        # A new lookalike starts empty and NOT_READY [DOC-derived S4J; §7 item 8].
+        obj["creation_spec"] = (existing or {}).get("creation_spec") or _creation_spec(
+            item, segments
+        )
     server = existing or {}
     obj["approximate_number_users"] = server.get("approximate_number_users", 0)
     obj["upload_status"] = server.get("upload_status", "NO_UPLOAD")

@@ -510,7 +510,12 @@ class SandboxState:
             return entities.build_media(item, ad_account=account, stamp=stamp)
         if kind == SEGMENT:
             return entities.build_segment(
-                item, ad_account=account, existing=existing, stamp=stamp, actor=actor
+                item,
+                ad_account=account,
+                existing=existing,
+                stamp=stamp,
+                actor=actor,
+                segments=self.segment_lookup(account_id),
             )
         raise ValueError(f"no writes for {kind}")
 
@@ -778,6 +783,22 @@ class SandboxState:
             self._complete_segment(oid)
         else:
             self._pending_segments[oid] = time.monotonic() + self.segment_processing_seconds
+
+    def make_segment_ready(self, segment_id: str, users: int | None = None) -> JsonObj:
+        """Test hook: a segment (a lookalike, typically) finishes building and is targetable.
+        The default size is the docs' ready lookalike (11,487,000) [DOC-derived S4J]."""
+        with self.lock:
+            self.get(SEGMENT, segment_id)
+            self._pending_segments.pop(segment_id, None)
+            coll = self.collections[SEGMENT]
+            coll.objects[segment_id] = {
+                **coll.objects[segment_id],
+                "updated_at": now_iso(),
+                "approximate_number_users": 11_487_000 if users is None else users,
+                "upload_status": "COMPLETE",
+                "targetable_status": "READY",
+            }
+            return coll.objects[segment_id]
 
     def segment_user_count(self, segment_id: str) -> int:
         """Exact number of distinct users in a segment (seeded users plus uploaded hashes)."""

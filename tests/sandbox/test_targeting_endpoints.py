@@ -616,3 +616,70 @@ async def test_insights_and_outcome_estimates_say_unsupported(
         assert response.status_code == 400
         body = response.json()
         assert body["request_status"] == "ERROR" and "not supported" in body["debug_message"]
+
+
+# --------------------------------------------------------------------------- lookalikes
+
+
+def _lookalike(account: str, spec: dict[str, Any] | None) -> dict[str, Any]:
+    segment: dict[str, Any] = {
+        "name": "Lookalike — Purchasers",
+        "ad_account_id": account,
+        "description": "1% lookalike",
+        "retention_in_days": 180,
+        "source_type": "LOOKALIKE",
+    }
+    if spec is not None:
+        segment["creation_spec"] = spec
+    return {"segments": [segment]}
+
+
+async def test_a_lookalike_starts_not_ready_and_becomes_targetable(
+    http: httpx.AsyncClient, live: SandboxServer
+) -> None:
+    account = first_account(live.state, currency="USD")
+    seed = _segment(live.state, account, ready=True)
+    spec = {"seed_segment_id": seed, "country": "US", "type": "BALANCE"}
+    response = await http.post(f"/v1/adaccounts/{account}/segments", json=_lookalike(account, spec))
+    assert response.status_code == 200, response.text
+    created = response.json()["segments"][0]["segment"]
+    assert created["creation_spec"] == spec
+    assert created["approximate_number_users"] == 0
+    assert created["targetable_status"] == "NOT_READY"
+    campaign = first_of(live.state, "campaign", ad_account_id=account)
+    targeting = {"geos": [US], "segments": [{"segment_id": [created["id"]]}]}
+    refused = await http.post(
+        f"/v1/campaigns/{campaign['id']}/adsquads", json=squad_body(campaign["id"], targeting)
+    )
+    assert refused.status_code == 400
+    assert "not targetable" in refused.json()["adsquads"][0]["sub_request_error_reason"]
+    hook = await http.post(f"/__sandbox__/segments/{created['id']}/ready", json={})
+    assert hook.status_code == 200
+    assert hook.json()["segment"]["approximate_number_users"] == 11_487_000
+    accepted = await http.post(
+        f"/v1/campaigns/{campaign['id']}/adsquads", json=squad_body(campaign["id"], targeting)
+    )
+    assert accepted.status_code == 200, accepted.text
+    low, _high = await _size(http, account, targeting)
+    assert low <= 11_487_000
+
+
+@pytest.mark.parametrize(
+    ("spec", "field"),
+    [
+        (None, "creation_spec"),
+        ({"country": "US", "type": "BALANCE"}, "seed_segment_id"),
+        ({"seed_segment_id": "1234567890123456", "country": "US"}, "seed_segment_id"),
+        ({"seed_segment_id": "<seed>", "country": "ZZ"}, "creation_spec.country"),
+        ({"seed_segment_id": "<seed>", "country": "US", "type": "WIDE"}, "creation_spec.type"),
+    ],
+)
+async def test_lookalike_creation_spec_is_checked(
+    http: httpx.AsyncClient, live: SandboxServer, spec: dict[str, Any] | None, field: str
+) -> None:
+    account = first_account(live.state, currency="USD")
+    if spec is not None and spec.get("seed_segment_id") == "<seed>":
+        spec = {**spec, "seed_segment_id": _segment(live.state, account, ready=True)}
+    response = await http.post(f"/v1/adaccounts/{account}/segments", json=_lookalike(account, spec))
+    assert response.status_code == 400, response.text
+    assert field in response.json()["segments"][0]["sub_request_error_reason"]
