@@ -152,6 +152,26 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
 
+@dataclass(frozen=True)
+class _Index:
+    """Folded texts of one cached list (search runs per keystroke over up to ~50,000 postal
+    codes, so folding is done once per list) and its options by id."""
+
+    options: tuple[TargetingOption, ...]
+    folded: tuple[tuple[str, str, str, tuple[str, ...]], ...]  # id, name, path, name's words
+    by_id: Mapping[str, TargetingOption]
+
+    @classmethod
+    def build(cls, options: tuple[TargetingOption, ...]) -> _Index:
+        folded = []
+        by_id: dict[str, TargetingOption] = {}
+        for opt in options:
+            name = fold(opt.name)
+            folded.append((fold(opt.id), name, fold(opt.path or ""), tuple(_words(name))))
+            by_id.setdefault(opt.id, opt)
+        return cls(options, tuple(folded), by_id)
+
+
 class TargetingCatalog:
     """Cached targeting catalogues for the editor (any thread may read; loads are async)."""
 
@@ -168,6 +188,8 @@ class TargetingCatalog:
         self._lock = threading.Lock()
         # (dimension, country key) -> (fetched_at text, options); dropped when a load replaces it
         self._memo: dict[tuple[str, str], tuple[str, tuple[TargetingOption, ...]]] = {}
+        # options tuple (by identity) -> its search index, built on the first search or lookup
+        self._indexes: dict[tuple[str, str | None], _Index] = {}
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -308,6 +330,16 @@ class TargetingCatalog:
                 lists.append(found)
         return lists
 
+    def _index(self, cached: CachedOptions) -> _Index:
+        key = (cached.dimension, cached.country)
+        with self._lock:
+            index = self._indexes.get(key)
+        if index is None or index.options is not cached.options:
+            index = _Index.build(cached.options)
+            with self._lock:
+                self._indexes[key] = index
+        return index
+
     def search(
         self,
         text: str,
@@ -331,26 +363,28 @@ class TargetingCatalog:
         seen: set[tuple[str, str, str | None]] = set()
         for dimension in dimensions:
             for cached in self._lists(dimension, countries):
-                for opt in cached.options:
+                index = self._index(cached)
+                for opt, (ident, name, path, words) in zip(
+                    index.options, index.folded, strict=True
+                ):
                     order += 1
-                    ident = fold(opt.id)
-                    name = fold(opt.name)
+                    if needle not in ident and needle not in name and needle not in path:
+                        if alias is None or ident != alias:
+                            continue
                     if ident == needle or (alias is not None and ident == alias):
                         rank = 0
                     elif name == needle:
                         rank = 1
                     elif name.startswith(needle):
                         rank = 2
-                    elif any(w.startswith(needle) for w in _words(name)):
+                    elif any(w.startswith(needle) for w in words):
                         rank = 3
                     elif ident.startswith(needle):
                         rank = 4
-                    elif needle in name or (opt.path and needle in fold(opt.path)):
+                    elif needle in name or needle in path:
                         rank = 5
-                    elif needle in ident:
-                        rank = 6
                     else:
-                        continue
+                        rank = 6
                     marker = (opt.dimension, opt.id, opt.country)
                     if marker in seen:
                         continue
@@ -366,9 +400,9 @@ class TargetingCatalog:
             wanted = COUNTRY_ALIASES.get(wanted.lower(), wanted.lower())
         countries = [country] if country else None
         for cached in self._lists(dimension, countries):
-            for opt in cached.options:
-                if opt.id == wanted:
-                    return opt
+            found = self._index(cached).by_id.get(wanted)
+            if found is not None:
+                return found
         return None
 
     def children(
