@@ -16,6 +16,7 @@ from typing import Any, Final
 from PySide6.QtCore import QModelIndex, QObject, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
+    QFont,
     QLinearGradient,
     QPainter,
     QPaintEvent,
@@ -565,8 +566,13 @@ class EstimateView(QWidget):
         self.gauge = ReachGauge()
         layout.addWidget(self.gauge)
         layout.addWidget(self.state_label)
+        layout.addSpacing(2)
         self.bid_label = QLabel()
+        self.bid_label.setObjectName("bidEstimate")
         self.bid_label.setWordWrap(True)
+        bid_font = self.bid_label.font()
+        bid_font.setWeight(QFont.Weight.DemiBold)
+        self.bid_label.setFont(bid_font)
         layout.addWidget(self.bid_label)
         self.basis_label = QLabel(
             "Snapchatters reachable over about 28 days with this targeting and placement; "
@@ -679,7 +685,7 @@ class EstimateController(QObject):
                 self._show_unavailable("no_api", "Sign in to see the estimated audience size")
             else:
                 self._set_state("offline")
-                self.view.state_label.setText(
+                self._state_text(
                     "Not signed in — showing the estimate saved on "
                     f"{reach.fetched_at.astimezone().strftime('%Y-%m-%d')}"
                 )
@@ -701,7 +707,7 @@ class EstimateController(QObject):
         if self._ops:
             self._set_state("loading")
             self.view.gauge.set_dimmed(True)
-            self.view.state_label.setText("Updating the estimate…")
+            self._state_text("Updating the estimate…")
 
     def _track(self, op: Any, done: Callable[[Any], None], generation: int) -> None:
         self.requests_started += 1
@@ -716,7 +722,7 @@ class EstimateController(QObject):
         op.deleteLater()
         if not self._ops and self.state == "loading":
             self._set_state("ready")
-            self.view.state_label.setText("")
+            self._state_text("")
 
     def _on_reach(self, generation: int, reach: Any) -> None:
         if generation == self._generation:
@@ -745,7 +751,7 @@ class EstimateController(QObject):
             f"{short_count(reach.minimum)} – {short_count(reach.maximum)} Snapchatters"
         )
         self._set_state("ready")
-        self.view.state_label.setText(
+        self._state_text(
             f"Offline — estimate saved on {reach.fetched_at.astimezone().strftime('%Y-%m-%d')}"
             if reach.stale
             else ""
@@ -768,7 +774,11 @@ class EstimateController(QObject):
 
     def _show_text(self, headline: str, state: str) -> None:
         self.view.range_label.setText(headline)
-        self.view.state_label.setText(state)
+        self._state_text(state)
+
+    def _state_text(self, text: str) -> None:
+        self.view.state_label.setText(text)
+        self.view.state_label.setVisible(bool(text))
 
     def _set_state(self, state: str) -> None:
         self.view.setProperty("estimateState", state)
