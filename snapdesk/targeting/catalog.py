@@ -49,7 +49,8 @@ class TargetingOption:
     country: str | None = None  # lowercase ISO-2 for country-scoped lists
     path: str | None = None  # interests: "/Foodies/Coffee Lovers"
     parent_id: str | None = None  # interests tree (parent_id or parentId in the raw item)
-    extra: Mapping[str, Any] = field(default_factory=dict)  # the raw item
+    # the raw item; left out of the hash so options can go in sets and be dict keys
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)

@@ -234,6 +234,7 @@ def test_option_from_raw_items() -> None:
         "metro", {"metro": {"id": "501", "name": "New York", "regions": "ny,nj"}}, "us"
     )
     assert metro is not None and metro.extra["metro"]["regions"] == "ny,nj"
+    assert len({metro, metro, camel}) == 2  # hashable despite the raw item
 
 
 async def test_os_versions_carry_their_os(catalog: TargetingCatalog, api: SnapApi) -> None:
