@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from snapdesk.stats.delivery import delivery_problems as delivery_problems  # one rule
+
 # ISO 4217 currencies without minor units that Snap ad accounts can use.
 _ZERO_DECIMAL = frozenset(
     {"JPY", "KRW", "CLP", "ISK", "VND", "TWD", "HUF", "IDR", "UGX", "XAF", "XOF"}
@@ -13,7 +15,6 @@ _ZERO_DECIMAL = frozenset(
 MICRO = 1_000_000
 
 # Statuses shown as "working as intended" rather than as a problem.
-_OK_DELIVERY = frozenset({"VALID", "ACTIVE", "DELIVERING"})
 
 
 def currency_decimals(currency: str | None) -> int:
@@ -94,13 +95,6 @@ def humanize_delivery(value: str) -> str:
     """`INVALID_CAMPAIGN_HAS_NO_ACTIVE_AD_SQUAD` → `Campaign has no active ad squad`."""
     text = value.removeprefix("INVALID_")
     return humanize_enum(text)
-
-
-def delivery_problems(delivery_status: list[str] | None, *, status: str | None) -> list[str]:
-    """Delivery statuses that mean an ACTIVE entity is not delivering as intended."""
-    if (status or "").upper() != "ACTIVE":
-        return []
-    return [s for s in delivery_status or [] if s.upper() not in _OK_DELIVERY]
 
 
 def format_bytes(size: int | float | None) -> str:

@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from snapdesk.api import SnapApi, SnapError
 from snapdesk.auth import OAuthAppNotConfigured
-from snapdesk.core.kinds import AD_ACCOUNT
+from snapdesk.core.kinds import AD, AD_ACCOUNT, AD_SQUAD, CAMPAIGN
 from snapdesk.store import Store
 from snapdesk.store.feed import OpChanges
 from snapdesk.sync import ACCOUNT_DONE, SyncProgress, SyncResult
@@ -891,12 +891,23 @@ class MainWindow(QMainWindow):
         self.message_label.clear()
         self.message_icon.hide()
 
-    def _show_current_details(self) -> None:
+    def refresh_details(self) -> None:
+        """Show the selection's details again (its state changed, e.g. after a stats refresh);
+        the editor keeps what is being typed."""
         node = self.tree.current_node()
         error = None
         if node is not None and node.kind == AD_ACCOUNT:
             error = self._account_errors.get(node.id)
-        self.details.show_node(node, sync_error=error)
+        delivery = (
+            self._model.delivery(node)
+            if node is not None and node.kind in (CAMPAIGN, AD_SQUAD, AD)
+            else None
+        )
+        self.details.show_node(node, sync_error=error, delivery=delivery)
+
+    def _show_current_details(self) -> None:
+        node = self.tree.current_node()
+        self.refresh_details()
         self.editing.show_node(node)
         self.performance.show_node(node)
 

@@ -203,6 +203,12 @@ class PerformanceController(QObject):
     def _on_refresher_refreshed(self, outcome: object) -> None:
         if not isinstance(outcome, RefreshOutcome):
             return
+        # What the refresh saw (lifetime cap, daily budget reached) is now in the cache: the
+        # tree's status and the details say it at once, as the notices do.
+        refreshed = [result.ad_account_id for result in outcome.results]
+        if refreshed:
+            self._window.model.refresh_delivery(refreshed)
+            self._window.refresh_details()
         if outcome.failed:
             first = next(iter(outcome.failed.values()))
             emit(self.message_posted, f"Stats refresh: {first}", True)

@@ -10,7 +10,9 @@ Two modes share one model:
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime
 from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
@@ -25,6 +27,8 @@ from snapdesk.core.kinds import (
     ORGANIZATION,
     SEGMENT,
 )
+from snapdesk.stats import cache as stats_cache
+from snapdesk.stats.delivery import ERROR, WARNING, Delivery, delivery_state
 from snapdesk.store import AccountRow, EntityRow, OrganizationRow, Store
 from snapdesk.ui import theme
 from snapdesk.ui._signals import emit
@@ -76,6 +80,9 @@ class AccountTreeModel(QAbstractItemModel):
         self._marks: dict[str, str] = {}
         self._new_children: dict[NodeKey, list[PendingEntity]] = {}
         self._values: dict[str, dict[str, Any]] = {}
+        # What the stats refresh last saw per ad account (lifetime cap / daily budget reached),
+        # read from the cache on first use; `refresh_delivery` drops it after a refresh.
+        self._watch: dict[str, dict[str, dict[str, Any]]] = {}
 
     # -- public API ------------------------------------------------------------------------
 
@@ -112,6 +119,40 @@ class AccountTreeModel(QAbstractItemModel):
             return
         self._filter = text
         self.reload()
+
+    def refresh_delivery(self, ad_account_ids: Iterable[str] | None = None) -> None:
+        """The stats refresh saw new spend: re-read what it recorded and repaint the status of
+        those accounts' rows (all accounts when None)."""
+        ids = set(ad_account_ids) if ad_account_ids is not None else None
+        if ids is None:
+            self._watch.clear()
+        else:
+            for account_id in ids:
+                self._watch.pop(account_id, None)
+        for node in self.iter_loaded():
+            if node.kind in (CAMPAIGN, AD_SQUAD, AD) and node.account is not None:
+                if ids is None or node.account.id in ids:
+                    index = self.index_for_node(node, STATUS_COLUMN)
+                    emit(self.dataChanged, index.siblingAtColumn(0), index.siblingAtColumn(2))
+
+    def delivery(self, node: TreeNode) -> Delivery:
+        """The node's delivery state (snapdesk.stats.delivery: the rule the notices use)."""
+        account = node.account
+        watch: dict[str, Any] | None = None
+        today: date | None = None
+        now = datetime.now(UTC)
+        if account is not None:
+            if account.id not in self._watch:
+                self._watch[account.id] = stats_cache.load_watch(self._store.reader(), account.id)
+            watch = self._watch[account.id].get(node.id)
+            try:
+                zone = ZoneInfo(account.timezone) if account.timezone else UTC
+            except (ZoneInfoNotFoundError, ValueError):
+                zone = UTC
+            today = now.astimezone(zone).date()
+        return delivery_state(
+            node.kind, node.data, status=node.status, watch=watch, today=today, now=now
+        )
 
     def set_account_errors(self, errors: dict[str, str]) -> None:
         """Messages of the last failed sync per ad account id (shown as an error status)."""
@@ -453,10 +494,8 @@ class AccountTreeModel(QAbstractItemModel):
             return humanize_enum(node.data.get("status") or node.data.get("targetable_status"))
         if node.kind == CREATIVE:
             return humanize_enum(node.data.get("review_status"))
-        if node.kind == AD and str(node.data.get("review_status", "")).upper() == "REJECTED":
-            return "Rejected"
-        if delivery_problems(node.data.get("delivery_status"), status=node.status):
-            return "Not delivering"
+        if node.kind in (CAMPAIGN, AD_SQUAD, AD):
+            return self.delivery(node).label
         return humanize_enum(node.status)
 
     def _status_icon(self, node: TreeNode) -> str | None:
@@ -464,12 +503,15 @@ class AccountTreeModel(QAbstractItemModel):
             return None
         if node.kind == AD_ACCOUNT and node.id in self._account_errors:
             return "error"
-        if node.kind in (AD, CREATIVE) and str(node.data.get("review_status", "")).upper() in (
+        if node.kind == CREATIVE and str(node.data.get("review_status", "")).upper() in (
             "REJECTED",
         ):
             return "warning"
-        if delivery_problems(node.data.get("delivery_status"), status=node.status):
-            return "warning"
+        if node.kind in (CAMPAIGN, AD_SQUAD, AD):
+            state = self.delivery(node)
+            if state.tone in (WARNING, ERROR):
+                return "warning"
+            return state.tone
         status = (node.status or "").upper()
         if node.kind == MEDIA:
             status = str(node.data.get("media_status") or status).upper()
@@ -516,10 +558,15 @@ class AccountTreeModel(QAbstractItemModel):
             lines.append(f"Login: {login}")
         if node.kind == AD_ACCOUNT and node.id in self._account_errors:
             lines.append(f"Last sync failed: {self._account_errors[node.id]}")
-        problems = delivery_problems(node.data.get("delivery_status"), status=node.status)
-        if problems:
-            lines.append("Delivery: " + ", ".join(humanize_delivery(p) for p in problems))
-        if str(node.data.get("review_status", "")).upper() == "REJECTED":
+        if node.kind in (CAMPAIGN, AD_SQUAD, AD):
+            state = self.delivery(node)
+            if state.reasons:
+                lines.append(f"{state.label}: " + "; ".join(state.reasons))
+        else:
+            problems = delivery_problems(node.data.get("delivery_status"), status=node.status)
+            if problems:
+                lines.append("Delivery: " + ", ".join(humanize_delivery(p) for p in problems))
+        if node.kind != AD and str(node.data.get("review_status", "")).upper() == "REJECTED":
             reasons = node.data.get("review_status_reasons") or []
             lines.append("Rejected" + (": " + "; ".join(map(str, reasons)) if reasons else ""))
         return "\n".join(lines)
@@ -535,6 +582,13 @@ class AccountTreeModel(QAbstractItemModel):
             return QColor(c.danger)
         if node.is_group or column == DETAILS_COLUMN:
             return QColor(c.muted)
+        if column == STATUS_COLUMN and node.kind in (CAMPAIGN, AD_SQUAD, AD):
+            tone = self.delivery(node).tone
+            if tone == ERROR:
+                return QColor(c.danger)
+            if tone == WARNING:
+                return QColor(c.warning)
+            return None if tone == "active" else QColor(c.muted)
         if column == STATUS_COLUMN:
             return QColor(c.muted) if (node.status or "").upper() != "ACTIVE" else None
         return None

@@ -32,6 +32,11 @@ from snapdesk.core.kinds import (
     ORGANIZATION,
     SEGMENT,
 )
+from snapdesk.stats.delivery import ACTIVE as ACTIVE_TONE
+from snapdesk.stats.delivery import ERROR as ERROR_TONE
+from snapdesk.stats.delivery import PAUSED as PAUSED_TONE
+from snapdesk.stats.delivery import WARNING as WARNING_TONE
+from snapdesk.stats.delivery import Delivery
 from snapdesk.store import Store
 from snapdesk.ui import theme
 from snapdesk.ui._signals import emit
@@ -113,6 +118,7 @@ class DetailsPanel(QWidget):
         super().__init__(parent)
         self._store = store
         self._node: TreeNode | None = None
+        self._delivery: Delivery | None = None
         self._setup_ui()
 
     # -- construction ----------------------------------------------------------------------
@@ -229,13 +235,26 @@ class DetailsPanel(QWidget):
     def is_empty(self) -> bool:
         return self._stack.currentWidget() is self.empty_page
 
-    def show_node(self, node: TreeNode | None, *, sync_error: str | None = None) -> None:
+    def show_node(
+        self,
+        node: TreeNode | None,
+        *,
+        sync_error: str | None = None,
+        delivery: Delivery | None = None,
+    ) -> None:
+        """Show `node`; `delivery` is its state as the tree shows it (snapdesk.stats.delivery),
+        so the chips say what the tree's status says."""
+        previous = self._node
         self._node = node
+        self._delivery = delivery
         if node is None:
             self._stack.setCurrentWidget(self.empty_page)
             return
         self._render(node, sync_error=sync_error)
         self._stack.setCurrentWidget(self.details_page)
+        if previous is None or (previous.kind, previous.id) != (node.kind, node.id):
+            # a new selection starts at its title (the old scroll position hid it)
+            self.details_page.verticalScrollBar().setValue(0)
 
     def field_text(self) -> str:
         """Every label and value currently shown (for tests and accessibility dumps)."""
@@ -279,6 +298,16 @@ class DetailsPanel(QWidget):
                 chips.append(
                     (humanize_enum(media_status), "chipOk" if media_status == "READY" else "chip")
                 )
+        elif self._delivery is not None and not node.is_group:
+            # the same word and colour as the tree's status column
+            tone = self._delivery.tone
+            kind = {
+                ACTIVE_TONE: "chipOk",
+                PAUSED_TONE: "chipMuted",
+                WARNING_TONE: "chipWarning",
+                ERROR_TONE: "chipDanger",
+            }.get(tone, "chip")
+            chips.append((self._delivery.label, kind))
         elif status and not node.is_group:
             kind = {"ACTIVE": "chipOk", "PAUSED": "chipMuted"}.get(status, "chip")
             chips.append((humanize_enum(status), kind))
@@ -295,6 +324,8 @@ class DetailsPanel(QWidget):
             label = QLabel(text)
             label.setObjectName(object_name)
             label.setToolTip("Delivery status" if "Review" not in text else "Review status")
+            if self._delivery is not None and text == self._delivery.label:
+                label.setToolTip("; ".join(self._delivery.reasons) or "Delivery")
             self._chips.addWidget(label)
         self._chips_host.setVisible(bool(chips))
         self._chips_host.updateGeometry()
