@@ -119,3 +119,22 @@ def test_a_capped_campaign_says_so_in_the_tree_the_details_and_a_notice(
     chips = [label.text() for label in window.details._chips_host.findChildren(QLabel)]
     assert "Lifetime cap reached" in chips
     assert "Active" not in chips
+
+
+def test_a_new_selection_shows_its_title_not_the_old_scroll_position(
+    qtbot: QtBot, window: MainWindow, synced: Store
+) -> None:
+    account = usd_account(synced)
+    first, second = synced.campaigns(account.id)[:2]
+    window.resize(1280, 500)  # short enough that the details scroll
+    window.details_tab_action.trigger()
+    window.tree.select(window.tree.expand_path(entity_path(synced, CAMPAIGN, first.id)))
+    bar = window.details.details_page.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar.setValue(bar.maximum())
+    window.tree.select(window.tree.expand_path(entity_path(synced, CAMPAIGN, second.id)))
+    assert bar.value() == 0
+    # the same selection shown again (a refresh) keeps where the user is reading
+    bar.setValue(bar.maximum())
+    window.refresh_details()
+    assert bar.value() == bar.maximum()
