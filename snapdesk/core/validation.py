@@ -31,6 +31,10 @@ Notable choices:
 - Warnings about a value speak only when the object is new or the edit changes that value (or a
   field the rule also reads).
 - Creatives need `brand_name` (<= 32) or a public profile (`profile_properties.profile_id`) [REC].
+- Targeting issues name the part of the form they are about (`targeting.geos`, `targeting.age`,
+  `targeting.gender`, `targeting.languages`, `targeting.demographics`, `targeting.devices`): the
+  editor shows each under its field, the grid in its Targeting column (`entity_field`). Ages run
+  13 to 55 ("55+") [3P]; outside that is a warning (no Snap source refuses it).
 """
 
 from __future__ import annotations

@@ -467,3 +467,43 @@ def test_pickers_refresh_when_a_list_loads_and_say_when_it_is_old(
     qtbot.waitUntil(lambda: not services.loading(), timeout=5000)
     assert editor.location_note.text().startswith("Offline — showing the catalogue saved on ")
     assert [o.name for o in editor.location_search.type_text("United K")] == ["United Kingdom"]
+
+
+# -- against the sandbox -------------------------------------------------------------------------
+
+
+def test_a_seeded_squad_against_the_sandbox(
+    qtbot: QtBot, synced: Store, api: Any, qloop: asyncio.AbstractEventLoop
+) -> None:
+    """The seeded squad targeting SLC_229 shows the interest's name from Snap's catalogue (the
+    sandbox's), keeps it, and the gauge and bid come from audience_size_v2 / bid_estimate."""
+    squad = next(
+        s
+        for account in synced.ad_accounts()
+        for s in synced.entities(AD_SQUAD, account.id)
+        if "SLC_229" in str((s.data.get("targeting") or {}).get("interests"))
+    )
+    services = TargetingServices(store=synced, loop=qloop, api_for_account=lambda _id: api)
+    editor = AdSquadEditor(edits=EditService(store=synced), targeting=services)
+    qtbot.addWidget(editor)
+    try:
+        editor.load(squad.id)
+        qtbot.waitUntil(lambda: not services.loading(), timeout=20000)
+        [interest] = editor.interest_table.choices()
+        assert interest.key == "SLC_229" and interest.name not in ("SLC_229", "")
+        assert interest.detail == "Lifestyles"
+        item = editor.interest_browser.item_for("SLC_229")
+        assert item is not None and item.checkState(0) == item.checkState(0).Checked
+        country = squad.data["targeting"]["geos"][0]["country_code"]
+        [place] = editor.location_table.choices()
+        assert place.key == ("country", country, country) and place.name != country.upper()
+        assert editor.changed_fields() == {}
+        settle(qtbot, editor)
+        assert editor.estimates.state == "ready", editor.estimate_view.state_label.text()
+        assert editor.estimate_view.range_label.text().endswith(" Snapchatters")
+        assert editor.estimate_view.bid_label.text().startswith("Suggested bid ")
+        editor.name_edit.setText(f"{squad.name} v2")
+        assert set(editor.changed_fields()) == {"name"}
+    finally:
+        services.shutdown()
+        editor.estimates.timer.stop()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from math import log10
 from typing import Any, Final
 
 from PySide6.QtCore import QModelIndex, QObject, QRectF, QSize, Qt, QTimer, Signal
@@ -43,11 +44,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from snapdesk.api import ConnectionFailed, Timeout
+from snapdesk.core.money import format_amount
 from snapdesk.core.targeting_edit import EXCLUDE, INCLUDE
 from snapdesk.targeting import TargetingOption
 from snapdesk.targeting.catalog import fold
 from snapdesk.ui import theme
 from snapdesk.ui._signals import emit
+from snapdesk.ui.ops._op import error_message
 
 OPTION_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 KIND_WORDS: Final = {
@@ -468,8 +472,6 @@ _LOW, _HIGH = 3.0, 8.7
 
 def gauge_position(n: int) -> float:
     """Where an audience of `n` sits on the gauge, 0 (narrow) to 1 (broad)."""
-    from math import log10
-
     if n <= 0:
         return 0.0
     return min(1.0, max(0.0, (log10(n) - _LOW) / (_HIGH - _LOW)))
@@ -696,24 +698,26 @@ class EstimateController(QObject):
         if need_reach:
             op = services.estimate_reach(ad_account_id=account, squad=wanted.squad)
             if op is not None:
-                self._track(op, lambda r, g=generation: self._on_reach(g, r), generation)
+                self._track(op, lambda r, g=generation: self._on_reach(g, r), generation, "reach")
         if need_bid:
             op = services.estimate_bid(
                 ad_account_id=account, goal=wanted.goal, targeting=wanted.squad["targeting"]
             )
             if op is not None:
                 cur = wanted.currency
-                self._track(op, lambda b, g=generation, c=cur: self._on_bid(g, b, c), generation)
+                self._track(
+                    op, lambda b, g=generation, c=cur: self._on_bid(g, b, c), generation, "bid"
+                )
         if self._ops:
             self._set_state("loading")
             self.view.gauge.set_dimmed(True)
             self._state_text("Updating the estimate…")
 
-    def _track(self, op: Any, done: Callable[[Any], None], generation: int) -> None:
+    def _track(self, op: Any, done: Callable[[Any], None], generation: int, kind: str) -> None:
         self.requests_started += 1
         self._ops.append(op)
         op.succeeded.connect(done)
-        op.failed.connect(lambda exc, g=generation: self._on_failed(g, exc))
+        op.failed.connect(lambda exc, g=generation, k=kind: self._on_failed(g, exc, k))
         op.finished.connect(lambda o=op: self._on_op_finished(o))
 
     def _on_op_finished(self, op: Any) -> None:
@@ -732,14 +736,13 @@ class EstimateController(QObject):
         if generation == self._generation:
             self._show_bid(bid, currency)
 
-    def _on_failed(self, generation: int, exc: object) -> None:
+    def _on_failed(self, generation: int, exc: object, kind: str) -> None:
         if generation != self._generation:
             return
-        from snapdesk.api import ConnectionFailed, Timeout
-        from snapdesk.ui.ops._op import error_message
-
         message = error_message(exc) if isinstance(exc, BaseException) else str(exc)
-        if isinstance(exc, ConnectionFailed | Timeout):
+        if kind == "bid":
+            self.view.bid_label.setText(f"No suggested bid: {message}")
+        elif isinstance(exc, ConnectionFailed | Timeout):
             self._show_unavailable("offline", f"Offline — no estimate: {message}")
         else:
             self._show_unavailable("unavailable", f"Estimate unavailable: {message}")
@@ -750,7 +753,8 @@ class EstimateController(QObject):
         self.view.range_label.setText(
             f"{short_count(reach.minimum)} – {short_count(reach.maximum)} Snapchatters"
         )
-        self._set_state("ready")
+        # "ready" once every answer is in (the bid may still be on its way)
+        self._set_state("loading" if any(op.running for op in self._ops) else "ready")
         self._state_text(
             f"Offline — estimate saved on {reach.fetched_at.astimezone().strftime('%Y-%m-%d')}"
             if reach.stale
@@ -758,8 +762,6 @@ class EstimateController(QObject):
         )
 
     def _show_bid(self, bid: Any, currency: str) -> None:
-        from snapdesk.core.money import format_amount
-
         low = format_amount(bid.minimum_micro, currency)
         high = format_amount(bid.maximum_micro, currency)
         kind = "CPM" if bid.label == "CPM" else "target cost"

@@ -697,20 +697,28 @@ class AdSquadEditor(EntityEditor):
         self.demographics_note.setText(" · ".join(n for n in demo if n))
         self.demographics_note.setVisible(bool(self.demographics_note.text()))
         devices = self._parts.devices.others
-        self.devices_note.setText(
-            f"{devices} more device rule{'s' if devices != 1 else ''} kept as is" if devices else ""
-        )
-        self.devices_note.setVisible(bool(devices))
+        device_notes = [
+            f"{devices} more device rule{'s' if devices != 1 else ''} kept as is"
+            if devices
+            else "",
+            self._services.status("marketing_name").note() if self._services else "",
+        ]
+        self.devices_note.setText(" · ".join(n for n in device_notes if n))
+        self.devices_note.setVisible(bool(self.devices_note.text()))
         unknown = [
             c.key for c in self.interest_table.choices() if c.detail == "not in the catalogue"
         ]
-        self.interest_note.setText(
+        interest_notes = [
             f"{len(unknown)} interest{'s' if len(unknown) != 1 else ''} not in the saved "
-            "catalogue (shown by id) are kept"
+            "catalogue (shown by id) kept as is"
             if unknown
-            else ""
-        )
-        self.interest_note.setVisible(bool(unknown))
+            else "",
+            self._services.status(INTEREST_DIMENSIONS[0]).note()
+            if self._services is not None and self.interest_browser.tree.topLevelItemCount()
+            else "",
+        ]
+        self.interest_note.setText(" · ".join(n for n in interest_notes if n))
+        self.interest_note.setVisible(bool(self.interest_note.text()))
 
     # -- targeting: user actions -----------------------------------------------------------
 
