@@ -55,7 +55,8 @@ LEVELS: Final = LEVEL_KINDS
 LEVEL_NAMES: Final = {CAMPAIGN: "Campaigns", AD_SQUAD: "Ad squads", AD: "Ads"}
 
 ColumnType = Literal[
-    "id", "text", "enum", "money", "count", "percent", "ratio", "datetime", "list", "json"
+    "id", "text", "enum", "money", "count", "percent", "ratio", "datetime", "list", "json",
+    "reach", "bid_range",
 ]  # fmt: skip
 
 _OK_DELIVERY: Final = frozenset({"VALID", "ACTIVE", "DELIVERING"})
@@ -231,6 +232,15 @@ def targeting_summary(targeting: Any) -> str:
     return " · ".join(parts) if parts else "Everyone"
 
 
+def compact_count(value: int) -> str:
+    """1_250_000 → "1.25M", 48_000 → "48K", 900 → "900"."""
+    for size, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K")):
+        if value >= size:
+            text = f"{value / size:.2f}".rstrip("0").rstrip(".")
+            return f"{text}{suffix}"
+    return f"{value:,}"
+
+
 def _perf(attr: str) -> Callable[[GridRow], Any]:
     def get(row: GridRow) -> Any:
         perf = row.perf
@@ -308,7 +318,18 @@ class Column:
         if kind == "list":
             return ", ".join(humanize(v) for v in value)
         if kind == "json":
-            return targeting_summary(value)
+            text = targeting_summary(value)
+            reach = getattr(row, "reach", None) if self.key == "targeting" else None
+            if reach is not None:
+                text += f" · ≈ {compact_count(reach.minimum)}–{compact_count(reach.maximum)}"
+            return text
+        if kind == "reach":
+            return f"{compact_count(value.minimum)}–{compact_count(value.maximum)}"
+        if kind == "bid_range":
+            currency = row.currency
+            low = format_money(value.minimum_micro, currency)
+            high = format_money(value.maximum_micro, currency)
+            return f"{low}–{high} {value.label}"
         return str(value)
 
     def sort_key(self, row: GridRow) -> Any:
@@ -320,6 +341,10 @@ class Column:
             return (1, self.format(row, value).casefold())
         if self.type == "datetime":
             return (1, value.timestamp())
+        if self.type == "reach":
+            return (1, value.minimum)
+        if self.type == "bid_range":
+            return (1, value.minimum_micro)
         return (1, value)
 
     def export(self, row: GridRow) -> str | int | Decimal | None:
@@ -341,6 +366,8 @@ class Column:
             return "; ".join(str(v) for v in value)
         if kind == "json":
             return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+        if kind in ("reach", "bid_range"):
+            return self.format(row, value)
         return str(value)
 
     def export_text(self, row: GridRow) -> str:
@@ -420,6 +447,14 @@ _DEFS: Final[tuple[Column, ...]] = (
     _c("targeting", "Targeting", "json", lambda r: r.data.get("targeting"), kinds=_SQUAD,
        field="targeting", import_only=True, width=220,
        tip="Summary; files carry the full targeting as JSON"),
+    # Snap's estimates for the squad's targeting (audience_size_v2, bid_estimate), from the
+    # estimate cache the ad squad editor shares; fetched for the rows on screen.
+    _c("audience_size", "Audience size", "reach", lambda r: r.reach, kinds=_SQUAD, width=120,
+       tip="Snap's predicted audience for the targeting (Snapchatters reachable over ~28 days)"),
+    _c("suggested_bid", "Suggested bid", "bid_range", lambda r: r.bid, kinds=_SQUAD,
+       width=170, visible=_NONE,
+       tip="Snap's bid estimate for the optimization goal: a CPM for impressions, else a "
+           "target cost per result"),
     _c("type", "Type", "enum", lambda r: r.data.get("type"), kinds=_AD, width=130),
     _c("creative", "Creative", "text", lambda r: r.creative_name, kinds=_AD,
        file_name="creative_name", width=200),

@@ -283,6 +283,10 @@ def _key_function(column: Column) -> Callable[[GridRow, Any], Any]:
         return lambda _row, v: None if v is None or (v.__class__ is str and not v) else float(v)
     if kind == "datetime":
         return lambda _row, v: None if v is None else v.timestamp()
+    if kind == "reach":  # Snap's audience size range: by its lower end
+        return lambda _row, v: None if v is None else float(v.minimum)
+    if kind == "bid_range":
+        return lambda _row, v: None if v is None else float(v.minimum_micro)
 
     def formatted(row: GridRow, v: Any) -> str | None:
         if v is None or v == "":

@@ -85,6 +85,7 @@ class GridRow:
         "ad_squad_name",
         "base",
         "before",
+        "bid",
         "campaign",
         "campaign_id",
         "campaign_name",
@@ -96,6 +97,7 @@ class GridRow:
         "kind",
         "mark",
         "perf",
+        "reach",
         "status_text",
     )
 
@@ -125,6 +127,9 @@ class GridRow:
         self.before: dict[str, Any] = {}
         self.change_ids: tuple[str, ...] = ()
         self.perf: Any = None  # snapdesk.grid.perf.Perf once performance is loaded
+        # ad squads: Snap's estimates for the targeting (snapdesk.targeting), once known
+        self.reach: Any = None
+        self.bid: Any = None
         self.status_text = ""
 
     @property

@@ -619,3 +619,58 @@ def test_a_big_scope_shows_its_rows_first_then_figures_then_sort_keys(
     assert all(r.perf is None for r in view.shown_rows())
     view.close()
     store.close()
+
+
+# -- Snap's estimates for ad squads ---------------------------------------------------------------
+
+
+def test_ad_squads_show_snaps_estimates_for_the_rows_on_screen(
+    window: MainWindow, qtbot: QtBot, server: SandboxServer, api: SnapApi, store: Store
+) -> None:
+    import re
+
+    from snapdesk.ui.ops.targeting import TargetingServices
+
+    grid = window.grid
+    services = getattr(window, "targeting", None) or TargetingServices(
+        store=store, loop=window.loop, api_for_account=lambda _account: api
+    )
+    grid.set_targeting(services)
+    select_org(window)
+    clear_recorded(server)
+    grid.toolbar.levels.buttons[AD_SQUAD].click()
+    grid.set_columns(["name", "targeting", "audience_size", "suggested_bid"])
+
+    def on_screen_estimated() -> bool:
+        rows = grid._rows_on_screen()
+        return bool(rows) and all(r.reach is not None for r in rows) and not grid.estimating
+
+    qtbot.waitUntil(on_screen_estimated, timeout=TIMEOUT)
+    on_screen = grid._rows_on_screen()
+    sizes = [r for r in recorded(server) if r["path"].endswith("/audience_size_v2")]
+    assert 0 < len(sizes) <= len(on_screen) < len(grid.shown_rows())  # only what is shown
+    size_col = grid.model.column_of("audience_size")
+    bid_col = grid.model.column_of("suggested_bid")
+    targeting_col = grid.model.column_of("targeting")
+    for n, row in enumerate(on_screen):
+        view_row = grid.model.index_for(row.id).row()
+        size_text = grid.model.index(view_row, size_col).data()
+        assert re.fullmatch(r"[\d.]+[KMB]?–[\d.]+[KMB]?", size_text), size_text
+        assert "≈" in grid.model.index(view_row, targeting_col).data()
+        if row.data.get("optimization_goal"):
+            assert row.bid is not None
+            bid_text = grid.model.index(view_row, bid_col).data()
+            assert bid_text.endswith(("CPM", "Target cost")), bid_text
+        # the editor's cache holds the same answer (one owner of the estimates)
+        squad = {"targeting": row.data["targeting"], "placement_v2": row.data.get("placement_v2")}
+        assert services.estimates.cached_reach(row.ad_account_id, squad) == row.reach
+
+    # looking again asks Snap nothing: the rows on screen are cached
+    clear_recorded(server)
+    grid._update_estimates()
+    qtbot.wait(300)
+    assert not [r for r in recorded(server) if "audience_size" in r["path"]]
+    # sorting by audience size orders by the smallest estimate
+    grid.set_sort("audience_size", descending=True)
+    known = [r.reach.minimum for r in grid.shown_rows() if r.reach is not None]
+    assert known == sorted(known, reverse=True)

@@ -399,6 +399,23 @@ class GridModel(QAbstractTableModel):
             emit(self.shown_changed)
         emit(self.perf_changed)
 
+    def estimates_changed(self, rows: Iterable[GridRow]) -> None:
+        """Rows got Snap's audience size / bid estimates (`row.reach`, `row.bid`): repaint
+        those cells and the targeting summary, which mentions the audience size."""
+        changed = {row.id for row in rows}
+        if not changed:
+            return
+        keys = ("audience_size", "suggested_bid", "targeting")
+        self._cache.forget(keys=keys)
+        columns = [i for i, c in enumerate(self._columns) if c.key in keys]
+        if not columns:
+            return
+        for view_row, position in enumerate(self._order):
+            if self._rows[position].id in changed:
+                for column in columns:
+                    index = self.index(view_row, column)
+                    self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole])
+
     def set_issues(self, issues: Iterable[CheckIssue]) -> None:
         """Check changes' findings: each marks its entity's cell of the field's column (the
         Budget column for any budget field; the name when no column shows the field)."""

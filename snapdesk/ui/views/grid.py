@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import html
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -65,6 +66,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from snapdesk.api import SnapError
 from snapdesk.changes import EditService
 from snapdesk.config import Paths
 from snapdesk.core.kinds import AD, AD_ACCOUNT, AD_SQUAD, CAMPAIGN, ORGANIZATION, PLURAL
@@ -114,6 +116,9 @@ HEADER_ROOM: Final = 30  # a header's padding (8 + 8) and a margin (the sort arr
 # From this many rows the cached figures are read on a worker thread after the rows show.
 BACKGROUND_PERF_ROWS: Final = 5000
 TOTALS_DELAY_MS: Final = 60
+ESTIMATE_DELAY_MS: Final = 400  # after a scroll or a change, before estimates are looked up
+ESTIMATE_BATCH: Final = 24  # ad squads estimated per background round
+ESTIMATE_PARALLEL: Final = 4
 PREPARE_SLICE: Final = 2500  # rows of a performance column computed per idle slice (~5 ms)
 WARM_DELAY_MS: Final = 150
 # Above this many touched rows a change reloads everything (cheaper than a long IN list).
@@ -122,6 +127,10 @@ _INCREMENTAL_MAX: Final = 3000
 
 def _narrowed(scope: Scope | None) -> bool:
     return scope is not None and bool(scope.campaign_id or scope.ad_squad_id)
+
+
+def _spec_text(squad: dict[str, Any], goal: str | None) -> str:
+    return json.dumps([squad, goal], sort_keys=True, default=str)
 
 
 def _narrow(rows: list[GridRow], level: str, scope: Scope) -> list[GridRow]:
@@ -346,6 +355,17 @@ class GridView(QWidget):
         self.save_dialog: QInputDialog | None = None
         self.model = GridModel(CAMPAIGN, self)
         self.totals_model = GridTotalsModel(self)
+        # Snap's audience size / bid estimates for the ad squads on screen (set_targeting)
+        self._targeting: Any = None
+        self._estimate_op: AsyncOp | None = None
+        self._estimating: set[str] = set()
+        # ad squad id -> (why Snap gave no estimate, for which spec): not asked again until
+        # the targeting changes
+        self.estimate_errors: dict[str, tuple[str, str]] = {}
+        self._estimate_timer = QTimer(self)
+        self._estimate_timer.setSingleShot(True)
+        self._estimate_timer.setInterval(ESTIMATE_DELAY_MS)
+        self._estimate_timer.timeout.connect(self._update_estimates)
         self._setup_ui()
         self.edits = GridEditController(
             self.table,
@@ -795,12 +815,124 @@ class GridView(QWidget):
         self._update_views_ui()
         return True
 
+    # -- estimates ---------------------------------------------------------------------------
+
+    def set_targeting(self, services: Any) -> None:
+        """Show Snap's audience size and bid estimates for ad squads (the Audience size and
+        Suggested bid columns, and the targeting summary), from `services.estimates` — the
+        cache the ad squad editor fills — fetching those missing for the rows on screen."""
+        first = self._targeting is None
+        self._targeting = services
+        if first:
+            self.table.verticalScrollBar().valueChanged.connect(self._schedule_estimates)
+            self.model.modelReset.connect(self._schedule_estimates)
+            self.model.shown_changed.connect(self._schedule_estimates)
+            self.model.rowsInserted.connect(self._schedule_estimates)
+        self._schedule_estimates()
+
+    @property
+    def estimating(self) -> bool:
+        return self._estimate_op is not None and self._estimate_op.running
+
+    def _schedule_estimates(self, *_args: object) -> None:
+        if self._targeting is not None and self._level == AD_SQUAD:
+            self._estimate_timer.start()
+
+    def _rows_on_screen(self) -> list[GridRow]:
+        count = self.model.rowCount()
+        if count == 0:
+            return []
+        first = max(self.table.rowAt(0), 0)
+        last = self.table.rowAt(self.table.viewport().height() - 1)
+        last = count - 1 if last < 0 else last
+        return [self.model.row_at(n) for n in range(first, min(last, count - 1) + 1)]
+
+    def _update_estimates(self) -> None:
+        """Give the rows on screen what the estimate cache knows; fetch what it doesn't (one
+        batch at a time in the background, the UI never waits)."""
+        services = self._targeting
+        if services is None or self._level != AD_SQUAD or not self.isVisible():
+            return
+        estimates = services.estimates
+        changed: list[GridRow] = []
+        missing: list[tuple[str, str, dict[str, Any], str | None]] = []
+        for row in self._rows_on_screen():
+            targeting = row.data.get("targeting")
+            if not isinstance(targeting, dict) or not targeting.get("geos"):
+                continue
+            squad = {"targeting": targeting, "placement_v2": row.data.get("placement_v2")}
+            goal = row.data.get("optimization_goal")
+            goal = str(goal) if goal else None
+            reach = estimates.cached_reach(row.ad_account_id, squad)
+            bid = estimates.cached_bid(row.ad_account_id, goal, targeting) if goal else None
+            if reach != row.reach or bid != row.bid:
+                row.reach, row.bid = reach, bid
+                changed.append(row)
+            stale = (
+                reach is None or reach.stale or (goal is not None and (bid is None or bid.stale))
+            )
+            spec = _spec_text(squad, goal)
+            failed = self.estimate_errors.get(row.id)
+            if stale and row.id not in self._estimating and (failed is None or failed[1] != spec):
+                missing.append((row.id, row.ad_account_id, squad, goal))
+        self.model.estimates_changed(changed)
+        if missing and not self.estimating and self._loop is not None:
+            self._fetch_estimates(missing[:ESTIMATE_BATCH])
+
+    def _fetch_estimates(self, items: list[tuple[str, str, dict[str, Any], str | None]]) -> None:
+        services = self._targeting
+        assert services is not None and self._loop is not None
+        self._estimating = {item[0] for item in items}
+        op = AsyncOp(loop=self._loop, name="grid-estimates", parent=self)
+        op.succeeded.connect(self._on_estimate_op_succeeded)
+        op.finished.connect(self._on_estimate_op_finished)
+        self._estimate_op = op
+
+        async def fetch() -> dict[str, tuple[str, str]]:
+            gate = asyncio.Semaphore(ESTIMATE_PARALLEL)
+            failures: dict[str, tuple[str, str]] = {}
+
+            async def one(
+                squad_id: str, account_id: str, squad: dict[str, Any], goal: str | None
+            ) -> None:
+                api = services.api(account_id)
+                if api is None:
+                    failures[squad_id] = (
+                        "No Snap login for this ad account",
+                        _spec_text(squad, goal),
+                    )
+                    return
+                async with gate:
+                    try:
+                        await services.estimates.reach(api, account_id, squad)
+                        if goal:
+                            await services.estimates.bid(api, account_id, goal, squad["targeting"])
+                    except SnapError as exc:
+                        failures[squad_id] = (exc.message, _spec_text(squad, goal))
+
+            await asyncio.gather(*(one(*item) for item in items))
+            return failures
+
+        op.start(fetch())
+
+    def _on_estimate_op_succeeded(self, failures: object) -> None:
+        if isinstance(failures, dict):
+            self.estimate_errors.update(failures)
+
+    def _on_estimate_op_finished(self) -> None:
+        op, self._estimate_op = self._estimate_op, None
+        self._estimating = set()
+        if op is not None:
+            op.deleteLater()
+        self._update_estimates()  # what came back, and the next batch
+
     # -- Qt events -----------------------------------------------------------------------------
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._stale:
             QTimer.singleShot(0, self._load_if_shown)
+        self._schedule_estimates()
 
     # -- loading -------------------------------------------------------------------------------
 
