@@ -435,6 +435,8 @@ class MainWindow(QMainWindow):
             loop=self._session.loop,
             edits=self.editing.edits,  # the window's one edit service (undo, the change feed)
         )
+        # Snap's estimates in the grid come from the editor's estimate cache (one owner)
+        self.grid.set_targeting(self.editing.targeting)
         self.grid.message_posted.connect(self._on_grid_message_posted)
         self.import_dialog: QDialog | None = None  # the last Import… window
         self.grid.export_requested.connect(lambda: self.export_grid())

@@ -629,13 +629,8 @@ def test_ad_squads_show_snaps_estimates_for_the_rows_on_screen(
 ) -> None:
     import re
 
-    from snapdesk.ui.ops.targeting import TargetingServices
-
     grid = window.grid
-    services = getattr(window, "targeting", None) or TargetingServices(
-        store=store, loop=window.loop, api_for_account=lambda _account: api
-    )
-    grid.set_targeting(services)
+    services = window.editing.targeting  # the editor's: one estimate cache
     select_org(window)
     clear_recorded(server)
     grid.toolbar.levels.buttons[AD_SQUAD].click()
@@ -652,7 +647,7 @@ def test_ad_squads_show_snaps_estimates_for_the_rows_on_screen(
     size_col = grid.model.column_of("audience_size")
     bid_col = grid.model.column_of("suggested_bid")
     targeting_col = grid.model.column_of("targeting")
-    for n, row in enumerate(on_screen):
+    for row in on_screen:
         view_row = grid.model.index_for(row.id).row()
         size_text = grid.model.index(view_row, size_col).data()
         assert re.fullmatch(r"[\d.]+[KMB]?–[\d.]+[KMB]?", size_text), size_text
