@@ -337,7 +337,9 @@ class EditingController(QObject):
 
     def open_audit_log(self) -> AuditLogDialog:
         if self.audit_dialog is None:
-            self.audit_dialog = AuditLogDialog(self.store, parent=self._window)
+            self.audit_dialog = AuditLogDialog(
+                self.store, parent=self._window, session=self.session
+            )
         self.audit_dialog.reload()
         self.audit_dialog.show()
         self.audit_dialog.raise_()

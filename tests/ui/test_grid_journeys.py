@@ -131,7 +131,7 @@ def test_typing_into_three_rows_then_a_dry_run_post_sends_nothing(
         for r in range(audit.model.rowCount())
         for c in range(audit.model.columnCount())
     }
-    assert "dry-run" in cells
+    assert "Dry-run" in cells
     audit.close()
     close_boxes()
 

@@ -251,7 +251,7 @@ def test_edit_then_dry_run_then_declined_then_live_post_journey(
         for r in range(audit.model.rowCount())
         for c in range(audit.model.columnCount())
     ]
-    assert "live" in results_column and "dry-run" in results_column
+    assert "Live" in results_column and "Dry-run" in results_column
     audit.close()
 
 

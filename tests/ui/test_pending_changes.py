@@ -254,6 +254,7 @@ def test_audit_log_filters_and_exports(
     tmp_path: Path,
 ) -> None:
     from snapdesk.changes import WriteGateway
+    from snapdesk.ui import audit_rows
     from snapdesk.ui.views.audit_log import AuditLogDialog
     from tests.ui.helpers import run_in_loop
 
@@ -267,18 +268,19 @@ def test_audit_log_filters_and_exports(
     assert dialog.count_label.text() == "2 entries"
     dialog.account_combo.setCurrentIndex(dialog.account_combo.findData(data.JP))
     assert dialog.model.rowCount() == 1
-    assert dialog.model.index(0, 3).data() == "Acme Japan"
-    assert dialog.model.index(0, 1).data() == "dry-run"
+    assert dialog.model.index(0, audit_rows.ACCOUNT_COLUMN).data() == "Acme Japan"
+    assert dialog.model.index(0, audit_rows.MODE_COLUMN).data() == "Dry-run"
+    assert dialog.model.index(0, audit_rows.CHANGE_COLUMN).data() == "Status: Active → Paused"
     dialog.table.selectRow(0)
     assert "Idempotency-Key:" in dialog.detail.toPlainText()
     dialog.account_combo.setCurrentIndex(0)
     dialog.mode_combo.setCurrentIndex(dialog.mode_combo.findData("live"))
     assert dialog.model.rowCount() == 0
     dialog.mode_combo.setCurrentIndex(0)
-    dialog.text_edit.setText("cmp-us-spring")
+    dialog.entity_edit.setText("cmp-us-spring")
     dialog.reload()
     assert dialog.model.rowCount() == 1
     csv_path = dialog.export_to(tmp_path / "audit.csv")
-    assert len(csv_path.read_text().splitlines()) == 2
+    assert len(csv_path.read_text(encoding="utf-8-sig").splitlines()) == 2
     exported = json.loads(dialog.export_to(tmp_path / "audit.json").read_text())
     assert [e["mode"] for e in exported] == ["dry-run"]

@@ -39,7 +39,7 @@ from snapdesk.core.kinds import AD_ACCOUNT, LABEL
 from snapdesk.core.money import format_money
 from snapdesk.core.validation import field_label as validation_field_label
 from snapdesk.store import Store
-from snapdesk.ui import theme
+from snapdesk.ui import audit_rows, theme
 from snapdesk.ui.formatting import format_time_in_zone
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -458,42 +458,48 @@ class PendingChangesModel(QAbstractItemModel):
 # ---------------------------------------------------------------------------- audit log
 
 
-AUDIT_COLUMNS: Final = (
-    "When (UTC)",
-    "Mode",
-    "Result",
-    "Ad account",
-    "Request",
-    "Status",
-    "Idempotency-Key",
-    "Who",
-)
+AUDIT_COLUMNS: Final = audit_rows.COLUMNS
+AUDIT_ROW_ROLE: Final = Qt.ItemDataRole.UserRole + 21
 
 
 class AuditLogModel(QAbstractTableModel):
-    """Entries of the append-only audit log, newest first."""
+    """Entries of the append-only audit log as people read them (`AuditRow`), newest first.
 
-    def __init__(self, store: Store, parent: QObject | None = None) -> None:
+    Set either raw entries (`set_entries`, turned into rows with the cache) or rows built
+    elsewhere (`set_rows`, the dialog's filtered rows)."""
+
+    def __init__(
+        self, store: Store, parent: QObject | None = None, *, who: audit_rows.Who | None = None
+    ) -> None:
         super().__init__(parent)
         self._store = store
-        self._entries: list[AuditEntry] = []
-        self._names: dict[str, str] = {}
+        self._who = who or audit_rows.plain_who
+        self._rows: list[audit_rows.AuditRow] = []
 
     @property
     def entries(self) -> list[AuditEntry]:
-        return list(self._entries)
+        return [r.entry for r in self._rows]
+
+    @property
+    def rows(self) -> list[audit_rows.AuditRow]:
+        return list(self._rows)
 
     def set_entries(self, entries: Sequence[AuditEntry]) -> None:
+        self.set_rows(audit_rows.AuditReader(self._store, who=self._who).rows(entries))
+
+    def set_rows(self, rows: Sequence[audit_rows.AuditRow]) -> None:
         self.beginResetModel()
-        self._entries = sorted(entries, key=lambda e: e.id, reverse=True)
-        self._names = {a.id: a.name or a.id for a in self._store.ad_accounts()}
+        self._rows = sorted(rows, key=lambda r: r.entry.id, reverse=True)
         self.endResetModel()
 
     def entry(self, row: int) -> AuditEntry | None:
-        return self._entries[row] if 0 <= row < len(self._entries) else None
+        return self._rows[row].entry if 0 <= row < len(self._rows) else None
+
+    def audit_row(self, row: int) -> audit_rows.AuditRow | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._entries)
+        return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(AUDIT_COLUMNS)
@@ -506,41 +512,45 @@ class AuditLogModel(QAbstractTableModel):
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        entry = self.entry(index.row()) if index.isValid() else None
-        if entry is None:
+        row = self.audit_row(index.row()) if index.isValid() else None
+        if row is None:
             return None
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(entry, column)
-        if role == Qt.ItemDataRole.ForegroundRole and column == 2:
+            return row.cells()[column] if 0 <= column < len(AUDIT_COLUMNS) else None
+        if role == Qt.ItemDataRole.ForegroundRole:
             c = theme.colors()
-            return QColor(
-                {"ok": c.success, "failed": c.danger, "dry-run": c.accent}.get(
-                    entry.result, c.muted
+            if column == audit_rows.OUTCOME_COLUMN:
+                return QColor(
+                    {
+                        "ok": c.success,
+                        "failed": c.danger,
+                        "dry-run": c.accent,
+                        "conflict": c.warning,
+                        "blocked": c.danger,
+                        "skipped": c.warning,
+                    }.get(row.entry.result, c.muted)
                 )
-            )
-        if role == Qt.ItemDataRole.ToolTipRole and column == 4:
-            return entry.response_excerpt or None
+            if column == audit_rows.MODE_COLUMN and row.entry.mode == "live":
+                return QColor(c.danger)
+            if column in (audit_rows.ID_COLUMN, audit_rows.WHO_COLUMN):
+                return QColor(c.muted)
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == audit_rows.ID_COLUMN:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == audit_rows.WHEN_COLUMN:
+                return f"{row.when} ({row.timezone})\n{row.entry.at}"
+            if column == audit_rows.ENTITY_COLUMN:
+                return f"{row.entity}\n{row.entity_id}" if row.entity_id else row.entity
+            if column == audit_rows.CHANGE_COLUMN:
+                return "\n".join(c.text for c in row.changes) or row.summary
+            if column == audit_rows.OUTCOME_COLUMN:
+                return row.outcome_text
+            return row.cells()[column]
+        if role == AUDIT_ROW_ROLE:
+            return row
         return None
-
-    def _text(self, entry: AuditEntry, column: int) -> str:
-        if column == 0:
-            return entry.at.replace("T", " ").removesuffix("Z")[:19]
-        if column == 1:
-            return entry.mode
-        if column == 2:
-            return entry.result
-        if column == 3:
-            return self._names.get(entry.ad_account_id or "", entry.ad_account_id or "—")
-        if column == 4:
-            return f"{entry.method} {entry.path}"
-        if column == 5:
-            return str(entry.response_status) if entry.response_status is not None else "—"
-        if column == 6:
-            return entry.idempotency_key or "—"
-        if column == 7:
-            return entry.profile or "—"
-        return ""
 
 
 # ---------------------------------------------------------------------------- tree

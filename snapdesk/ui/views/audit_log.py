@@ -1,15 +1,24 @@
-"""The audit log viewer: every attempt to write to Snap (live and dry-run), filterable by ad
-account, result, mode and text, exportable as CSV or JSON."""
+"""The audit log viewer: every attempt to write to Snap (live and dry-run) as people read it —
+when (in the ad account's time zone), the ad account, the entity by name, each field's old →
+new value, the outcome with Snap's message, live or dry-run, and who (the login's email).
+
+Filters: ad account, entity (name or id), date range (local days of each entry's account),
+outcome and mode. The request and response stay in the detail pane for experts. Export writes
+the rows shown as CSV (the columns of the table, one line per field change) or the raw
+entries as JSON."""
 
 from __future__ import annotations
 
-import json
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any, Final
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDateEdit,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -26,23 +35,82 @@ from PySide6.QtWidgets import (
 
 from snapdesk.changes import ChangeRepository, export_audit
 from snapdesk.store import Store
+from snapdesk.ui import audit_rows
 from snapdesk.ui.models.changes import AuditLogModel
 from snapdesk.ui.views import _changes_style
 
-RESULTS = ("ok", "failed", "dry-run", "conflict", "blocked", "skipped")
+RESULTS: Final = tuple(audit_rows.OUTCOME_LABEL)
+ANY_DATE: Final = "any"
+CUSTOM: Final = "custom"
+DATE_PRESETS: Final = (
+    (ANY_DATE, "Any date"),
+    ("today", "Today"),
+    ("last_7_days", "Last 7 days"),
+    ("last_30_days", "Last 30 days"),
+    (CUSTOM, "Custom dates"),
+)
+CSV_FILTER: Final = "CSV — the columns shown (*.csv)"
+JSON_FILTER: Final = "JSON — raw entries with requests and responses (*.json)"
+# Initial widths of the columns; Change takes the rest.
+_WIDTHS: Final = {
+    audit_rows.ID_COLUMN: 44,
+    audit_rows.WHEN_COLUMN: 158,
+    audit_rows.ACCOUNT_COLUMN: 132,
+    audit_rows.ENTITY_COLUMN: 196,
+    audit_rows.OUTCOME_COLUMN: 120,
+    audit_rows.MODE_COLUMN: 62,
+    audit_rows.WHO_COLUMN: 196,
+}
+
+
+def session_who(session: Any) -> audit_rows.Who:
+    """Who a profile key is, for the audit log: the login's email (profiles.json keeps it for
+    every login, old entries included); on the sandbox, the sandbox user's email."""
+    sandbox_email: str | None = None
+    if session is not None and getattr(session, "is_sandbox", False):
+        me = getattr(getattr(session.sandbox, "state", None), "me", None)
+        if isinstance(me, dict) and me.get("email"):
+            sandbox_email = str(me["email"])
+
+    def who(profile: str | None) -> str:
+        if not profile:
+            return sandbox_email or "—"
+        name = str(session.login_who(profile)) if session is not None else profile
+        if name == profile and sandbox_email:
+            return sandbox_email
+        return name
+
+    return who
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
 
 
 class AuditLogDialog(QDialog):
     """Non-modal window over the append-only audit log; `reload()` re-reads it."""
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None, *, session: Any = None) -> None:
         super().__init__(parent)
         self._store = store
         self._repository = ChangeRepository(store)
         self._export_dialog: QFileDialog | None = None
-        self.model = AuditLogModel(store, self)
+        self._updating = False
+        self._who = session_who(session)
+        self.model = AuditLogModel(store, self, who=self._who)
+        self._setup_ui()
+        _changes_style.apply(self)
+        self.reload()
+
+    # -- construction ----------------------------------------------------------------------------
+
+    def _setup_ui(self) -> None:
         self.setWindowTitle("Audit log")
-        self.resize(1100, 640)
+        screen = QGuiApplication.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else None
+        width = min(1240, room.width() - 40) if room is not None else 1240
+        height = min(720, room.height() - 70) if room is not None else 720
+        self.resize(max(900, width), max(520, height))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 12, 14, 12)
         layout.setSpacing(8)
@@ -50,8 +118,10 @@ class AuditLogDialog(QDialog):
         title.setObjectName("dialogTitle")
         layout.addWidget(title)
         note = QLabel(
-            "Every request the write gateway sent (live) or rehearsed (dry-run): who, when, the "
-            "request, Snap's answer and the result. Entries are never changed or removed."
+            "Every change snapdesk sent to Snap (live) or rehearsed (dry-run): when, in the ad "
+            "account's time zone; the entity; each field's old → new value; the outcome and who "
+            "posted it. Entries are never changed or removed. Select one for the exact request "
+            "and Snap's answer."
         )
         note.setObjectName("muted")
         note.setWordWrap(True)
@@ -62,32 +132,56 @@ class AuditLogDialog(QDialog):
         self.account_combo = QComboBox()
         self.account_combo.setAccessibleName("Ad account")
         self.account_combo.addItem("All ad accounts", None)
-        for account in store.ad_accounts():
+        for account in self._store.ad_accounts():
             self.account_combo.addItem(account.name or account.id, account.id)
+        self.entity_edit = QLineEdit()
+        self.entity_edit.setAccessibleName("Entity name or id")
+        self.entity_edit.setPlaceholderText("Entity name or id…")
+        self.entity_edit.setClearButtonEnabled(True)
+        self.date_combo = QComboBox()
+        self.date_combo.setAccessibleName("Dates")
+        for key, text in DATE_PRESETS:
+            self.date_combo.addItem(text, key)
+        self.date_combo.setToolTip("Days in each entry's ad account time zone")
+        self.from_edit = QDateEdit()
+        self.from_edit.setAccessibleName("From")
+        self.to_edit = QDateEdit()
+        self.to_edit.setAccessibleName("To")
+        today = date.today()
+        for edit, tip in ((self.from_edit, "First day"), (self.to_edit, "Last day")):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("d MMM yyyy")
+            edit.setDate(_qdate(today))
+            edit.setToolTip(f"{tip} (included), in each entry's ad account time zone")
+            edit.dateChanged.connect(self._on_date_edit_changed)
+        dash = QLabel("–")
+        dash.setObjectName("muted")
         self.result_combo = QComboBox()
-        self.result_combo.setAccessibleName("Result")
-        self.result_combo.addItem("Any result", None)
+        self.result_combo.setAccessibleName("Outcome")
+        self.result_combo.addItem("Any outcome", None)
         for result in RESULTS:
-            self.result_combo.addItem(result, result)
+            self.result_combo.addItem(audit_rows.OUTCOME_LABEL[result], result)
         self.mode_combo = QComboBox()
         self.mode_combo.setAccessibleName("Mode")
         self.mode_combo.addItem("Live and dry-run", None)
         self.mode_combo.addItem("Live only", "live")
         self.mode_combo.addItem("Dry-run only", "dry-run")
-        self.text_edit = QLineEdit()
-        self.text_edit.setAccessibleName("Find in path or request body")
-        self.text_edit.setPlaceholderText("Find in path or request body…")
-        self.text_edit.setClearButtonEnabled(True)
-        for widget in (self.account_combo, self.result_combo, self.mode_combo):
+        filters.addWidget(self.account_combo)
+        filters.addWidget(self.entity_edit, 1)
+        for widget in (self.date_combo, self.from_edit, dash, self.to_edit):
             filters.addWidget(widget)
-            widget.currentIndexChanged.connect(self.reload)
-        filters.addWidget(self.text_edit, 1)
+        filters.addWidget(self.result_combo)
+        filters.addWidget(self.mode_combo)
+        for combo in (self.account_combo, self.result_combo, self.mode_combo):
+            combo.currentIndexChanged.connect(self.reload)
+        self.date_combo.currentIndexChanged.connect(self._on_date_combo_changed)
         layout.addLayout(filters)
         self._text_timer = QTimer(self)
         self._text_timer.setSingleShot(True)
         self._text_timer.setInterval(250)
         self._text_timer.timeout.connect(self.reload)
-        self.text_edit.textChanged.connect(self._text_timer.start)
+        self.entity_edit.textChanged.connect(self._text_timer.start)
+        self._apply_date_preset()
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         self.table = QTableView()
@@ -98,19 +192,24 @@ class AuditLogDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setWordWrap(False)
+        self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 150), (1, 70), (2, 70), (3, 170), (5, 60), (6, 120), (7, 90)):
+        header.setSectionResizeMode(audit_rows.CHANGE_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
+        for column, width in _WIDTHS.items():
             header.resizeSection(column, width)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)
         splitter.addWidget(self.table)
         self.detail = QPlainTextEdit()
-        self.detail.setAccessibleName("Request and response of the selected change")
+        self.detail.setAccessibleName("The selected entry: its changes, request and response")
         self.detail.setObjectName("requestPreview")
         self.detail.setReadOnly(True)
+        self.detail.setPlaceholderText(
+            "Select an entry to see each change, the exact request and Snap's answer"
+        )
         splitter.addWidget(self.detail)
-        splitter.setSizes([400, 200])
+        splitter.setSizes([420, 200])
         layout.addWidget(splitter, 1)
 
         bottom = QHBoxLayout()
@@ -118,45 +217,95 @@ class AuditLogDialog(QDialog):
         self.count_label.setObjectName("muted")
         bottom.addWidget(self.count_label, 1)
         self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Save the entries shown as CSV or JSON")
+        self.export_button.setToolTip(
+            "Save the entries shown: CSV with the columns of the table (one line per field "
+            "change), or JSON with the raw requests and responses"
+        )
         self.export_button.clicked.connect(self.choose_export_file)
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.close)
         bottom.addWidget(self.export_button)
         bottom.addWidget(self.close_button)
         layout.addLayout(bottom)
-        _changes_style.apply(self)
+
+    # -- public API ------------------------------------------------------------------------------
+
+    @property
+    def date_range(self) -> tuple[date | None, date | None]:
+        """The local days shown (None: no bound)."""
+        if self.date_combo.currentData() == ANY_DATE:
+            return None, None
+        first = self.from_edit.date().toPython()
+        last = self.to_edit.date().toPython()
+        assert isinstance(first, date) and isinstance(last, date)
+        return first, last
+
+    def set_date_range(self, first: date | None, last: date | None) -> None:
+        """Show the entries of local days `first`..`last` (both None: any date)."""
+        self._updating = True
+        try:
+            if first is None and last is None:
+                self.date_combo.setCurrentIndex(self.date_combo.findData(ANY_DATE))
+            else:
+                start, end = first or last, last or first
+                assert start is not None and end is not None
+                if end < start:
+                    start, end = end, start
+                self.date_combo.setCurrentIndex(self.date_combo.findData(CUSTOM))
+                self.from_edit.setDate(_qdate(start))
+                self.to_edit.setDate(_qdate(end))
+            self._enable_date_edits()
+        finally:
+            self._updating = False
         self.reload()
 
     def reload(self) -> None:
         self._text_timer.stop()
+        first, last = self.date_range
+        # a day anywhere on Earth lies within a day of the same UTC day
+        since = f"{first - timedelta(days=1):%Y-%m-%d}" if first else None
+        until = f"{last + timedelta(days=2):%Y-%m-%d}" if last else None
         entries = self._repository.audit_log(
             ad_account_id=self.account_combo.currentData(),
             result=self.result_combo.currentData(),
             mode=self.mode_combo.currentData(),
-            text=self.text_edit.text().strip() or None,
+            since=since,
+            until=until,
         )
-        self.model.set_entries(entries)
-        n = len(entries)
+        reader = audit_rows.AuditReader(self._store, who=self._who)
+        rows = audit_rows.filter_rows(
+            reader.rows(entries), entity=self.entity_edit.text(), first=first, last=last
+        )
+        self.model.set_rows(rows)
+        n = len(rows)
         self.count_label.setText(f"{n:,} entr{'ies' if n != 1 else 'y'}")
-        self.export_button.setEnabled(bool(entries))
+        self.export_button.setEnabled(bool(rows))
         self.detail.clear()
 
     def export_to(self, path: str | Path) -> Path:
-        return export_audit(self.model.entries, path)
+        """CSV: the rows shown with the table's columns; JSON: the raw entries."""
+        target = Path(path)
+        suffix = target.suffix.lower()
+        if suffix == ".json":
+            return export_audit(self.model.entries, target, fmt="json")
+        if suffix == ".csv":
+            return audit_rows.export_rows_csv(self.model.rows, target)
+        raise ValueError(f"{target.name}: choose a .csv or .json file name")
 
     def choose_export_file(self) -> None:
         dialog = QFileDialog(self, "Export audit log")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setNameFilters(["CSV (*.csv)", "JSON (*.json)"])
+        dialog.setNameFilters([CSV_FILTER, JSON_FILTER])
         dialog.setDefaultSuffix("csv")
         dialog.selectFile("snapdesk-audit.csv")
         dialog.filterSelected.connect(
-            lambda name: dialog.setDefaultSuffix("json" if "json" in name else "csv")
+            lambda name: dialog.setDefaultSuffix("json" if "json" in name.lower() else "csv")
         )
         dialog.fileSelected.connect(self._on_export_file_selected)
         self._export_dialog = dialog
         dialog.open()
+
+    # -- slots -----------------------------------------------------------------------------------
 
     def _on_export_file_selected(self, path: str) -> None:
         try:
@@ -164,20 +313,49 @@ class AuditLogDialog(QDialog):
         except (OSError, ValueError) as exc:
             self.count_label.setText(f"Export failed: {exc}")
             return
-        self.count_label.setText(f"Exported {len(self.model.entries):,} entries to {target}")
+        n = len(self.model.entries)
+        self.count_label.setText(f"Exported {n:,} entr{'ies' if n != 1 else 'y'} to {target}")
 
     def _on_table_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        entry = self.model.entry(current.row())
-        if entry is None:
+        row = self.model.audit_row(current.row())
+        if row is None:
             self.detail.clear()
             return
-        body = (
-            json.dumps(entry.request_body, indent=2, ensure_ascii=False)
-            if entry.request_body is not None
-            else "(no body)"
-        )
-        self.detail.setPlainText(
-            f"{entry.method} {entry.path}\nIdempotency-Key: {entry.idempotency_key or '—'}\n"
-            f"Mode: {entry.mode} · result: {entry.result} · by {entry.profile or '—'} at {entry.at}\n"
-            f"\n{body}\n\nResponse ({entry.response_status or '—'}):\n{entry.response_excerpt or ''}"
-        )
+        self.detail.setPlainText(row.details())
+
+    def _on_date_combo_changed(self, _index: int) -> None:
+        if self._updating:
+            return
+        self._apply_date_preset()
+        self.reload()
+
+    def _on_date_edit_changed(self, _day: QDate) -> None:
+        if self._updating:
+            return
+        self._updating = True
+        try:
+            if self.to_edit.date() < self.from_edit.date():
+                other = self.to_edit if self.sender() is self.from_edit else self.from_edit
+                other.setDate(self.sender().date())  # type: ignore[attr-defined]
+            self.date_combo.setCurrentIndex(self.date_combo.findData(CUSTOM))
+        finally:
+            self._updating = False
+        self._text_timer.start()  # typing a date changes it several times
+
+    def _apply_date_preset(self) -> None:
+        key = self.date_combo.currentData()
+        today = datetime.now().date()
+        days = {"today": 0, "last_7_days": 6, "last_30_days": 29}.get(str(key))
+        if days is not None:
+            self._updating = True
+            try:
+                self.from_edit.setDate(_qdate(today - timedelta(days=days)))
+                self.to_edit.setDate(_qdate(today))
+            finally:
+                self._updating = False
+        self._enable_date_edits()
+
+    def _enable_date_edits(self) -> None:
+        custom = self.date_combo.currentData() != ANY_DATE
+        self.from_edit.setEnabled(custom)
+        self.to_edit.setEnabled(custom)
