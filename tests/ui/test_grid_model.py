@@ -124,6 +124,35 @@ def test_model_tester_over_every_change(qtmodeltester, store: Store) -> None:
     qtmodeltester.check(model)
 
 
+def test_a_targeting_finding_marks_the_targeting_column(store: Store) -> None:
+    """Issue 17: targeting findings name their part (targeting.age, targeting.geos…); the grid
+    shows each in its Targeting column, as it did the plain "targeting" field."""
+    model = loaded(store)
+    findings = [
+        CheckIssue(
+            change_id="c1",
+            ad_account_id=GB,
+            kind=AD_SQUAD,
+            entity_id="sq-gb-young",
+            name="18-34",
+            action="update",
+            field=field,
+            message=f"{field} finding",
+            severity="error",
+            code="invalid",
+            remedy="Fix it in the editor",
+        )
+        for field in ("targeting.age", "targeting.geos", "targeting")
+    ]
+    model.set_issues(findings)
+    assert [i.field for i in model.issues_of("sq-gb-young", "targeting")] == [
+        "targeting.age",
+        "targeting.geos",
+        "targeting",
+    ]
+    assert model.issues_of("sq-gb-young", "name") == []
+
+
 def test_an_empty_model_and_an_empty_filter_result(qtmodeltester, store: Store) -> None:
     model = GridModel(CAMPAIGN)
     qtmodeltester.check(model)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from math import log10
 from typing import Any, Final
 
@@ -119,11 +120,22 @@ class OptionSearch(QWidget):
         self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.completer.setMaxVisibleItems(10)
         self.completer.setWidget(self.edit)
-        self.completer.activated[QModelIndex].connect(self._on_completer_activated)
+        self.completer.activated[QModelIndex].connect(  # type: ignore[index]
+            self._on_completer_activated
+        )
         self.edit.textEdited.connect(self._on_edit_text_edited)
         self.edit.returnPressed.connect(self._on_edit_return_pressed)
 
     # -- public ----------------------------------------------------------------------------
+
+    def popup(self) -> QAbstractItemView:
+        """The completer's list of matches."""
+        return self._popup()
+
+    def _popup(self) -> QAbstractItemView:
+        popup = self.completer.popup()
+        assert popup is not None
+        return popup
 
     def results(self) -> list[TargetingOption]:
         out = []
@@ -140,7 +152,7 @@ class OptionSearch(QWidget):
         return self.results()
 
     def choose(self, option: TargetingOption) -> None:
-        self.completer.popup().hide()
+        self._popup().hide()
         self.edit.clear()
         self.note.hide()
         emit(self.chosen, option)
@@ -148,7 +160,7 @@ class OptionSearch(QWidget):
     def refresh(self) -> None:
         """The catalogue changed: search again for what is typed."""
         if self.edit.text().strip():
-            self._fill(self.edit.text(), popup=self.completer.popup().isVisible())
+            self._fill(self.edit.text(), popup=self._popup().isVisible())
 
     # -- internals -------------------------------------------------------------------------
 
@@ -157,7 +169,7 @@ class OptionSearch(QWidget):
         needle = text.strip()
         if not needle:
             self.note.hide()
-            self.completer.popup().hide()
+            self._popup().hide()
             return
         matches = self._search(needle)
         for option in matches:
@@ -171,7 +183,7 @@ class OptionSearch(QWidget):
                 self.completer.setCompletionPrefix("")
                 self.completer.complete(self.edit.rect())
         else:
-            self.completer.popup().hide()
+            self._popup().hide()
             self.note.setText(self._empty_note(needle))
             self.note.show()
 
@@ -184,7 +196,7 @@ class OptionSearch(QWidget):
             self.choose(option)
 
     def _on_edit_return_pressed(self) -> None:
-        popup = self.completer.popup()
+        popup = self._popup()
         current = popup.currentIndex() if popup.isVisible() else QModelIndex()
         option = current.data(OPTION_ROLE) if current.isValid() else None
         if option is None:
@@ -415,7 +427,8 @@ class InterestBrowser(QWidget):
         self.empty_label.setVisible(bool(text))
 
     def _top_items(self) -> list[QTreeWidgetItem]:
-        return [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+        return [item for item in items if item is not None]
 
     def _apply_filter(self) -> None:
         needle = fold(self.search_edit.text())
@@ -430,6 +443,8 @@ class InterestBrowser(QWidget):
         shown = False
         for n in range(item.childCount()):
             child = item.child(n)
+            if child is None:
+                continue
             option = child.data(0, OPTION_ROLE)
             below = self._filter(child, needle)
             own = not needle or (
@@ -698,16 +713,14 @@ class EstimateController(QObject):
         if need_reach:
             op = services.estimate_reach(ad_account_id=account, squad=wanted.squad)
             if op is not None:
-                self._track(op, lambda r, g=generation: self._on_reach(g, r), generation, "reach")
+                self._track(op, partial(self._on_reach, generation), generation, "reach")
         if need_bid:
             op = services.estimate_bid(
                 ad_account_id=account, goal=wanted.goal, targeting=wanted.squad["targeting"]
             )
             if op is not None:
-                cur = wanted.currency
-                self._track(
-                    op, lambda b, g=generation, c=cur: self._on_bid(g, b, c), generation, "bid"
-                )
+                on_bid = partial(self._on_bid, generation, currency=wanted.currency)
+                self._track(op, on_bid, generation, "bid")
         if self._ops:
             self._set_state("loading")
             self.view.gauge.set_dimmed(True)

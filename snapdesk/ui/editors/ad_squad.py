@@ -374,9 +374,7 @@ class AdSquadEditor(EntityEditor):
             describe=lambda o: o.name,
             empty_note=lambda text: self._no_match_note("carrier", text),
         )
-        self.carrier_search.chosen.connect(
-            lambda o: self._add_choice(self.carrier_table, o, "carrier")
-        )
+        self.carrier_search.chosen.connect(self._on_carrier_search_chosen)
         self.carrier_table = ChoiceTable(operations=False, empty_text="Any carrier")
         self.carrier_table.changed.connect(self._on_field_edited)
         devices.add_row("Carriers", _stack(self.carrier_search, self.carrier_table))
@@ -386,9 +384,7 @@ class AdSquadEditor(EntityEditor):
             describe=lambda o: o.name,
             empty_note=lambda text: self._no_match_note("marketing_name", text),
         )
-        self.make_search.chosen.connect(
-            lambda o: self._add_choice(self.make_table, o, "marketing_name")
-        )
+        self.make_search.chosen.connect(self._on_make_search_chosen)
         self.make_table = ChoiceTable(operations=False, empty_text="Any device")
         self.make_table.changed.connect(self._on_field_edited)
         self.devices_note = _note()
@@ -760,6 +756,12 @@ class AdSquadEditor(EntityEditor):
 
     def _on_language_search_chosen(self, option: TargetingOption) -> None:
         self._add_choice(self.language_table, option, "languages")
+
+    def _on_carrier_search_chosen(self, option: TargetingOption) -> None:
+        self._add_choice(self.carrier_table, option, "carrier")
+
+    def _on_make_search_chosen(self, option: TargetingOption) -> None:
+        self._add_choice(self.make_table, option, "marketing_name")
 
     def _add_choice(self, table: ChoiceTable, option: TargetingOption, dimension: str) -> None:
         if table.add(self._option_choice(dimension, option.id)):
