@@ -450,6 +450,129 @@ def test_exports_write_png_and_csv(
     assert "Saved" in view.status_label.text()
 
 
+def _svg_text(path: Path, tags: tuple[str, ...] = ("text",)) -> str:
+    """The texts of an SVG document's elements named `tags` (default: the painted <text>)."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(path).getroot()
+    found = [" ".join(e.itertext()) for e in root.iter() if e.tag.split("}")[-1] in tags]
+    return " ".join(found)
+
+
+def test_png_export_is_twice_the_size_under_a_title_block(
+    make_view, qtbot, store: Store, tmp_path: Path
+) -> None:
+    from snapdesk.ui.views import _chart_export
+
+    view = make_view()
+    view.show_node(campaign_node(store, US_CAMPAIGN))
+    wait_loaded(qtbot, view)
+    report = view.report
+    assert report is not None
+    width, height = view.chart_area.width(), view.chart_area.height()
+    old = view.chart_area.grab()  # what the PNG export used to be: the widget, 1×, no title
+    assert (old.width(), old.height()) == (width, height)
+
+    title = view.export_title()
+    assert title.title == f"Campaign · {US_CAMPAIGN}"
+    assert title.subtitle.startswith("Spend and Impressions, daily · ")
+    assert format_date_range(report.first_day, report.last_day) in title.subtitle
+    assert "Times in America/Los_Angeles (PDT/PST)" in title.subtitle  # DST ends in range
+    assert "Amounts in USD" in title.subtitle
+
+    image = QImage(str(view.export_png(tmp_path / "chart.png")))
+    size = _chart_export.export_size(view.chart_area, title)  # the card, a margin, the title
+    block = _chart_export.title_height(title, size.width())
+    assert block > 20 and size.height() == block + height + _chart_export.PAD
+    assert (image.width(), image.height()) == (2 * size.width(), 2 * size.height())
+    assert image.width() >= 2 * width and image.height() >= 2 * (height + block)  # 2×, + title
+    # the title text is painted in the block: the same pixels as the title drawn alone
+    drawn = _chart_export.title_image(title, size.width())
+    top = image.copy(0, 0, drawn.width(), drawn.height()).convertToFormat(drawn.format())
+    assert top == drawn
+    base = top.pixelColor(0, 0)
+    inked = sum(
+        top.pixelColor(x, y) != base
+        for x in range(0, top.width(), 2)
+        for y in range(0, top.height(), 2)
+    )
+    assert inked > 200  # text, not an empty band
+    assert "1" in view.status_label.text() and "px" in view.status_label.text()
+
+
+def test_svg_export_keeps_title_and_legend_as_text(
+    make_view, qtbot, store: Store, tmp_path: Path
+) -> None:
+    view = make_view()
+    view.show_node(campaign_node(store, MANY_NAME))
+    view.set_compare(AD_SQUAD)
+    wait_loaded(qtbot, view)
+    chart = view.chart
+    assert chart is not None
+    svg = view.export_svg(tmp_path / "chart.svg")
+    text = _svg_text(svg)
+    title = view.export_title()
+    assert title.title == f"Campaign · {MANY_NAME} — ad squads compared"
+    for part in (title.title, *title.subtitle.split(" · ")):
+        assert part in text, part
+    shown = [s.label for s in chart.series[: TOP_N * 2]]
+    assert shown and all(label in text for label in shown)  # the legend's entries
+    assert title.title in _svg_text(svg, ("title",))  # the document's own title too
+
+
+@pytest.mark.parametrize(
+    ("currency", "zone"), [("EUR", "Europe/Warsaw (CEST/CET)"), ("JPY", "Asia/Tokyo (JST)")]
+)
+def test_image_title_of_a_non_usd_account_names_its_currency_and_zone(
+    make_view, qtbot, store: Store, tmp_path: Path, currency: str, zone: str
+) -> None:
+    from snapdesk.ui.views import _chart_export
+
+    view = make_view()
+    view.show_node(campaign_node(store, currency=currency))
+    wait_loaded(qtbot, view)
+    assert view.page == "chart"
+    title = view.export_title()
+    assert f"Times in {zone}" in title.subtitle and f"Amounts in {currency}" in title.subtitle
+    text = _svg_text(view.export_image(tmp_path / "chart.svg"))
+    assert f"Times in {zone}" in text and f"Amounts in {currency}" in text
+    png = QImage(str(view.export_image(tmp_path / "chart.png")))
+    assert png.width() == 2 * _chart_export.export_size(view.chart_area, title).width()
+    with pytest.raises(ValueError, match=r"\.png or \.svg"):
+        view.export_image(tmp_path / "chart.gif")
+    assert not (tmp_path / "chart.gif").exists()
+
+
+def test_export_menu_offers_png_and_svg(
+    make_view, qtbot, store: Store, tmp_path: Path, monkeypatch
+) -> None:
+    from snapdesk.ui.views.stats_chart import PNG_FILTER, SVG_FILTER
+
+    view = make_view()
+    assert view.report is None
+    with pytest.raises(ValueError, match="nothing is charted"):
+        view.export_png(tmp_path / "none.png")
+    view.show_node(campaign_node(store, US_CAMPAIGN))
+    wait_loaded(qtbot, view)
+    offered: list[str] = []
+
+    def answer(name: str, chosen: str):
+        def ask(_parent, _title, _default, filters):
+            offered.append(filters)
+            return str(tmp_path / name), chosen
+
+        return ask
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", answer("as-vector", SVG_FILTER))
+    view.export_png_action.trigger()
+    assert offered == [f"{PNG_FILTER};;{SVG_FILTER}"]
+    assert (tmp_path / "as-vector.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", answer("as-pixels", PNG_FILTER))
+    view.export_png_action.trigger()
+    assert QImage(str(tmp_path / "as-pixels.png")).width() >= 2 * view.chart_area.width()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
 def test_hour_only_for_short_ranges(make_view, qtbot, store: Store, server: SandboxServer) -> None:
     view = make_view()
     view.show_node(campaign_node(store, US_CAMPAIGN))

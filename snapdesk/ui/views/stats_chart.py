@@ -74,6 +74,8 @@ from snapdesk.ui.models.stats_table import KEYS, StatsTableModel
 from snapdesk.ui.models.tree_nodes import TreeNode
 from snapdesk.ui.ops._op import AsyncOp, error_message
 from snapdesk.ui.ops.stats import StatsQuery, load_report
+from snapdesk.ui.views import _chart_export
+from snapdesk.ui.views._chart_export import ChartTitle
 from snapdesk.ui.views._flow import FlowLayout
 from snapdesk.ui.views._stats_data import (
     ChartData,
@@ -129,6 +131,8 @@ EMPTY_TITLE: Final = "No delivery in this period"
 NOTHING_TEXT: Final = "Select an ad account, campaign, ad squad or ad to see how it performs."
 LOADING_TITLE: Final = "Loading stats…"
 _EARLIEST: Final = date(2016, 1, 1)
+PNG_FILTER: Final = "PNG image, 2× pixels (*.png)"
+SVG_FILTER: Final = "SVG image (*.svg)"
 
 
 @dataclass(frozen=True)
@@ -277,7 +281,7 @@ class StatsChartView(QWidget):
 
     def _setup_ui(self) -> None:
         self.setObjectName("statsChart")
-        self.setStyleSheet(self._stylesheet())
+        theme.follow(self, lambda _c: self._stylesheet())
         # In a short pane the view scrolls instead of squeezing the chart below readable.
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -374,7 +378,7 @@ class StatsChartView(QWidget):
 
         self.refresh_button = QToolButton()
         self.refresh_button.setAccessibleName("Refresh stats")
-        self.refresh_button.setIcon(theme.icon("sync_accent"))
+        theme.follow_icon(self.refresh_button, "sync_accent")
         self.refresh_button.setToolTip("Fetch the days that are not final yet again from Snap")
         self.refresh_button.setAutoRaise(True)
         self.refresh_button.clicked.connect(self._on_refresh_button_clicked)
@@ -384,7 +388,11 @@ class StatsChartView(QWidget):
         self.export_button.setObjectName("exportButton")
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.export_menu = QMenu(self.export_button)
-        self.export_png_action = self.export_menu.addAction("Chart as PNG image…")
+        self.export_png_action = self.export_menu.addAction("Chart as image (PNG or SVG)…")
+        self.export_png_action.setToolTip(
+            "A picture to send: the chart with a title naming the entity, the metrics, the "
+            "dates, the time zone and the currency; PNG at 2× pixels, or SVG"
+        )
         self.export_png_action.triggered.connect(self._on_export_png_action_triggered)
         self.export_csv_action = self.export_menu.addAction("Daily stats as CSV…")
         self.export_csv_action.triggered.connect(self._on_export_csv_action_triggered)
@@ -660,13 +668,63 @@ QTableView#totalsTable {{
         self._pending_refresh = refresh
         self._load_if_visible()
 
-    def export_png(self, path: str | Path) -> Path:
-        """Write the chart (legend, plot, footnote) as a PNG image."""
-        target = Path(path)
+    def export_title(self) -> ChartTitle:
+        """The title block of an image export: the entity; then the metrics, the date range,
+        the time zone and the currency of the report shown."""
+        report, target = self.report, self._target
+        if report is None or target is None:
+            raise ValueError("nothing is charted: select an entity with stats first")
+        title = f"{LABEL.get(target.kind, target.kind)} · {target.name}"
+        if report.breakdown is not None:
+            noun = dict(COMPARE_CHOICES.get(target.kind, ())).get(report.breakdown, "")
+            title += f" — {noun.lower() or report.breakdown} compared"
+        metrics = [self._compare_metric] if report.breakdown else self._metrics
+        names = [metric_label(m) for m in metrics]
+        named = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        step = "hourly" if report.granularity == "HOUR" else "daily"
+        tz = report.account.tz
+        noon = [
+            datetime(day.year, day.month, day.day, 12, tzinfo=tz).tzname() or ""
+            for day in (report.first_day, report.last_day)
+        ]
+        abbreviation = "/".join(dict.fromkeys(a for a in noon if a))
+        zone = report.account.timezone or "UTC"
+        zone_text = f"{zone} ({abbreviation})" if abbreviation and abbreviation != zone else zone
+        subtitle = " · ".join(
+            [
+                f"{named}, {step}",
+                format_date_range(report.first_day, report.last_day),
+                f"Times in {zone_text}",
+                f"Amounts in {report.currency}",
+            ]
+        )
+        return ChartTitle(title=title, subtitle=subtitle)
+
+    def export_image(self, path: str | Path) -> Path:
+        """Write the chart as a PNG (2× pixels) or SVG image, chosen by the file's suffix."""
+        suffix = Path(path).suffix.lower()
+        if suffix == ".png":
+            return self.export_png(path)
+        if suffix == ".svg":
+            return self.export_svg(path)
+        raise ValueError(f"{Path(path).name}: choose a .png or .svg file name")
+
+    def export_png(self, path: str | Path, *, scale: float = _chart_export.SCALE) -> Path:
+        """Write the chart (title block, legend, plot, footnote) as a PNG image at `scale`
+        device pixels per pixel on screen (2× by default)."""
+        title = self.export_title()
         self.plot.hide_hover()
-        pixmap = self.chart_area.grab()
-        if pixmap.isNull() or not pixmap.save(str(target), "PNG"):
-            raise OSError(f"can't write {target}")
+        image = _chart_export.render_png(self.chart_area, title, scale=scale)
+        target = _chart_export.write_bytes(path, _chart_export.png_bytes(image))
+        self._set_status(f"Saved the chart to {target} ({image.width()}×{image.height()} px)")
+        emit(self.exported, str(target))
+        return target
+
+    def export_svg(self, path: str | Path) -> Path:
+        """Write the chart (title block, legend, plot, footnote) as an SVG image."""
+        title = self.export_title()
+        self.plot.hide_hover()
+        target = _chart_export.write_bytes(path, _chart_export.render_svg(self.chart_area, title))
         self._set_status(f"Saved the chart to {target}")
         emit(self.exported, str(target))
         return target
@@ -1084,12 +1142,20 @@ QTableView#totalsTable {{
         return path if path.lower().endswith(f".{suffix}") else f"{path}.{suffix}"
 
     def _on_export_png_action_triggered(self) -> None:
-        path = self._ask_path("Export the chart", "png", "PNG image (*.png)")
-        if path:
-            try:
-                self.export_png(path)
-            except OSError as exc:
-                self._set_status(str(exc))
+        target = self._target
+        name = _slug(target.name) if target else "stats"
+        default = f"{name}-{self._first.isoformat()}-{self._last.isoformat()}.png"
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export the chart", default, f"{PNG_FILTER};;{SVG_FILTER}"
+        )
+        if not path:
+            return
+        if Path(path).suffix.lower() not in (".png", ".svg"):
+            path = f"{path}.{'svg' if chosen == SVG_FILTER else 'png'}"
+        try:
+            self.export_image(path)
+        except (OSError, ValueError) as exc:
+            self._set_status(f"Couldn't export: {exc}")
 
     def _on_export_csv_action_triggered(self) -> None:
         path = self._ask_path("Export daily stats", "csv", "CSV file (*.csv)")
