@@ -122,7 +122,7 @@ def main() -> int:
         editor = window.editing.editor_pane.current_editor
         assert isinstance(editor, AdSquadEditor)
         services = window.editing.targeting
-        wait_for(app, lambda: not services.loading())
+        wait_for(app, lambda: not services.loading() and not editor.names_pending)
         settle(app, 0.3)
         # the Pending Changes dock closed (View menu), so the editor has the window's height
         window.editing.dock.hide()

@@ -33,6 +33,7 @@ def _quiet_estimates() -> Iterator[None]:
         if isinstance(widget, AdSquadEditor):
             widget.estimates.timer.stop()
             widget._timer.stop()
+            widget._refresh_timer.stop()
 
 
 @pytest.fixture
@@ -62,6 +63,7 @@ def make(
     for widget in QApplication.allWidgets():
         if isinstance(widget, AdSquadEditor):
             widget.estimates.timer.stop()
+            widget._refresh_timer.stop()
 
 
 @pytest.fixture
@@ -454,7 +456,7 @@ def test_pickers_refresh_when_a_list_loads_and_say_when_it_is_old(
     assert services.loading()
     assert editor.location_search.type_text("United") == []
     assert editor.location_search.note.text() == "Loading Snap's catalogue…"
-    qtbot.waitUntil(lambda: not services.loading(), timeout=5000)
+    qtbot.waitUntil(lambda: not services.loading() and not editor.names_pending, timeout=5000)
     assert ("country", "") in snap.catalogue_requests
     assert ("region", "us") in snap.catalogue_requests  # the chosen country's places
     assert [o.name for o in editor.location_search.type_text("Tex")] == ["Texas"]
@@ -464,7 +466,7 @@ def test_pickers_refresh_when_a_list_loads_and_say_when_it_is_old(
     services.catalog.ttl = services.catalog.ttl * 0  # every list is now old
     snap.offline = True
     services.ensure("country", ad_account_id="acc")
-    qtbot.waitUntil(lambda: not services.loading(), timeout=5000)
+    qtbot.waitUntil(lambda: not services.loading() and not editor.names_pending, timeout=5000)
     assert editor.location_note.text().startswith("Offline — showing the catalogue saved on ")
     assert [o.name for o in editor.location_search.type_text("United K")] == ["United Kingdom"]
 
@@ -488,7 +490,7 @@ def test_a_seeded_squad_against_the_sandbox(
     qtbot.addWidget(editor)
     try:
         editor.load(squad.id)
-        qtbot.waitUntil(lambda: not services.loading(), timeout=20000)
+        qtbot.waitUntil(lambda: not services.loading() and not editor.names_pending, timeout=20000)
         [interest] = editor.interest_table.choices()
         assert interest.key == "SLC_229" and interest.name not in ("SLC_229", "")
         assert interest.detail == "Lifestyles"

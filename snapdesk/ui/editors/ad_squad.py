@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Final
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -85,6 +86,7 @@ OS_LABELS: Final = {"iOS": "iOS", "ANDROID": "Android"}
 CONNECTION_LABELS: Final = {"WIFI": "Wi-Fi", "CELL": "Cellular"}
 GENDER_LABELS: Final = {"MALE": "Male", "FEMALE": "Female"}
 PLACE_KINDS: Final = ("country", "region", "metro", "postal_code")
+REFRESH_MS: Final = 40  # catalogue lists that load within this show together
 # Targeting issue fields shown under another part of the form.
 TARGETING_ALIASES: Final = {
     "targeting": "targeting.geos",
@@ -110,6 +112,11 @@ class AdSquadEditor(EntityEditor):
         super().__init__(edits=edits, parent=parent)
         self.estimates = EstimateController(self.estimate_view, self)
         self.estimates.set_services(targeting)
+        self._changed_lists: set[str] = set()
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(REFRESH_MS)
+        self._refresh_timer.timeout.connect(self._on_refresh_timer_timeout)
         if targeting is not None:
             targeting.options_changed.connect(self._on_services_options_changed)
 
@@ -637,29 +644,41 @@ class AdSquadEditor(EntityEditor):
         self.connection_combo.set_value(current)
         self.connection_combo.blockSignals(False)
 
-    def _refresh_names(self) -> None:
-        """Show the catalogue's names for what is chosen (after a list loaded)."""
-        self.location_table.set_choices(
-            self._place_choice(Place(c.key[0], c.key[1], c.key[2], c.operation or INCLUDE))
-            for c in self.location_table.choices()
-        )
-        self.language_table.set_choices(
-            self._option_choice("languages", k) for k in self.language_table.keys()
-        )
-        self.interest_table.set_choices(
-            self._interest_choice(k) for k in self.interest_table.keys()
-        )
-        self.carrier_table.set_choices(
-            self._option_choice("carrier", k) for k in self.carrier_table.keys()
-        )
-        self.make_table.set_choices(
-            self._option_choice("marketing_name", k) for k in self.make_table.keys()
-        )
-        self._fill_interest_tree()
-        self._fill_connection_types()
-        self._fill_versions(
-            self.os_combo.value(), _combo_value(self.os_min), _combo_value(self.os_max)
-        )
+    def _refresh_names(self, dimensions: set[str] | None = None) -> None:
+        """Show the catalogue's names for what is chosen (after lists loaded): every part, or
+        the parts that show `dimensions`."""
+
+        def touched(*keys: str) -> bool:
+            return dimensions is None or any(k in dimensions for k in keys)
+
+        if touched(*PLACE_KINDS):
+            self.location_table.set_choices(
+                self._place_choice(Place(c.key[0], c.key[1], c.key[2], c.operation or INCLUDE))
+                for c in self.location_table.choices()
+            )
+        if touched("languages"):
+            self.language_table.set_choices(
+                self._option_choice("languages", k) for k in self.language_table.keys()
+            )
+        if touched(*INTEREST_DIMENSIONS):
+            self.interest_table.set_choices(
+                self._interest_choice(k) for k in self.interest_table.keys()
+            )
+            self._fill_interest_tree()
+        if touched("carrier"):
+            self.carrier_table.set_choices(
+                self._option_choice("carrier", k) for k in self.carrier_table.keys()
+            )
+        if touched("marketing_name"):
+            self.make_table.set_choices(
+                self._option_choice("marketing_name", k) for k in self.make_table.keys()
+            )
+        if touched("connection_type"):
+            self._fill_connection_types()
+        if touched("os_version"):
+            self._fill_versions(
+                self.os_combo.value(), _combo_value(self.os_min), _combo_value(self.os_max)
+            )
         for search in (
             self.location_search,
             self.language_search,
@@ -784,9 +803,20 @@ class AdSquadEditor(EntityEditor):
         self._fill_versions(self.os_combo.value(), None, None)
         self._on_field_edited()
 
-    def _on_services_options_changed(self, _dimension: str, _country: str) -> None:
+    @property
+    def names_pending(self) -> bool:
+        """Catalogue lists have arrived that the form doesn't show yet (for tests)."""
+        return self._refresh_timer.isActive()
+
+    def _on_services_options_changed(self, dimension: str, _country: str) -> None:
+        # lists load one after another: show them together (one refresh per burst)
+        self._changed_lists.add(dimension)
+        self._refresh_timer.start()
+
+    def _on_refresh_timer_timeout(self) -> None:
+        dimensions, self._changed_lists = self._changed_lists, set()
         if self._account is not None:
-            self._refresh_names()
+            self._refresh_names(dimensions)
 
     # -- targeting: estimates --------------------------------------------------------------
 
