@@ -81,6 +81,7 @@ class EditingController(QObject):
             api_for_account=session_api_for(window.session),
             parent=self,
         )
+        window.closed.connect(self.targeting.shutdown)  # no catalogue loads past the window
         self.editor_pane = EditorPane(self.edits, targeting=self.targeting)
         self.editor_pane.applied.connect(self._on_changes_made)
         self.editor_pane.failed.connect(self._on_failed)
