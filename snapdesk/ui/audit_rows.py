@@ -77,6 +77,7 @@ _QUIET_FIELDS: Final = frozenset({"id", "ad_account_id", "campaign_id", "ad_squa
 _TIME_FIELDS: Final = frozenset({"start_time", "end_time"})
 _ENUM: Final = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$|^[A-Z]{4,}$")
 _VALUE_MAX: Final = 80
+_REJECTED: Final = re.compile(r"^Snap rejected the request(?: \(([^)]*)\))?: (.+)$", re.DOTALL)
 
 Who = Callable[[str | None], str]
 
@@ -229,7 +230,8 @@ class AuditRow:
 
     @property
     def change_text(self) -> str:
-        return "; ".join(c.text for c in self.changes) if self.changes else self.summary
+        """One field per line (the CSV has one line per field with the same texts)."""
+        return "\n".join(c.text for c in self.changes) if self.changes else self.summary
 
     @property
     def outcome_text(self) -> str:
@@ -502,6 +504,10 @@ def _message(entry: AuditEntry, *, currency: str | None, timezone: str | None) -
         for key in ("debug_message", "display_message", "message", "error"):
             if parsed.get(key):
                 return str(parsed[key])
+    rejected = _REJECTED.match(text)
+    if rejected:  # Snap's own words first: "Daily budget exceeds … (E2002)"
+        said, code = rejected.group(2), rejected.group(1)
+        return f"{said} ({code})" if code else said
     for prefix, shown in (
         ("check changes: ", "Check changes: "),
         ("spend guard: ", "spend guard: "),

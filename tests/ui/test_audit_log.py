@@ -198,7 +198,7 @@ def test_audit_log_journey_names_diffs_money_zone_email_filters_and_csv(
     assert set(by_id) == {r["#"] for r in shown}
     for row in shown:
         lines_of_row = by_id[row["#"]]
-        assert "; ".join(line["Change"] for line in lines_of_row) == row["Change"]
+        assert "\n".join(line["Change"] for line in lines_of_row) == row["Change"]
         for line in lines_of_row:
             assert {k: v for k, v in line.items() if k != "Change"} == {
                 k: v for k, v in row.items() if k != "Change"
@@ -250,7 +250,7 @@ def test_a_post_snap_refuses_shows_snaps_message(
 
 
 def test_old_entries_read_well_after_a_revert_and_a_delete(
-    qtbot: QtBot, window: MainWindow, synced: Store
+    qtbot: QtBot, window: MainWindow, synced: Store, qtmodeltester: Any
 ) -> None:
     """Entries are derived when shown: a change reverted after its dry run still shows its diff
     (against the cache); an entity deleted since keeps its name with "(deleted)"."""
@@ -276,6 +276,7 @@ def test_old_entries_read_well_after_a_revert_and_a_delete(
     deleted = only(rows, Mode="Live")
     assert deleted["Change"] == "Deleted" and deleted["Outcome"] == "OK"
     assert deleted["Entity"] == "Campaign · Spring Sale US 18-34 (deleted)"
+    qtmodeltester.check(dialog.model)
 
 
 def test_who_is_the_logins_email_from_profiles(qtbot: QtBot, synced: Store, qloop: Any) -> None:

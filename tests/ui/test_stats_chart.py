@@ -480,7 +480,9 @@ def test_png_export_is_twice_the_size_under_a_title_block(
     assert "Times in America/Los_Angeles (PDT/PST)" in title.subtitle  # DST ends in range
     assert "Amounts in USD" in title.subtitle
 
+    pens = [pen.widthF() for _, pen in view.plot.left_curves._paths]
     image = QImage(str(view.export_png(tmp_path / "chart.png")))
+    assert [pen.widthF() for _, pen in view.plot.left_curves._paths] == pens  # screen unchanged
     size = _chart_export.export_size(view.chart_area, title)  # the card, a margin, the title
     block = _chart_export.title_height(title, size.width())
     assert block > 20 and size.height() == block + height + _chart_export.PAD

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -66,6 +67,21 @@ class CurveBundle(pg.GraphicsObject):
     @property
     def count(self) -> int:
         return len(self._paths)
+
+    @contextmanager
+    def pens_scaled(self, factor: float) -> Iterator[None]:
+        """Cosmetic pens are device pixels: an image painted at 2× would get hairlines. Widen
+        them by `factor` while the image is painted (`StatsPlot.export_pens`)."""
+        saved = [QPen(pen) for _, pen in self._paths]
+        for _, pen in self._paths:
+            pen.setWidthF(pen.widthF() * factor)
+        self.update()
+        try:
+            yield
+        finally:
+            for (_, pen), old in zip(self._paths, saved, strict=True):
+                pen.setWidthF(old.widthF())
+            self.update()
 
     def boundingRect(self) -> QRectF:
         return self._rect
@@ -244,7 +260,7 @@ class StatsPlot(pg.PlotWidget):
         self.tooltip.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.tooltip.hide()
         self.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
-        self.apply_theme()
+        theme.on_change(self, lambda _c: self.apply_theme())
 
     # -- look ----------------------------------------------------------------------------------
 
@@ -334,6 +350,12 @@ class StatsPlot(pg.PlotWidget):
             if top <= bottom:
                 top = bottom + 1.0
             view.setYRange(bottom, top + (top - bottom) * 0.08, padding=0)
+
+    @contextmanager
+    def export_pens(self, factor: float) -> Iterator[None]:
+        """Curves as thick in an image painted at `factor`× device pixels as on screen."""
+        with self.left_curves.pens_scaled(factor), self.right_curves.pens_scaled(factor):
+            yield
 
     @property
     def series(self) -> list[ChartSeries]:

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QDate, QModelIndex, QRect, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -53,14 +53,17 @@ CSV_FILTER: Final = "CSV — the columns shown (*.csv)"
 JSON_FILTER: Final = "JSON — raw entries with requests and responses (*.json)"
 # Initial widths of the columns; Change takes the rest.
 _WIDTHS: Final = {
-    audit_rows.ID_COLUMN: 44,
-    audit_rows.WHEN_COLUMN: 158,
+    audit_rows.ID_COLUMN: 34,
+    audit_rows.WHEN_COLUMN: 104,
     audit_rows.ACCOUNT_COLUMN: 132,
-    audit_rows.ENTITY_COLUMN: 196,
-    audit_rows.OUTCOME_COLUMN: 120,
-    audit_rows.MODE_COLUMN: 62,
-    audit_rows.WHO_COLUMN: 196,
+    audit_rows.ENTITY_COLUMN: 176,
+    audit_rows.OUTCOME_COLUMN: 150,
+    audit_rows.MODE_COLUMN: 56,
+    audit_rows.WHO_COLUMN: 200,
 }
+# Cells wrap (date above time, long names, one field per line, Snap's message); a row is as
+# tall as its tallest cell, up to this many lines (the tooltip and the detail pane show all).
+MAX_LINES: Final = 6
 
 
 def session_who(session: Any) -> audit_rows.Who:
@@ -191,7 +194,8 @@ class AuditLogDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setWordWrap(False)
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -199,6 +203,11 @@ class AuditLogDialog(QDialog):
         header.setMinimumSectionSize(40)
         for column, width in _WIDTHS.items():
             header.resizeSection(column, width)
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(40)
+        self._fit_timer.timeout.connect(self.fit_rows)
+        header.sectionResized.connect(self._fit_timer.start)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)
         splitter.addWidget(self.table)
         self.detail = QPlainTextEdit()
@@ -277,10 +286,45 @@ class AuditLogDialog(QDialog):
             reader.rows(entries), entity=self.entity_edit.text(), first=first, last=last
         )
         self.model.set_rows(rows)
+        self._fit_who(rows)
+        self.fit_rows()
         n = len(rows)
         self.count_label.setText(f"{n:,} entr{'ies' if n != 1 else 'y'}")
         self.export_button.setEnabled(bool(rows))
         self.detail.clear()
+
+    def _fit_who(self, rows: list[audit_rows.AuditRow]) -> None:
+        """Widen Who to the longest email shown (an address is not cut in two), up to 340 px."""
+        metrics = self.table.fontMetrics()
+        needed = max((metrics.horizontalAdvance(r.who) for r in rows), default=0) + 14
+        header = self.table.horizontalHeader()
+        if header.sectionSize(audit_rows.WHO_COLUMN) < needed:
+            header.resizeSection(audit_rows.WHO_COLUMN, min(340, needed))
+
+    def fit_rows(self) -> None:
+        """Make each row as tall as its wrapped cells need (at most `MAX_LINES` lines). Measured
+        with the table's font, not through the delegates: cheap for thousands of rows."""
+        self._fit_timer.stop()
+        metrics = self.table.fontMetrics()
+        line = metrics.lineSpacing()
+        header = self.table.horizontalHeader()
+        widths = [max(24, header.sectionSize(c) - 12) for c in range(len(audit_rows.COLUMNS))]
+        vertical = self.table.verticalHeader()
+        smallest = line + 10
+        flags = int(Qt.TextFlag.TextWordWrap)
+        for index, row in enumerate(self.model.rows):
+            lines = 1
+            for column, text in enumerate(row.cells()):
+                width = widths[column]
+                if "\n" not in text and metrics.horizontalAdvance(text) <= width:
+                    continue
+                box = metrics.boundingRect(QRect(0, 0, width, 100_000), flags, text)
+                wrapped = max(
+                    -(-box.height() // line),
+                    sum(-(-metrics.horizontalAdvance(part) // width) for part in text.split("\n")),
+                )
+                lines = max(lines, min(MAX_LINES, wrapped))
+            vertical.resizeSection(index, max(smallest, lines * line + 10))
 
     def export_to(self, path: str | Path) -> Path:
         """CSV: the rows shown with the table's columns; JSON: the raw entries."""

@@ -714,7 +714,8 @@ QTableView#totalsTable {{
         device pixels per pixel on screen (2× by default)."""
         title = self.export_title()
         self.plot.hide_hover()
-        image = _chart_export.render_png(self.chart_area, title, scale=scale)
+        with self.plot.export_pens(scale):
+            image = _chart_export.render_png(self.chart_area, title, scale=scale)
         target = _chart_export.write_bytes(path, _chart_export.png_bytes(image))
         self._set_status(f"Saved the chart to {target} ({image.width()}×{image.height()} px)")
         emit(self.exported, str(target))
