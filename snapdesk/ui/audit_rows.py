@@ -23,10 +23,12 @@ against spreadsheet formulas as the grid's CSV export does.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
 import re
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -306,10 +308,7 @@ class AuditReader:
         ids = sorted({e.change_id for e in entries if e.change_id})
         changes: dict[str, Change] = {}
         for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            found = self._store.write(
-                lambda c, chunk=chunk: load_changes(c, states=None, change_ids=chunk)
-            )
+            found = self._store.write(functools.partial(_changes_of, ids[start : start + 500]))
             changes.update((c.id, c) for c in found)
         return [self.row(e, changes.get(e.change_id or "")) for e in entries]
 
@@ -432,6 +431,10 @@ class AuditReader:
             return [], "Updated (earlier values not recorded: see the request)"
         found = field_changes(before, sent, currency=currency, timezone=timezone)
         return found, "No field changes"
+
+
+def _changes_of(ids: list[str], conn: sqlite3.Connection) -> list[Change]:
+    return load_changes(conn, states=None, change_ids=ids)
 
 
 def _kind_label(kind: str) -> str:

@@ -293,3 +293,78 @@ def test_who_is_the_logins_email_from_profiles(qtbot: QtBot, synced: Store, qloo
     who = session_who(session)
     assert who("agency") == "ops@agency.example"
     assert who("someone") == "someone" and who(None) == "—"
+
+
+def _entry(**kw: Any) -> Any:
+    from snapdesk.changes import AuditEntry
+
+    base: dict[str, Any] = {
+        "id": 1,
+        "at": "2026-07-01T12:00:00.000Z",
+        "profile": "default",
+        "mode": "live",
+        "ad_account_id": None,
+        "change_id": None,
+        "kind": CAMPAIGN,
+        "entity_id": "cmp-gone",
+        "action": "update",
+        "method": "PUT",
+        "path": "/adaccounts/x/campaigns",
+        "request_body": None,
+        "idempotency_key": "k",
+        "response_status": None,
+        "response_excerpt": None,
+        "result": "ok",
+    }
+    return AuditEntry(**{**base, **kw})
+
+
+def test_outcome_messages_values_and_formula_safe_csv(store: Store, tmp_path: Path) -> None:
+    """Hostile and odd entries: Snap's words first, why a change was blocked or skipped, the
+    fields of a conflict, an entity with no record left, and names a spreadsheet would run."""
+    reader = audit_rows.AuditReader(store)
+    failed = reader.row(
+        _entry(
+            result="failed",
+            response_excerpt="Snap rejected the request (E2002): Budget too low",
+        ),
+        None,
+    )
+    assert failed.outcome_text == "Failed: Budget too low (E2002)"
+    blocked = reader.row(
+        _entry(result="blocked", response_excerpt="check changes: bid_micro: above the budget"),
+        None,
+    )
+    assert blocked.outcome_text == "Blocked: Check changes: Bid: above the budget"
+    conflict = reader.row(
+        _entry(
+            result="conflict",
+            response_excerpt='{"conflicts":[{"field":"status","base":"ACTIVE","mine":"PAUSED",'
+            '"theirs":"ARCHIVED"}]}',
+        ),
+        None,
+    )
+    assert conflict.outcome_text == "Conflict: changed on Snap too: Status is Archived on Snap"
+    body = {"campaigns": [{"id": "cmp-gone", "name": '=HYPERLINK("http://x","y")'}]}
+    gone = reader.row(_entry(request_body=body, ad_account_id="=1+2"), None)
+    assert gone.entity == 'Campaign · =HYPERLINK("http://x","y") (deleted)'
+    assert gone.change_text == "Updated (earlier values not recorded: see the request)"
+    assert gone.when == "2026-07-01 12:00:00 UTC" and gone.who == "default"
+    [header, line] = list(csv.reader(audit_rows.rows_to_csv([gone]).splitlines()))
+    cells = dict(zip(header, line, strict=True))
+    assert cells["Ad account"] == "'=1+2"  # neutralised: a spreadsheet shows it, never runs it
+    assert cells["Entity"] == gone.entity  # starts with the kind: nothing to neutralise
+    with pytest.raises(ValueError, match=r"\.csv"):
+        audit_rows.export_rows_csv([gone], tmp_path / "audit.xlsx")
+    assert not (tmp_path / "audit.xlsx").exists()
+
+    value = audit_rows.readable_value
+    assert value("bid_micro", 1_500_000_000, currency="JPY", timezone=None) == "¥1,500"
+    assert value("daily_budget_micro", 55_000_000, currency="EUR", timezone=None) == "€55.00"
+    assert value("objective", "WEB_CONVERSION", currency=None, timezone=None) == "Web conversion"
+    when = value("start_time", "2026-07-01T12:00:00Z", currency=None, timezone="Asia/Tokyo")
+    assert when == "1 Jul 2026, 21:00 JST"
+    assert value("targeting", {"geos": [{"country_code": "de"}]}, currency=None, timezone=None) == (
+        "Countries: DE"
+    )
+    assert value("name", None, currency=None, timezone=None) == "not set"
