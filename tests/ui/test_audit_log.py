@@ -155,6 +155,22 @@ def test_audit_log_journey_names_diffs_money_zone_email_filters_and_csv(
     assert jpy_live["Change"] == "Daily budget: ¥11,250 → ¥12,000"
     assert jpy_live["When"].endswith(" JST")  # Asia/Tokyo
 
+    # it fits what a 1280×800 screen leaves, and no essential text is cut
+    hint = dialog.minimumSizeHint()
+    assert hint.width() <= 1240 and hint.height() <= 730, hint
+    dialog.resize(1240, 720)
+    qtbot.wait(100)  # the rows are fitted again after the columns move
+    metrics = dialog.table.fontMetrics()
+    header = dialog.table.horizontalHeader()
+    who = header.sectionSize(audit_rows.WHO_COLUMN)
+    for r, row in enumerate(rows):
+        assert metrics.horizontalAdvance(row["Who"]) <= who  # an email is never cut in two
+        lines = row["Change"].count("\n") + 1
+        assert dialog.table.rowHeight(r) >= lines * metrics.lineSpacing()
+    assert dialog.table.rowHeight(rows.index(eur_live)) > dialog.table.rowHeight(
+        rows.index(jpy_live)
+    )  # two fields, two lines
+
     # the detail pane keeps the exact request and response for experts
     dialog.table.selectRow(rows.index(eur_live))
     detail = dialog.detail.toPlainText()

@@ -111,9 +111,10 @@ class AuditLogDialog(QDialog):
         self.setWindowTitle("Audit log")
         screen = QGuiApplication.primaryScreen()
         room = screen.availableGeometry() if screen is not None else None
+        # as much as a 1280×800 screen leaves (less on a smaller one), never off the screen
         width = min(1240, room.width() - 40) if room is not None else 1240
         height = min(720, room.height() - 70) if room is not None else 720
-        self.resize(max(900, width), max(520, height))
+        self.resize(max(480, width), max(400, height))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 12, 14, 12)
         layout.setSpacing(8)
