@@ -763,8 +763,10 @@ class EstimateController(QObject):
     def _show_reach(self, reach: Any) -> None:
         self.view.gauge.set_range((reach.minimum, reach.maximum))
         self.view.gauge.set_dimmed(False)
-        self.view.range_label.setText(
-            f"{short_count(reach.minimum)} – {short_count(reach.maximum)} Snapchatters"
+        text = f"{short_count(reach.minimum)} – {short_count(reach.maximum)} Snapchatters"
+        self.view.range_label.setText(text)
+        self.view.gauge.setAccessibleDescription(
+            f"Estimated audience {reach.minimum:,} to {reach.maximum:,} Snapchatters"
         )
         # "ready" once every answer is in (the bid may still be on its way)
         self._set_state("loading" if any(op.running for op in self._ops) else "ready")
