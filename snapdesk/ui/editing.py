@@ -182,10 +182,13 @@ class EditingController(QObject):
     def _make_banner(self) -> QFrame:
         banner = QFrame()
         banner.setObjectName("liveBanner")
-        c = theme.colors()
-        banner.setStyleSheet(
-            f"QFrame#liveBanner {{ background: {c.danger}; border: none; }}"
-            "QFrame#liveBanner QLabel { color: #ffffff; font-weight: 700; letter-spacing: 1px; }"
+        theme.follow(
+            banner,
+            lambda c: (
+                f"QFrame#liveBanner {{ background: {c.danger}; border: none; }}"
+                "QFrame#liveBanner QLabel { color: #ffffff; font-weight: 700; "
+                "letter-spacing: 1px; }"
+            ),
         )
         layout = QHBoxLayout(banner)
         layout.setContentsMargins(14, 7, 14, 7)
@@ -498,7 +501,7 @@ class LiveSwitch(QToolButton):
         self.clicked.connect(action.trigger)
         action.changed.connect(self._update)  # enabled / tooltip
         state.live_changed.connect(self._update)
-        self._update()
+        theme.on_change(self, lambda _c: self._update())  # and now
 
     @property
     def shows_live(self) -> bool:

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import ClassVar, TypeGuard
 
 import shiboken6
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPixmap
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -48,6 +48,7 @@ from snapdesk.store import Store
 from snapdesk.store.feed import OpChanges
 from snapdesk.sync import ACCOUNT_DONE, SyncProgress, SyncResult
 from snapdesk.ui import shortcuts, theme
+from snapdesk.ui._geometry import fit_on_screen
 from snapdesk.ui._signals import emit
 from snapdesk.ui._wheel import install_wheel_guard
 from snapdesk.ui.dialogs._widgets import Banner
@@ -88,6 +89,10 @@ NO_LOGIN_TEXT = (
 )
 SIGN_IN_TEXT = "Sign in to Snap…"
 SANDBOX_SIGN_IN_TITLE = "Signing in to the sandbox…"
+
+
+LOGIN_BUTTON_TEXT_WIDTH = 220  # px: a long e-mail is elided in the middle
+PENDING_DOCK_HEIGHT = 190  # px: the Pending dock's height at the first start
 
 
 class MainWindow(QMainWindow):
@@ -320,8 +325,8 @@ class MainWindow(QMainWindow):
 
     def _setup_ui(self) -> None:
         self.setWindowTitle(WINDOW_TITLE)
-        self.resize(1280, 800)
         self.setMinimumSize(760, 480)
+        fit_on_screen(self, preferred=QSize(1280, 800))  # a saved geometry replaces this
         self.editing = EditingController(self)
         self.editing.message_posted.connect(self._on_editing_message_posted)
         self.editing.edit_requested.connect(self.show_editor)
@@ -359,7 +364,9 @@ class MainWindow(QMainWindow):
         self.filter_edit.setPlaceholderText(FILTER_PLACEHOLDER)
         self.filter_edit.setAccessibleName("Find in the account tree")
         self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.addAction(theme.icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        theme.follow_icon(
+            self.filter_edit.addAction(QIcon(), QLineEdit.ActionPosition.LeadingPosition), "search"
+        )
         self.filter_edit.setToolTip("Filter the tree by name or id prefix (Ctrl+F)")
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
         self.filter_edit.returnPressed.connect(self._apply_filter)
@@ -455,7 +462,7 @@ class MainWindow(QMainWindow):
         self.right_tabs.currentChanged.connect(self._on_right_tabs_current_changed)
         self.splitter.addWidget(right)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.editing.dock)
-        self.resizeDocks([self.editing.dock], [220], Qt.Orientation.Vertical)
+        self.resizeDocks([self.editing.dock], [PENDING_DOCK_HEIGHT], Qt.Orientation.Vertical)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([560, 720])  # the grid widens when brought to the front
@@ -477,20 +484,24 @@ class MainWindow(QMainWindow):
 
     def _setup_actions(self) -> None:
         # Keys come from the registry (`snapdesk.ui.shortcuts`), bound at the end of _setup_ui.
-        self.sync_action = QAction(theme.icon("sync"), "Sync all", self)
+        self.sync_action = QAction("Sync all", self)
+        theme.follow_icon(self.sync_action, "sync")
         self.sync_action.triggered.connect(self._on_sync_action_triggered)
         self.sync_all_action = QAction("Sync all ad accounts", self)
         self.sync_all_action.triggered.connect(self._on_sync_all_action_triggered)
-        self.cancel_action = QAction(theme.icon("cancel"), "Cancel", self)
+        self.cancel_action = QAction("Cancel", self)
+        theme.follow_icon(self.cancel_action, "cancel")
         self.cancel_action.setToolTip(
             "Stop the running sync; accounts not yet saved keep their cache"
         )
         self.cancel_action.triggered.connect(self.cancel_sync)
-        self.add_login_action = QAction(theme.icon("login"), "Add login…", self)
+        self.add_login_action = QAction("Add login…", self)
+        theme.follow_icon(self.add_login_action, "login")
         self.add_login_action.triggered.connect(self._on_add_login_action_triggered)
         self.manage_logins_action = QAction("Manage logins…", self)
         self.manage_logins_action.triggered.connect(self.open_logins)
-        self.oauth_settings_action = QAction(theme.icon("key"), "Snap OAuth app…", self)
+        self.oauth_settings_action = QAction("Snap OAuth app…", self)
+        theme.follow_icon(self.oauth_settings_action, "key")
         self.oauth_settings_action.setToolTip("Client ID, secret and redirect URI of your Snap app")
         self.oauth_settings_action.triggered.connect(self._on_oauth_settings_action_triggered)
         self.find_action = QAction("Find", self)
@@ -570,14 +581,17 @@ class MainWindow(QMainWindow):
         self.post_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.post_button.setCursor(Qt.CursorShape.PointingHandCursor)
         toolbar.addWidget(self.post_button)
+        # The live switch sits next to Post, left of the spacer: whatever appears at the right
+        # (the login button, a longer e-mail) never moves it under the pointer, and a narrow
+        # window overflows the items after the spacer first, never the switch.
+        self.live_switch = LiveSwitch(self.editing.live_action, self.state)
+        toolbar.addWidget(self.live_switch)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
-        self.live_switch = LiveSwitch(self.editing.live_action, self.state)
-        toolbar.addWidget(self.live_switch)
         self.logins_button = QToolButton()
         self.logins_button.setObjectName("loginsButton")
-        self.logins_button.setIcon(theme.icon("login"))
+        theme.follow_icon(self.logins_button, "login")
         self.logins_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.logins_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.logins_button.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -678,6 +692,10 @@ class MainWindow(QMainWindow):
 
     # -- settings ------------------------------------------------------------------------------
 
+    def settings(self) -> QSettings | None:
+        """The window.ini where this window and its tool windows keep their geometry."""
+        return self._settings()
+
     def _settings(self) -> QSettings | None:
         path = self._session.settings_path
         if path is None:
@@ -686,11 +704,19 @@ class MainWindow(QMainWindow):
 
     def _restore_settings(self) -> None:
         settings = self._settings()
+        saved_state = settings is not None and isinstance(
+            settings.value("window/state"), QByteArray
+        )
+        if not saved_state:
+            # first start: the Pending dock opens compact (its empty state would ask for half
+            # the window); after that it comes back at the height the user gave it
+            QTimer.singleShot(0, self._size_dock_initially)
         if settings is None:
             return
         geometry = settings.value("window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+            fit_on_screen(self)  # a smaller screen than last time: all of it stays on screen
         window_state = settings.value("window/state")
         if isinstance(window_state, QByteArray):
             self.restoreState(window_state)
@@ -700,6 +726,10 @@ class MainWindow(QMainWindow):
         header = settings.value("tree/header")
         if isinstance(header, QByteArray):
             self.tree.header().restoreState(header)
+
+    def _size_dock_initially(self) -> None:
+        if shiboken6.isValid(self):
+            self.resizeDocks([self.editing.dock], [PENDING_DOCK_HEIGHT], Qt.Orientation.Vertical)
 
     def _save_settings(self) -> None:
         settings = self._settings()
@@ -1245,7 +1275,10 @@ class MainWindow(QMainWindow):
             text = session.login_who(session.profile)
         else:
             text = "Logins"
-        self.logins_button.setText(text)
+        metrics = self.logins_button.fontMetrics()
+        self.logins_button.setText(
+            metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, LOGIN_BUTTON_TEXT_WIDTH)
+        )
         self.logins_button.setToolTip(
             f"Active login: {session.login_label(session.profile)} — switch, add or manage logins"
             if session.known_logins()

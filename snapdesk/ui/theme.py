@@ -3,11 +3,15 @@ small vector icons drawn with QPainter so no image file can go missing."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+import shiboken6
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import (
+    QAction,
     QBrush,
     QColor,
     QFont,
@@ -19,7 +23,7 @@ from PySide6.QtGui import (
     QPen,
     QPixmap,
 )
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,45 @@ DARK = Colors(
     chip_text="#d1d5db",
 )
 
+log = logging.getLogger(__name__)
+
 _current: Colors = LIGHT
+# Who repaints what when the theme changes at run time: (owner, callback) pairs, dropped once
+# the owner's Qt object is gone. The palette and the application stylesheet reach every widget
+# by themselves; these are the few places that need a colour in code (a state chip's colour, a
+# chart's background, an icon drawn in the theme's colours).
+_followers: list[tuple[QObject, Callable[[Colors], object]]] = []
+
+
+def on_change(owner: QObject, callback: Callable[[Colors], object]) -> None:
+    """Call `callback(colors())` now and again whenever the theme changes, while `owner`
+    exists. The one way a widget keeps a colour set in code in step with the theme."""
+    _followers.append((owner, callback))
+    callback(_current)
+
+
+def follow(widget: QWidget, build: Callable[[Colors], str]) -> None:
+    """Give `widget` the stylesheet `build(colors)` now and at every theme change (instead of
+    a stylesheet with today's colours baked in, which a switch to dark leaves light)."""
+    on_change(widget, lambda c: widget.setStyleSheet(build(c)))
+
+
+def follow_icon(target: QAction | QAbstractButton, name: str) -> None:
+    """Set icon `name` on `target` (an action or a button) now and at every theme change."""
+    on_change(target, lambda _c: target.setIcon(icon(name)))
+
+
+def _notify() -> None:
+    alive = [(o, f) for o, f in _followers if shiboken6.isValid(o)]
+    kept = []
+    for owner, callback in alive:
+        try:
+            callback(_current)
+        except Exception:  # a widget whose data is gone (its cache closed) stops following
+            log.debug("theme follower of %r dropped", owner, exc_info=True)
+            continue
+        kept.append((owner, callback))
+    _followers[:] = kept
 
 
 def colors() -> Colors:
@@ -134,6 +176,7 @@ def apply_theme(app: QApplication, *, dark: bool | None = None) -> Colors:
         font.setPointSizeF(10)
     app.setFont(font)
     app.setStyleSheet(stylesheet(c))
+    _notify()
     return c
 
 

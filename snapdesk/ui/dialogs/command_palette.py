@@ -21,7 +21,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QAction, QColor, QFont, QKeyEvent, QPainter
+from PySide6.QtGui import QAction, QColor, QFont, QIcon, QKeyEvent, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -259,13 +259,15 @@ class CommandPalette(QDialog):
         self._apply_filter("")
 
     def _setup_ui(self) -> None:
-        c = theme.colors()
-        self.setStyleSheet(
-            f"QDialog#commandPalette {{ background: {c.base}; border: 1px solid {c.border}; "
-            "border-radius: 10px; }"
-            f"QListWidget#paletteList {{ border: none; background: {c.base}; outline: 0; }}"
-            "QListWidget#paletteList::item { border-radius: 6px; }"
-            f"QListWidget#paletteList::item:selected {{ background: {c.highlight}; }}"
+        theme.follow(
+            self,
+            lambda c: (
+                f"QDialog#commandPalette {{ background: {c.base}; border: 1px solid {c.border}; "
+                "border-radius: 10px; }"
+                f"QListWidget#paletteList {{ border: none; background: {c.base}; outline: 0; }}"
+                "QListWidget#paletteList::item { border-radius: 6px; }"
+                f"QListWidget#paletteList::item:selected {{ background: {c.highlight}; }}"
+            ),
         )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 8)
@@ -276,14 +278,16 @@ class CommandPalette(QDialog):
         self.search_edit.setAccessibleDescription(
             "Type part of a command's name; Up and Down choose, Enter runs it, Esc closes"
         )
-        self.search_edit.addAction(theme.icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        theme.follow_icon(
+            self.search_edit.addAction(QIcon(), QLineEdit.ActionPosition.LeadingPosition), "search"
+        )
         self.search_edit.textChanged.connect(self._apply_filter)
         self.search_edit.returnPressed.connect(self.run_current)
         self.search_edit.installEventFilter(self)
         layout.addWidget(self.search_edit)
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
-        line.setStyleSheet(f"color: {c.border};")
+        theme.follow(line, lambda c: f"color: {c.border};")
         layout.addWidget(line)
         self.list = QListWidget()
         self.list.setObjectName("paletteList")

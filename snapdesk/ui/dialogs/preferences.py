@@ -324,7 +324,7 @@ class PreferencesDialog(QDialog):
         )
 
     def _setup_ui(self) -> None:
-        self._restyle()
+        theme.on_change(self, lambda _c: self._restyle())
         self.setWindowTitle(TITLE)
         self.setModal(True)
         self.setMinimumSize(700, 560)

@@ -177,10 +177,12 @@ class ListPreview(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setMinimumHeight(200)
-        c = theme.colors()
-        self.table.setStyleSheet(
-            f"QTableWidget#listPreview {{ background: {c.base}; border: 1px solid {c.border};"
-            f" border-radius: 8px; gridline-color: {c.border}; }}"
+        theme.follow(
+            self.table,
+            lambda c: (
+                f"QTableWidget#listPreview {{ background: {c.base}; border: 1px solid "
+                f"{c.border}; border-radius: 8px; gridline-color: {c.border}; }}"
+            ),
         )
         layout.addWidget(self.table, 1)
         country_row = QHBoxLayout()

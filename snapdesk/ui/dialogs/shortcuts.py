@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeySequence, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -146,7 +146,9 @@ class ShortcutsDialog(QDialog):
         self.search_edit.setPlaceholderText("Search commands or keys (e.g. “post” or “ctrl+r”)")
         self.search_edit.setAccessibleName("Search shortcuts")
         self.search_edit.setClearButtonEnabled(True)
-        self.search_edit.addAction(theme.icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        theme.follow_icon(
+            self.search_edit.addAction(QIcon(), QLineEdit.ActionPosition.LeadingPosition), "search"
+        )
         self.search_edit.textChanged.connect(self._on_search_edit_text_changed)
         layout.addWidget(self.search_edit)
         self.table = QTreeWidget()

@@ -19,6 +19,7 @@ from PySide6.QtCore import QModelIndex, QObject, QRectF, QSize, Qt, QTimer, Sign
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QIcon,
     QLinearGradient,
     QPainter,
     QPaintEvent,
@@ -107,7 +108,9 @@ class OptionSearch(QWidget):
         self.edit = QLineEdit()
         self.edit.setPlaceholderText(placeholder)
         self.edit.setClearButtonEnabled(True)
-        self.edit.addAction(theme.icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        theme.follow_icon(
+            self.edit.addAction(QIcon(), QLineEdit.ActionPosition.LeadingPosition), "search"
+        )
         layout.addWidget(self.edit)
         self.note = QLabel()
         self.note.setObjectName("hint")
@@ -340,7 +343,9 @@ class InterestBrowser(QWidget):
         self.search_edit = QLineEdit()
         self.search_edit.setPlaceholderText("Search interests, e.g. Beauty, Coffee")
         self.search_edit.setClearButtonEnabled(True)
-        self.search_edit.addAction(theme.icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        theme.follow_icon(
+            self.search_edit.addAction(QIcon(), QLineEdit.ActionPosition.LeadingPosition), "search"
+        )
         self.search_edit.textChanged.connect(self._on_search_edit_text_changed)
         layout.addWidget(self.search_edit)
         self.tree = QTreeWidget()

@@ -96,4 +96,5 @@ def state_colors(state: str) -> tuple[str, str]:
 
 
 def apply(widget: QWidget) -> None:
-    widget.setStyleSheet(stylesheet())
+    """The changes look on `widget`, kept in step with the theme."""
+    theme.follow(widget, lambda _c: stylesheet())

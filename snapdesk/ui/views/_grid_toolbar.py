@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any, Final
 
 from PySide6.QtCore import QDate, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeySequence, QResizeEvent
+from PySide6.QtGui import QFont, QIcon, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -706,7 +706,9 @@ class GridToolbar(QWidget):
             f"({QKeySequence(QKeySequence.StandardKey.Find).toString()} in the grid)"
         )
         self.search_edit.setClearButtonEnabled(True)
-        self.search_edit.addAction(theme.icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        theme.follow_icon(
+            self.search_edit.addAction(QIcon(), QLineEdit.ActionPosition.LeadingPosition), "search"
+        )
         self.search_edit.setMinimumWidth(140)
         self.search_edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.search_edit.textChanged.connect(self._on_search_edit_text_changed)
@@ -725,7 +727,7 @@ class GridToolbar(QWidget):
         row.addWidget(self.range_combo)
 
         self.refresh_button = QPushButton("Refresh stats")
-        self.refresh_button.setIcon(theme.icon("sync_accent"))
+        theme.follow_icon(self.refresh_button, "sync_accent")
         self.refresh_button.setIconSize(QSize(14, 14))
         self.refresh_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.refresh_button.setToolTip(

@@ -260,7 +260,7 @@ class StatsPlot(pg.PlotWidget):
         self.tooltip.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.tooltip.hide()
         self.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
-        self.apply_theme()
+        theme.on_change(self, lambda _c: self.apply_theme())
 
     # -- look ----------------------------------------------------------------------------------
 

@@ -61,6 +61,7 @@ from snapdesk.changes import (
 )
 from snapdesk.store.feed import OpChanges
 from snapdesk.ui import theme
+from snapdesk.ui._geometry import keep_geometry
 from snapdesk.ui.app_state import app_state
 from snapdesk.ui.dialogs._widgets import Banner, hint
 from snapdesk.ui.dialogs.list_upload import ListUploadDialog
@@ -847,7 +848,7 @@ def open_audiences_window(
     page = AudiencesPage(session=session, ad_account_id=ad_account_id, parent=parent)
     page.setWindowFlag(Qt.WindowType.Window, True)
     page.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    page.resize(page.sizeHint())
+    keep_geometry(page, "audiences", default=page.sizeHint())
     page.show()
     QTimer.singleShot(0, page.refresh)
     return page
@@ -859,6 +860,6 @@ def open_prepare_list_window(*, parent: QWidget | None, session: Any = None) -> 
     prefs = load_preferences(preferences_paths(session))
     window = PrepareListWindow(parent, default_country=prefs.default_country)
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    window.resize(window.sizeHint())
+    keep_geometry(window, "prepare_list", default=window.sizeHint())
     window.show()
     return window

@@ -31,6 +31,7 @@ from PySide6.QtCore import (
     QAbstractItemModel,
     QModelIndex,
     QPersistentModelIndex,
+    QSize,
     QSortFilterProxyModel,
     Qt,
     QTimer,
@@ -94,6 +95,7 @@ from snapdesk.core.outputs import (
     write_text,
 )
 from snapdesk.store import Store
+from snapdesk.ui._geometry import keep_geometry
 from snapdesk.ui._signals import emit
 from snapdesk.ui.app_state import AppState, app_state
 from snapdesk.ui.dialogs._widgets import Banner, hint
@@ -1375,7 +1377,7 @@ def open_conversions_window(*, session: Any, parent: QWidget | None) -> QWidget:
     )
     page.setWindowFlag(Qt.WindowType.Window, True)
     page.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
-    page.resize(1240, 840)
+    keep_geometry(page, "conversions", default=QSize(1240, 840))
     page.show()
     return page
 

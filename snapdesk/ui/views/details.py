@@ -167,7 +167,7 @@ class DetailsPanel(QWidget):
         self.id_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.copy_button = QPushButton("Copy")
         self.copy_button.setObjectName("flatButton")
-        self.copy_button.setIcon(theme.icon("copy"))
+        theme.follow_icon(self.copy_button, "copy")
         self.copy_button.setToolTip("Copy the id to the clipboard")
         self.copy_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.copy_button.clicked.connect(self._on_copy_button_clicked)

@@ -96,6 +96,7 @@ from snapdesk.experiments.schedule import slot_bounds, slot_index
 from snapdesk.stats import StatsService
 from snapdesk.store.feed import OpChanges
 from snapdesk.ui import theme
+from snapdesk.ui._geometry import keep_geometry
 from snapdesk.ui._signals import emit
 from snapdesk.ui.app_state import AppState, app_state
 from snapdesk.ui.dialogs._widgets import Banner, hint
@@ -878,6 +879,9 @@ class ExperimentsPage(QWidget):
         self._setup_ui()
         self._connect_window()
         self._fill_accounts(ad_account_id)
+        # the state chip, the cards and the verdict take their colours from the theme
+        self._theme_ready = True
+        theme.on_change(self, lambda _c: self._restyle_current())
         self._clock_timer = QTimer(self)
         self._clock_timer.setInterval(30_000)
         self._clock_timer.timeout.connect(self._refresh_schedule)
@@ -970,12 +974,14 @@ class ExperimentsPage(QWidget):
         self.splitter.setSizes([310, 930])
         self.body_stack.addWidget(self.splitter)
         layout.addWidget(self.body_stack, 1)
-        c = theme.colors()
-        self.list_view.setStyleSheet(
-            f"QListView#experimentList {{ background: {c.base}; border: 1px solid {c.border}; "
-            "border-radius: 8px; padding: 4px; outline: 0; }"
-            f"QListView#experimentList::item {{ border-radius: 6px; margin: 1px 0; }}"
-            f"QListView#experimentList::item:selected {{ background: {c.highlight}; }}"
+        theme.follow(
+            self.list_view,
+            lambda c: (
+                f"QListView#experimentList {{ background: {c.base}; border: 1px solid "
+                f"{c.border}; border-radius: 8px; padding: 4px; outline: 0; }}"
+                "QListView#experimentList::item { border-radius: 6px; margin: 1px 0; }"
+                f"QListView#experimentList::item:selected {{ background: {c.highlight}; }}"
+            ),
         )
 
     def _detail_ui(self) -> QWidget:
@@ -1051,16 +1057,18 @@ class ExperimentsPage(QWidget):
         self.tabs.setObjectName("experimentTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.tabBar().setDrawBase(False)  # the pane's top border is the line
-        c = theme.colors()
-        self.tabs.setStyleSheet(
-            f"QTabWidget#experimentTabs::pane {{ border: none; border-top: 1px solid {c.border};"
-            " top: -1px; }"
-            "QTabWidget#experimentTabs QTabBar::tab { background: transparent; border: none;"
-            f" border-bottom: 2px solid transparent; padding: 7px 18px 8px 18px; color: {c.muted};"
-            " font-weight: 600; }"
-            f"QTabWidget#experimentTabs QTabBar::tab:selected {{ color: {c.text};"
-            f" border-bottom: 2px solid {c.accent}; }}"
-            f"QTabWidget#experimentTabs QTabBar::tab:hover {{ color: {c.text}; }}"
+        theme.follow(
+            self.tabs,
+            lambda c: (
+                "QTabWidget#experimentTabs::pane { border: none; border-top: 1px solid "
+                f"{c.border}; top: -1px; }}"
+                "QTabWidget#experimentTabs QTabBar::tab { background: transparent; border: none;"
+                " border-bottom: 2px solid transparent; padding: 7px 18px 8px 18px; "
+                f"color: {c.muted}; font-weight: 600; }}"
+                f"QTabWidget#experimentTabs QTabBar::tab:selected {{ color: {c.text};"
+                f" border-bottom: 2px solid {c.accent}; }}"
+                f"QTabWidget#experimentTabs QTabBar::tab:hover {{ color: {c.text}; }}"
+            ),
         )
         self.schedule_panel = SchedulePanel()
         self.readout_panel = ReadoutPanel()
@@ -1414,6 +1422,14 @@ class ExperimentsPage(QWidget):
         return op
 
     # -- showing -----------------------------------------------------------------------------
+
+    def _restyle_current(self) -> None:
+        if not getattr(self, "_theme_ready", False) or not self.isVisible():
+            return
+        self._show_current()
+        panel = self.readout_panel
+        if panel.readout is not None and panel.experiment is not None and panel.showing_readout():
+            self._show_readout(panel.experiment, panel.readout)
 
     def _show_current(self) -> None:
         experiment = self.current()
@@ -2072,6 +2088,6 @@ def open_experiments_window(
     )
     page.setWindowFlag(Qt.WindowType.Window, True)
     page.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    page.resize(page.sizeHint())
+    keep_geometry(page, "experiments", default=page.sizeHint())
     page.show()
     return page

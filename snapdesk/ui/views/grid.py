@@ -86,6 +86,7 @@ from snapdesk.grid.rows import (
 from snapdesk.grid.views import SavedView, ViewStore
 from snapdesk.store import Store
 from snapdesk.store.feed import OpChanges
+from snapdesk.ui import theme
 from snapdesk.ui._signals import emit
 from snapdesk.ui.dialogs._widgets import Banner
 from snapdesk.ui.models.grid import BUDGET_FIELDS, GridModel
@@ -394,7 +395,7 @@ class GridView(QWidget):
 
     def _setup_ui(self) -> None:
         self.setObjectName("gridView")
-        self.setStyleSheet(stylesheet())
+        theme.follow(self, lambda _c: stylesheet())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 6)
         layout.setSpacing(8)

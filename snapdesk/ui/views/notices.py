@@ -9,12 +9,14 @@ import html
 from collections.abc import Sequence
 from typing import Final
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSystemTrayIcon,
     QVBoxLayout,
@@ -28,7 +30,8 @@ from snapdesk.ui.dialogs._widgets import Banner
 
 __all__ = ["MAX_SHOWN", "NoticeArea", "TrayNotifier", "summary"]
 
-MAX_SHOWN: Final = 4
+MAX_SHOWN: Final = 1  # banners shown while collapsed: the newest
+MAX_EXPANDED_HEIGHT: Final = 190  # px: "Show all" scrolls beyond this instead of growing
 _KIND: Final = {
     "ad_rejected": "error",
     "account_not_active": "error",
@@ -38,8 +41,9 @@ _KIND: Final = {
 
 
 class NoticeArea(QWidget):
-    """The latest notices as banners (newest first, at most `MAX_SHOWN`, "+ N more"), each with
-    a Dismiss button; hidden when there is nothing to say. Signals: `notice_activated(object)`
+    """The latest notice as a banner, "+ N more" with Show all (a list that scrolls past
+    `MAX_EXPANDED_HEIGHT`, so five notices never squeeze the tree and the editor), each with
+    Show and Dismiss; hidden when there is nothing to say. Signals: `notice_activated(object)`
     when the user asks to see a notice's entity."""
 
     notice_activated = Signal(object)
@@ -51,15 +55,29 @@ class NoticeArea(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 6)
         layout.setSpacing(6)
-        self._list = QVBoxLayout()
+        self.expanded = False
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("noticeScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget()
+        body.setObjectName("noticeBody")
+        self._list = QVBoxLayout(body)
+        self._list.setContentsMargins(0, 0, 0, 0)
         self._list.setSpacing(6)
-        layout.addLayout(self._list)
+        self.scroll.setWidget(body)
+        layout.addWidget(self.scroll)
         self.footer = QWidget()
         footer = QHBoxLayout(self.footer)
         footer.setContentsMargins(0, 0, 0, 0)
         self.more_label = QLabel()
         self.more_label.setObjectName("muted")
         footer.addWidget(self.more_label, 1)
+        self.show_all_button = QPushButton("Show all")
+        self.show_all_button.setObjectName("flatButton")
+        self.show_all_button.clicked.connect(self.toggle_expanded)
+        footer.addWidget(self.show_all_button)
         self.dismiss_all_button = QPushButton("Dismiss all")
         self.dismiss_all_button.setObjectName("flatButton")
         self.dismiss_all_button.clicked.connect(self.clear)
@@ -84,6 +102,11 @@ class NoticeArea(QWidget):
 
     def clear(self) -> None:
         self._notices = []
+        self.expanded = False
+        self._rebuild()
+
+    def toggle_expanded(self) -> None:
+        self.expanded = not self.expanded
         self._rebuild()
 
     def _rebuild(self) -> None:
@@ -91,7 +114,10 @@ class NoticeArea(QWidget):
             banner.hide()
             banner.deleteLater()
         self._banners = []
-        for notice in self._notices[:MAX_SHOWN]:
+        if len(self._notices) <= MAX_SHOWN:
+            self.expanded = False
+        shown = self._notices if self.expanded else self._notices[:MAX_SHOWN]
+        for notice in shown:
             banner = Banner(
                 _KIND.get(notice.kind, "warning"),
                 f"<b>{html.escape(notice.title)}</b> — {html.escape(notice.message)}",
@@ -109,7 +135,14 @@ class NoticeArea(QWidget):
             self._list.addWidget(banner)
             self._banners.append(banner)
         rest = len(self._notices) - MAX_SHOWN
-        self.more_label.setText(f"+ {rest} more" if rest > 0 else "")
+        if rest > 0 and not self.expanded:
+            self.more_label.setText(f"+ {rest} more notice{'s' if rest != 1 else ''}")
+        else:
+            self.more_label.setText("")
+        self.show_all_button.setVisible(rest > 0)
+        self.show_all_button.setText(
+            "Show fewer" if self.expanded else f"Show all {len(self._notices)}"
+        )
         self.dismiss_all_button.setVisible(len(self._notices) > 1)
         self.footer.setVisible(rest > 0 or len(self._notices) > 1)
         self._fit_banners()
@@ -124,10 +157,14 @@ class NoticeArea(QWidget):
         width = self.width()
         if width <= 0:
             return
+        total = 0
         for banner in self._banners:
             height = banner.heightForWidth(width)
             if height > 0:
                 banner.setFixedHeight(height)
+                total += height
+        total += self._list.spacing() * max(0, len(self._banners) - 1)
+        self.scroll.setFixedHeight(min(total, MAX_EXPANDED_HEIGHT) if self._banners else 0)
         self.setVisible(bool(self._notices))
 
 

@@ -26,6 +26,7 @@ from PySide6.QtGui import QAction, QHelpEvent, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QStyledItemDelegate,
@@ -213,6 +215,8 @@ class PendingChangesPanel(QWidget):
         self.detail_title.setObjectName("sectionTitle")
         self.detail_title.setWordWrap(True)
         self.state_chip = QLabel()
+        self._chip_state = ""
+        theme.on_change(self.state_chip, lambda _c: self._style_state_chip())
         self.state_chip.setObjectName("stateChip")
         head.addWidget(self.detail_title, 1)
         head.addWidget(self.state_chip)
@@ -270,7 +274,16 @@ class PendingChangesPanel(QWidget):
         self.request_view.setReadOnly(True)
         self.request_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         detail_layout.addWidget(self.request_view, 3)
-        splitter.addWidget(detail)
+        # The detail scrolls in a short dock instead of holding the dock at its full height
+        # (the dock could not be made smaller than ~280 px).
+        detail_scroll = QScrollArea()
+        detail_scroll.setObjectName("changeDetailScroll")
+        detail_scroll.setWidgetResizable(True)
+        detail_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        detail_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        detail_scroll.setWidget(detail)
+        self.tree.setMinimumHeight(60)
+        splitter.addWidget(detail_scroll)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([560, 520])
@@ -421,6 +434,13 @@ class PendingChangesPanel(QWidget):
             else "Rehearse every pending change: shows the exact requests, sends nothing"
         )
 
+    def _style_state_chip(self) -> None:
+        if not self._chip_state:
+            self.state_chip.setStyleSheet("")
+            return
+        background, text = _changes_style.state_colors(self._chip_state)
+        self.state_chip.setStyleSheet(f"background: {background}; color: {text};")
+
     def _show_detail(self) -> None:
         changes = self.selected_changes()
         current = self._model.changes_at(self.tree.currentIndex())
@@ -443,9 +463,9 @@ class PendingChangesPanel(QWidget):
             f"{change_mark(change.action)}  {action} {noun.lower()} · {change.label or change.entity_id}"
         )
         state = change_state(change)
-        background, text = _changes_style.state_colors(state)
         self.state_chip.setText(STATE_LABEL.get(state, state))
-        self.state_chip.setStyleSheet(f"background: {background}; color: {text};")
+        self._chip_state = state
+        self._style_state_chip()
         self.state_chip.show()
         notes = []
         if change.error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -33,7 +34,10 @@ class StatePage(QWidget):
         outer.addStretch(2)
         self.icon_label = QLabel()
         self.icon_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.icon_label.setPixmap(theme.large_icon(self._icon_name, 44))
+        theme.on_change(
+            self.icon_label,
+            lambda _c: self.icon_label.setPixmap(theme.large_icon(self._icon_name, 44)),
+        )
         outer.addWidget(self.icon_label)
         outer.addSpacing(10)
         self.title_label = QLabel(title)
@@ -72,6 +76,31 @@ class StatePage(QWidget):
         outer.addSpacing(6)
         outer.addLayout(self._button_row)
         outer.addStretch(3)
+        # A short pane (the Pending dock made small, a low window) drops the icon, then the
+        # text (kept as the tooltip), instead of clipping them or holding the pane open.
+        self.setMinimumSize(1, 1)
+        self._has_text = bool(text)
+        self.text_label.setVisible(self._has_text)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._adapt()
+
+    def _adapt(self) -> None:
+        height = self.height()
+        margins = 48
+        title = self.title_label.heightForWidth(max(self.width() - 48, 100))
+        buttons = 38 if self._buttons else 0
+        progress = 22 if self.progress.isVisible() else 0
+        text_width = min(max(self.width() - 48, 300), 470)
+        text = self.text_label.heightForWidth(text_width) + 4 if self._has_text else 0
+        icon = 56
+        base = margins + max(title, 0) + buttons + progress
+        show_text = self._has_text and height >= base + text
+        show_icon = height >= base + (text if show_text else 0) + icon
+        self.text_label.setVisible(show_text)
+        self.icon_label.setVisible(show_icon)
+        self.setToolTip("" if show_text or not self._has_text else self.text_label.text())
 
     def set_icon(self, name: str) -> None:
         self._icon_name = name
@@ -82,7 +111,9 @@ class StatePage(QWidget):
 
     def set_text(self, text: str) -> None:
         self.text_label.setText(text)
-        self.text_label.setVisible(bool(text))
+        self._has_text = bool(text)
+        self.text_label.setVisible(self._has_text)
+        self._adapt()
 
     def set_progress(self, done: int | None, total: int | None) -> None:
         """Show progress: determinate when both are known, a busy bar otherwise."""

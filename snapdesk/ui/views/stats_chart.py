@@ -281,7 +281,7 @@ class StatsChartView(QWidget):
 
     def _setup_ui(self) -> None:
         self.setObjectName("statsChart")
-        self.setStyleSheet(self._stylesheet())
+        theme.follow(self, lambda _c: self._stylesheet())
         # In a short pane the view scrolls instead of squeezing the chart below readable.
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -378,7 +378,7 @@ class StatsChartView(QWidget):
 
         self.refresh_button = QToolButton()
         self.refresh_button.setAccessibleName("Refresh stats")
-        self.refresh_button.setIcon(theme.icon("sync_accent"))
+        theme.follow_icon(self.refresh_button, "sync_accent")
         self.refresh_button.setToolTip("Fetch the days that are not final yet again from Snap")
         self.refresh_button.setAutoRaise(True)
         self.refresh_button.clicked.connect(self._on_refresh_button_clicked)
