@@ -599,6 +599,12 @@ class MainWindow(QMainWindow):
         self.logins_menu.aboutToShow.connect(self._rebuild_logins_menu)
         self.logins_button.setMenu(self.logins_menu)
         self.logins_button_action = toolbar.addWidget(self.logins_button)
+        # The live switch is last, anchored to the right edge: the login button appearing (it
+        # sits to the left now), a longer e-mail or "Undo Edit ad squad" never move it under
+        # the pointer. (A window too narrow for the toolbar overflows it; live mode then still
+        # shows as the red banner across the window.)
+        self.live_switch = LiveSwitch(self.editing.live_action, self.state)
+        toolbar.addWidget(self.live_switch)
         self._rebuild_logins_menu()
 
     def _setup_menus(self) -> None:

@@ -93,7 +93,7 @@ def test_five_notices_do_not_squeeze_the_window(qtbot: QtBot) -> None:
     area.show_all_button.click()
     QApplication.processEvents()
     assert len(area._banners) == 5
-    assert area.scroll.height() <= MAX_EXPANDED_HEIGHT
+    assert area.scroll_area.height() <= MAX_EXPANDED_HEIGHT
     assert area.sizeHint().height() <= MAX_EXPANDED_HEIGHT + 50
     area.show_all_button.click()
     assert len(area._banners) == 1
@@ -108,13 +108,15 @@ def test_the_live_switch_stays_put_when_the_login_button_changes(
         QApplication.processEvents()
         return switch.mapTo(window, QPoint(0, 0))
 
-    before = where()
     window.logins_button_action.setVisible(False)
+    before = where()
+    window.logins_button_action.setVisible(True)  # a login added
     assert where() == before
-    window.logins_button_action.setVisible(True)
-    window.logins_button.setText("a.very.long.login.name.for.an.agency@northwind-media.example")
+    window.session.profile = window.session.profile  # the button re-reads the login
+    window._update_logins_button()
+    window.undo_button.setText("Undo Edit ad squad")  # what an applied edit does to Undo
     assert where() == before
-    assert switch.isVisible()  # never pushed into the toolbar's overflow menu
+    assert switch.isVisible()  # not pushed into the toolbar's overflow menu at 1280 px
 
 
 def test_the_editor_form_fits_the_pane_at_1280x800(qtbot: QtBot, window: MainWindow) -> None:

@@ -530,7 +530,7 @@ class AdSquadEditor(EntityEditor):
     def _place_choice(self, place: Place) -> Choice:
         if place.kind == COUNTRY:
             name = self._country_name(place.country)
-            return Choice(place.key, name, f"Country · {place.country}", place.operation)
+            return Choice(place.key, name, f"Country · {place.country.upper()}", place.operation)
         option = self._option(place.kind, place.id, place.country)
         kind = KIND_WORDS.get(place.kind, place.kind)
         country = self._country_name(place.country)

@@ -95,7 +95,8 @@ class StatePage(QWidget):
         text_width = min(max(self.width() - 48, 300), 470)
         text = self.text_label.heightForWidth(text_width) + 4 if self._has_text else 0
         icon = 56
-        base = margins + max(title, 0) + buttons + progress
+        spacing = 24  # the fixed gaps between icon, title, progress and buttons
+        base = margins + spacing + max(title, 0) + buttons + progress
         show_text = self._has_text and height >= base + text
         show_icon = height >= base + (text if show_text else 0) + icon
         self.text_label.setVisible(show_text)
