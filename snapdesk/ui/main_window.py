@@ -581,11 +581,6 @@ class MainWindow(QMainWindow):
         self.post_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.post_button.setCursor(Qt.CursorShape.PointingHandCursor)
         toolbar.addWidget(self.post_button)
-        # The live switch sits next to Post, left of the spacer: whatever appears at the right
-        # (the login button, a longer e-mail) never moves it under the pointer, and a narrow
-        # window overflows the items after the spacer first, never the switch.
-        self.live_switch = LiveSwitch(self.editing.live_action, self.state)
-        toolbar.addWidget(self.live_switch)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
