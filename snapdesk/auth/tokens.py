@@ -126,8 +126,10 @@ class TokenSet:
 class TokenStore(Protocol):
     """Keeps tokens per login and client secrets per OAuth app. Methods may block briefly."""
 
-    #: False for stores that forget everything when the process ends.
-    persistent: bool
+    @property
+    def persistent(self) -> bool:
+        """False for stores that forget everything when the process ends."""
+        ...
 
     def load(self, profile: str) -> TokenSet | None: ...
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import ctypes
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
@@ -43,7 +44,8 @@ for _ in range(_LOST_PER_EMIT * _PROBES):
 
 
 def emit(signal: SignalInstance, *args: Any) -> None:
-    result = signal.emit(*args)
+    # cast: the stub declares `emit` -> None, but the broken PySide6 release returns True here.
+    result = cast(Callable[..., object], signal.emit)(*args)
     if result is True:
         for _ in range(_LOST_PER_EMIT):
             _incref(True)

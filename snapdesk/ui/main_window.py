@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar, TypeGuard
+from typing import ClassVar, TypeGuard, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, QSize, Qt, QTimer, Signal
@@ -74,6 +74,7 @@ from snapdesk.ui.views.grid import GridView, focus_is_inside, target_for_nodes
 from snapdesk.ui.views.states import StatePage
 
 WINDOW_TITLE = "snapdesk"
+_W = TypeVar("_W", bound=QWidget)
 FILTER_PLACEHOLDER = "Find by name or id…"
 LOADING_TITLE = "Syncing your ad accounts…"
 RATE_LIMIT_HOLD_S = 5.0
@@ -1020,7 +1021,7 @@ class MainWindow(QMainWindow):
         if self.right_tabs.currentWidget() is not self.grid:
             return
         sizes = self.splitter.sizes()
-        if len(sizes) == 2 and sum(sizes) and sizes[1] < GRID_MIN_WIDTH:
+        if len(sizes) == 2 and sum(sizes) != 0 and sizes[1] < GRID_MIN_WIDTH:
             right = min(GRID_MIN_WIDTH, int(sum(sizes) * 0.72))
             self.splitter.setSizes([sum(sizes) - right, right])
 
@@ -1335,9 +1336,9 @@ class MainWindow(QMainWindow):
         wanted = dict(self._session.sign_in_required)
         for name in list(self.reauth_banners):
             if name not in wanted:
-                banner = self.reauth_banners.pop(name)
-                banner.hide()
-                banner.deleteLater()
+                stale = self.reauth_banners.pop(name)
+                stale.hide()
+                stale.deleteLater()
         for name, message in wanted.items():
             banner = self.reauth_banners.get(name)
             if banner is None:
@@ -1438,6 +1439,6 @@ class MainWindow(QMainWindow):
         self._update_tree_page()
 
 
-def _alive(widget: QWidget | None) -> TypeGuard[QWidget]:
+def _alive(widget: _W | None) -> TypeGuard[_W]:
     """True for a dialog that exists and has not been deleted (dialogs delete themselves)."""
     return widget is not None and shiboken6.isValid(widget)

@@ -136,7 +136,7 @@ class PostFlow(QObject):
         picked = {choice for fields in choices.values() for choice in fields.values()}
         try:
             if len(picked) == 1:
-                gateway.resolve_all(picked.pop(), change_ids=list(choices))  # type: ignore[arg-type]
+                gateway.resolve_all(picked.pop(), change_ids=list(choices))
             else:
                 for change_id, fields in choices.items():
                     gateway.resolve_conflicts(change_id, fields)

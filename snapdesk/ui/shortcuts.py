@@ -12,11 +12,11 @@ Each entry names its action by where the window keeps it: an attribute path from
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt
+from PySide6.QtCore import QKeyCombination, QModelIndex, QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QWidget
 
@@ -74,7 +74,9 @@ class Shortcut:
         for sequence in found:
             if sequence.isEmpty() or sequence in result:
                 continue
-            if sequence.count() == 1 and sequence[0].key() in _NOT_LISTED:
+            # cast: QKeySequence supports `[i]` at runtime; its stub declares no __getitem__.
+            first = cast("Sequence[QKeyCombination]", sequence)[0]
+            if sequence.count() == 1 and first.key() in _NOT_LISTED:
                 continue
             result.append(sequence)
         return result

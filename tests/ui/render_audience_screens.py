@@ -104,7 +104,7 @@ def main() -> int:
         wait_until(app, lambda: dialog.upload_label.text().startswith("Sent"), 60)
         settle(app, 0.2)
         save(dialog, out, "audiences-upload-progress.png")
-        wait_until(app, lambda: dialog.result is not None, 60)
+        wait_until(app, lambda: dialog.upload_result is not None, 60)
         settle(app, 0.2)
         save(dialog, out, "audiences-upload-complete.png")
         dialog.accept()

@@ -186,7 +186,7 @@ def main() -> int:
         dialog = SignInDialog(session=session, app=app_config, open_url=ThreadBrowser())
         dialog.show()
         dialog.start()
-        wait_until(app, lambda: dialog.result is not None)
+        wait_until(app, lambda: dialog.sign_in_result is not None)
         dialog._auto_close.stop()
         save(app, dialog, out, f"sign-in-success{suffix}.png")
         dialog.close()

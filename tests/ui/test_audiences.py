@@ -434,8 +434,8 @@ def test_live_upload_sends_every_id_and_polls_until_complete(
     assert dialog.upload_op is not None
     dialog.upload_op.progressed.connect(on_progress)
     assert dialog.cancel_upload_button.isVisible() and not dialog.upload_button.isVisible()
-    qtbot.waitUntil(lambda: dialog.result is not None, timeout=60_000)
-    result = dialog.result
+    qtbot.waitUntil(lambda: dialog.upload_result is not None, timeout=60_000)
+    result = dialog.upload_result
     assert result is not None and result.outcome.ok, dialog.error.text()
     assert result.segment is not None and result.segment["upload_status"] == "COMPLETE"
     assert result.segment["approximate_number_users"] == 150_000  # sandbox rounds to 100
@@ -479,9 +479,9 @@ def test_cancelled_upload_offers_resume_and_resumes(
             dialog.cancel_upload()
 
     op.progressed.connect(cancel_after_first)
-    qtbot.waitUntil(lambda: dialog.result is not None, timeout=60_000)
-    assert dialog.result is not None and dialog.result.outcome.cancelled
-    sent = dialog.result.outcome.upload.batches_sent
+    qtbot.waitUntil(lambda: dialog.upload_result is not None, timeout=60_000)
+    assert dialog.upload_result is not None and dialog.upload_result.outcome.cancelled
+    sent = dialog.upload_result.outcome.upload.batches_sent
     assert 1 <= sent < 3
     assert dialog.upload_button.text() == f"Resume upload (batch {sent + 1} of 3)"
     dialog.reject()
@@ -547,8 +547,8 @@ def test_upload_journal_is_prepared_off_the_gui_thread(
     qtbot.waitUntil(lambda: len(ticks) >= 5, timeout=2000)  # the event loop keeps running
     timer.stop()
     release.set()
-    qtbot.waitUntil(lambda: dialog.result is not None, timeout=60_000)
-    assert dialog.result is not None and dialog.result.outcome.ok
+    qtbot.waitUntil(lambda: dialog.upload_result is not None, timeout=60_000)
+    assert dialog.upload_result is not None and dialog.upload_result.outcome.ok
 
 
 def test_upload_that_cannot_be_prepared_says_why_and_sends_nothing(

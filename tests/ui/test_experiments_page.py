@@ -35,6 +35,7 @@ from snapdesk.experiments import (
 )
 from snapdesk.sandbox import SandboxServer
 from snapdesk.store import Store
+from snapdesk.ui import theme
 from snapdesk.ui.dialogs.experiment_setup import (
     PLAN,
     SCHEDULE,
@@ -365,8 +366,8 @@ def test_planner_shows_the_engines_plan_with_its_factors(
     # Create stores that plan with the experiment: its mixture scale is fixed before any data
     with qtbot.waitSignal(dialog.created):
         assert dialog.go_next()
-    assert dialog.result is not None
-    stored = page.service.get(dialog.result.experiment.id)
+    assert dialog.created_result is not None
+    stored = page.service.get(dialog.created_result.experiment.id)
     assert stored.plan == again.to_json() and stored.mixture_c == again.c
     assert stored.relative_mde == pytest.approx(0.15) and stored.confidence == 0.90
 
@@ -420,8 +421,8 @@ def test_creating_in_dry_run_queues_the_variants_and_sends_nothing(
     assert "Sign in to plan" in dialog.plan_problem.text()
     with qtbot.waitSignal(dialog.created):
         assert dialog.go_next()  # "Create experiment"
-    assert dialog.result is not None
-    created = dialog.result
+    assert dialog.created_result is not None
+    created = dialog.created_result
     assert created.experiment.guardrails == ("ecpm",)
     assert created.experiment.price_limit == pytest.approx(0.30)
     assert created.experiment.plan is None and created.experiment.mixture_c is None
@@ -688,6 +689,33 @@ def test_readout_shows_a_winner_for_a_true_effect(
     assert "Sample ratio" in panel.srm_banner.text()
     assert not panel.guardrails_view.isVisible()  # none declared
     assert len(panel.plot.rows) == 1  # one treatment in the forest plot
+
+
+def test_readout_follows_a_theme_switch(
+    qtbot: QtBot,
+    window: MainWindow,
+    qapp: QApplication,
+    qloop: asyncio.AbstractEventLoop,
+    api: SnapApi,
+    server: SandboxServer,
+) -> None:
+    # The page re-shows its readout on a theme switch; it called the `showing_readout` property
+    # like a method, so the first switch raised after restyling, the theme dropped the page from
+    # its followers and every later switch left the readout in the previous theme's colours.
+    page, _exp_id = _readout_page(
+        qtbot, window, qapp=qapp, qloop=qloop, api=api, server=server, lift=1.5
+    )
+    chip = page.readout_panel.verdict_label
+    light = chip.styleSheet()
+    try:
+        dark = theme.apply_theme(qapp, dark=True)
+        assert chip.styleSheet() != light
+        assert f"background: {theme._mix(dark.success, dark.base, 0.14)};" in chip.styleSheet()
+        assert f"color: {dark.success};" in chip.styleSheet()
+        theme.apply_theme(qapp, dark=False)  # still following after the first switch
+        assert chip.styleSheet() == light
+    finally:
+        theme.apply_theme(qapp, dark=False)
 
 
 @pytest.mark.usefixtures("fixed_ids")

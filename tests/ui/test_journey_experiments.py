@@ -134,8 +134,8 @@ def test_promotion_changes_the_experiment_only_once_it_posted(
     assert plan is not None and plan.arms == 2 and plan.mode == "rotation"
     with qtbot.waitSignal(setup.created):
         assert setup.go_next()  # Create experiment
-    assert setup.result is not None
-    exp_id = setup.result.experiment.id
+    assert setup.created_result is not None
+    exp_id = setup.created_result.experiment.id
     service = ExperimentService(store=store)
     assert service.get(exp_id).plan == plan.to_json()  # fixed before any data
 

@@ -7,6 +7,7 @@ import html
 import platform
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import PySide6
 from PySide6.QtCore import Qt, QUrl, qVersion
@@ -24,6 +25,9 @@ from PySide6.QtWidgets import (
 from snapdesk import __version__, config
 from snapdesk.ui import theme
 
+if TYPE_CHECKING:
+    from email.message import Message
+
 LICENSE = "MIT"
 TAGLINE = (
     "A desktop editor for Snapchat ad campaigns: a synced account tree, edits that are "
@@ -36,7 +40,9 @@ def license_name() -> str:
     try:
         from importlib.metadata import PackageNotFoundError, metadata
 
-        text = metadata("snapdesk").get("License")
+        # cast: the metadata is an email.message.Message at runtime; typeshed declares `get` on
+        # its PackageMetadata protocol only from Python 3.12.
+        text = cast("Message", metadata("snapdesk")).get("License")
     except (PackageNotFoundError, ImportError):  # running from a bundle or a source tree
         text = None
     return str(text) if text else LICENSE

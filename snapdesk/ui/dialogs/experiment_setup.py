@@ -487,7 +487,7 @@ class ExperimentSetupDialog(QDialog):
         self.plan_for: PlanRequest | None = None
         self.plan_op: AsyncOp | None = None
         self._plan_requested: PlanRequest | None = None
-        self.result: Created | None = None
+        self.created_result: Created | None = None
         self._loading = False
         self._closed = False
         self.setWindowTitle("New experiment")
@@ -1250,13 +1250,13 @@ class ExperimentSetupDialog(QDialog):
         if self.page < PLAN:
             self._go(self.page + 1)
             return True
-        return self.create()
+        return self.create_experiment()
 
     def _show_problems(self, problems: Sequence[str]) -> None:
         self.problem.set_text("<br>".join(html.escape(p, quote=False) for p in problems))
         self.problem.show()
 
-    def create(self) -> bool:
+    def create_experiment(self) -> bool:
         """Queue the experiment (all pages must be valid); emits `created` and closes."""
         for page in (HYPOTHESIS, VARIANTS, SCHEDULE, PLAN):
             problems = self.problems(page)
@@ -1288,7 +1288,7 @@ class ExperimentSetupDialog(QDialog):
         except (ChangeError, ValueError) as exc:
             self._show_problems([getattr(exc, "message", None) or str(exc)])
             return False
-        self.result = created
+        self.created_result = created
         emit(self.created, created)
         self.accept()
         return True
@@ -1365,8 +1365,8 @@ class ExperimentSetupDialog(QDialog):
         if self.control is None:
             return
         is_control = index is None
-        draft = self.control.draft if is_control else self.treatments[index]
-        key = "A" if is_control else chr(ord("A") + index + 1)
+        draft = self.control.draft if index is None else self.treatments[index]
+        key = "A" if index is None else chr(ord("A") + index + 1)
         declared = self.dimension
         self.editor_title.setText(
             f"Variant {key} — the control (read-only)"

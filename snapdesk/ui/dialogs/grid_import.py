@@ -242,7 +242,7 @@ def export_grid(
     job.finished.connect(waiting.quit)
     busy = QProgressDialog(f"Writing {len(rows):,} {NOUNS[level]} to {target.name}…", "", 0, 0, parent)  # fmt: skip
     busy.setWindowTitle("Export")
-    busy.setCancelButton(None)  # type: ignore[arg-type]
+    busy.setCancelButton(None)
     busy.setMinimumDuration(BUSY_AFTER_MS)
     busy.setWindowModality(Qt.WindowModality.WindowModal)
     job.start()

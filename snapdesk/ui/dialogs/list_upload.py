@@ -139,7 +139,7 @@ class ListUploadDialog(QDialog):
         self.rehearsal: UploadRehearsal | None = None
         self.upload: SegmentUpload | None = None
         self.upload_op: AsyncOp | None = None
-        self.result: UploadResult | None = None
+        self.upload_result: UploadResult | None = None
         self._cancel_upload = threading.Event()
         self.confirm_box: QMessageBox | None = None
         self.file_dialog: QFileDialog | None = None
@@ -423,7 +423,7 @@ class ListUploadDialog(QDialog):
             return None
         self.error.hide()
         self._cancel_upload = threading.Event()
-        self.result = None
+        self.upload_result = None
         where = new_segment["name"] if new_segment else self.target_combo.currentText()
         op = prepare_and_send_upload(
             parent=self,
@@ -650,7 +650,7 @@ class ListUploadDialog(QDialog):
 
     def _on_upload_op_succeeded(self, result: object) -> None:
         assert isinstance(result, UploadResult)
-        self.result = result
+        self.upload_result = result
         outcome = result.outcome
         self.upload = outcome.upload
         if outcome.cancelled:

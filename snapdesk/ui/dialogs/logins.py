@@ -130,13 +130,15 @@ class LoginsDialog(QDialog):
             self.list.addTopLevelItem(item)
         target = selected or active
         for i in range(self.list.topLevelItemCount()):
-            item = self.list.topLevelItem(i)
-            if item.data(0, Qt.ItemDataRole.UserRole) == target:
-                self.list.setCurrentItem(item)
+            listed = self.list.topLevelItem(i)
+            assert listed is not None  # i < topLevelItemCount()
+            if listed.data(0, Qt.ItemDataRole.UserRole) == target:
+                self.list.setCurrentItem(listed)
                 break
         else:
-            if self.list.topLevelItemCount():
-                self.list.setCurrentItem(self.list.topLevelItem(0))
+            first = self.list.topLevelItem(0)
+            if first is not None:  # there are items
+                self.list.setCurrentItem(first)
         self.empty_label.setVisible(self.list.topLevelItemCount() == 0)
         self._update_buttons()
 
@@ -150,6 +152,7 @@ class LoginsDialog(QDialog):
     def select(self, name: str) -> None:
         for i in range(self.list.topLevelItemCount()):
             item = self.list.topLevelItem(i)
+            assert item is not None  # i < topLevelItemCount()
             if item.data(0, Qt.ItemDataRole.UserRole) == name:
                 self.list.setCurrentItem(item)
                 return

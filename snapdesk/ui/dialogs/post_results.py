@@ -379,7 +379,7 @@ class PostResultsDialog(QDialog):
         """(kind, entity_id, field) of the finding on `row` of the issues table."""
         item = self.issues_table.item(row, 0)
         target = item.data(GO_TO_ROLE) if item is not None else None
-        return tuple(target) if target else None  # type: ignore[return-value]
+        return tuple(target) if target else None
 
     def go_to(self, row: int) -> bool:
         """Emit `go_to_requested` for the finding on `row` and close (the window is modal: the

@@ -442,7 +442,9 @@ class PreferencesDialog(QDialog):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.country_combo.setCompleter(completer)
-        self.country_combo.lineEdit().setPlaceholderText("Type to search, e.g. “Germany” or “DE”")
+        line_edit = self.country_combo.lineEdit()
+        assert line_edit is not None  # the combo is editable
+        line_edit.setPlaceholderText("Type to search, e.g. “Germany” or “DE”")
         self.country_combo.setMinimumWidth(360)
         self.country_combo.currentTextChanged.connect(self._on_field_changed)
         self.country_error = self._error_label()
@@ -1052,7 +1054,9 @@ class PreferencesDialog(QDialog):
         self.guards_table.blockSignals(False)
         column = INCREASE_COL if suggestion else CURRENCY_COL
         self.guards_table.setCurrentCell(row, column)
-        self.guards_table.editItem(self.guards_table.item(row, column))
+        item = self.guards_table.item(row, column)
+        assert item is not None  # _add_guard_row fills every column
+        self.guards_table.editItem(item)
         self._on_field_changed()
 
     def _on_remove_guard_button_clicked(self) -> None:
@@ -1171,7 +1175,7 @@ def open_preferences(window: Any) -> PreferencesDialog:
     if existing is not None and shiboken6.isValid(existing) and existing.isVisible():
         existing.raise_()
         existing.activateWindow()
-        return existing  # type: ignore[no-any-return]
+        return existing
     session = window.session
     currencies = sorted({a.currency for a in session.store.ad_accounts() if a.currency})
     dialog = PreferencesDialog(

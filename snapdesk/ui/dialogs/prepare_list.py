@@ -562,8 +562,9 @@ class CheckPanel(QWidget):
     def show_report(self, report: HashReport) -> None:
         while self.numbers.count():
             taken = self.numbers.takeAt(0)
-            if taken is not None and taken.widget() is not None:
-                taken.widget().deleteLater()
+            widget = taken.widget() if taken is not None else None
+            if widget is not None:
+                widget.deleteLater()
         k = len(report.columns)
         read = "every row after the header, blank ones too"
         if k > 1:

@@ -229,6 +229,7 @@ class ShortcutsDialog(QDialog):
             any_shown = False
             for index in range(area_item.childCount()):
                 item = area_item.child(index)
+                assert item is not None  # index < childCount()
                 entry_id = str(item.data(COMMAND, Qt.ItemDataRole.UserRole))
                 match = all(_matches(self._entry(entry_id), area, w) for w in words)
                 item.setHidden(not match)

@@ -160,7 +160,7 @@ class SignInDialog(QDialog):
         self._login: LoginSession | None = None
         self._session_only = False
         self._deadline = 0.0
-        self.result: SignInResult | None = None
+        self.sign_in_result: SignInResult | None = None
         self.error: BaseException | None = None
         self._setup_ui()
         self._show_start()
@@ -585,7 +585,7 @@ class SignInDialog(QDialog):
         self._op = None
         if not isinstance(result, SignInResult):
             return
-        self.result = result
+        self.sign_in_result = result
         me = result.summary.me if result.summary is not None else None
         name = (me.display_name or me.email or me.id) if me is not None else result.profile
         self.success_title.setText(f"Signed in as {name}")

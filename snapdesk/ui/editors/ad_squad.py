@@ -417,8 +417,8 @@ class AdSquadEditor(EntityEditor):
         for combo in (self.age_min, self.age_max, self.gender_combo, self.connection_combo):
             combo.currentIndexChanged.connect(self._on_field_edited)
         self.os_combo.currentIndexChanged.connect(self._on_os_combo_changed)
-        for combo in (self.os_min, self.os_max):
-            combo.currentIndexChanged.connect(self._on_field_edited)
+        for version_combo in (self.os_min, self.os_max):
+            version_combo.currentIndexChanged.connect(self._on_field_edited)
 
     # -- targeting: loading ----------------------------------------------------------------
 

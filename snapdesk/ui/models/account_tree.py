@@ -754,7 +754,7 @@ class _PathBuilder:
             group = self._nodes.get((GROUP, group_id(account_node.id, kind)))
             if group is None:
                 group = self._attach(account_node, _group_node(account_node, kind))
-            parent: TreeNode | None = group
+            parent = group
         elif kind == CAMPAIGN:
             parent = account_node
         elif kind in (AD_SQUAD, AD) and entity.parent_id:

@@ -688,7 +688,7 @@ def readout_rows(readout: Readout, *, currency: str) -> list[ArmRow]:
     rows = []
     for arm in readout.arms:
         comparison = by_key.get(arm.key)
-        common = {
+        common: dict[str, Any] = {
             "key": arm.key,
             "name": arm.name,
             "value": format_value(spec, arm.value, currency),

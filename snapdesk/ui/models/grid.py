@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -627,7 +627,9 @@ class GridModel(QAbstractTableModel):
             if sort_only
             else QAbstractItemModel.LayoutChangeHint.NoLayoutChangeHint
         )
-        emit(self.layoutAboutToBeChanged[_PERSISTENT_LIST, _HINT], [], hint)
+        # cast: a SignalInstance picks an overload with `[types]` at runtime; its stub declares
+        # no __getitem__.
+        emit(cast(Any, self.layoutAboutToBeChanged)[_PERSISTENT_LIST, _HINT], [], hint)
         persistent = self.persistentIndexList()
         held = [
             (self._rows[self._order[i.row()]].id, i.column())
@@ -652,5 +654,5 @@ class GridModel(QAbstractTableModel):
                 else:
                     moved.append(self.index(view_row, column))
             self.changePersistentIndexList(persistent, moved)
-        emit(self.layoutChanged[_PERSISTENT_LIST, _HINT], [], hint)
+        emit(cast(Any, self.layoutChanged)[_PERSISTENT_LIST, _HINT], [], hint)
         emit(self.shown_changed)

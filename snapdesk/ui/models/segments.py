@@ -146,13 +146,13 @@ def segment_items(rows: Iterable[EntityRow], pending: Sequence[Change]) -> list[
             by_entity[change.entity_id] = change
     items = []
     for row in rows:
-        change = by_entity.get(row.id)
-        if change is None:
+        queued = by_entity.get(row.id)
+        if queued is None:
             items.append(SegmentItem.from_row(row))
-        elif change.action == "delete":
+        elif queued.action == "delete":
             items.append(SegmentItem.from_row(row, pending="delete"))
         else:
-            shown = {**row.data, **(change.after or {})}
+            shown = {**row.data, **(queued.after or {})}
             items.append(SegmentItem.from_object(row.id, shown, pending="update"))
     for change in creates:
         items.append(

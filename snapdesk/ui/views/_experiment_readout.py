@@ -304,10 +304,10 @@ class ReadoutPanel(QWidget):
         self.retry_button = self.state_page.add_button("Try again", self._on_retry_clicked)
         self.stack.addWidget(self.state_page)
 
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setObjectName("detailsScroll")
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setObjectName("detailsScroll")
         body = QWidget()
         body.setObjectName("detailsBody")
         layout = QVBoxLayout(body)
@@ -390,8 +390,8 @@ class ReadoutPanel(QWidget):
         self.guardrails_hint.setWordWrap(True)
         layout.addWidget(self.guardrails_hint)
         layout.addStretch(1)
-        self.scroll.setWidget(body)
-        self.stack.addWidget(self.scroll)
+        self.scroll_area.setWidget(body)
+        self.stack.addWidget(self.scroll_area)
 
     # -- states ------------------------------------------------------------------------------
 
@@ -421,7 +421,7 @@ class ReadoutPanel(QWidget):
 
     @property
     def showing_readout(self) -> bool:
-        return self.stack.currentWidget() is self.scroll
+        return self.stack.currentWidget() is self.scroll_area
 
     def show_readout(
         self, readout: Readout, *, experiment: Experiment, currency: str, can_promote: bool
@@ -502,7 +502,7 @@ class ReadoutPanel(QWidget):
         for widget in (self.guardrails_title, self.guardrails_view, self.guardrails_hint):
             widget.setVisible(bool(guardrails))
         self.guardrails_hint.setText(self._guardrails_hint(readout, experiment))
-        self.stack.setCurrentWidget(self.scroll)
+        self.stack.setCurrentWidget(self.scroll_area)
 
     def _show_banners(self, readout: Readout, *, rotation: bool) -> None:
         """The delivery (rotation) or sample-ratio (split) check first, then the readout's notes

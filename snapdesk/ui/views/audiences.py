@@ -17,7 +17,16 @@ import threading
 from pathlib import Path
 from typing import Any, Final
 
-from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import (
     QCloseEvent,
     QColor,
@@ -98,7 +107,12 @@ POLL_SECONDS: Final = 5.0
 class ChipDelegate(QStyledItemDelegate):
     """Status columns drawn as small rounded chips coloured by `CHIP_ROLE`."""
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
         kind = index.data(CHIP_ROLE)
         text = index.data(Qt.ItemDataRole.DisplayRole)
         if not kind or not text:
@@ -140,7 +154,9 @@ class ChipDelegate(QStyledItemDelegate):
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
         size = super().sizeHint(option, index)
         return QSize(size.width() + 20, max(size.height(), 26))
 
@@ -854,7 +870,7 @@ def open_audiences_window(
     return page
 
 
-def open_prepare_list_window(*, parent: QWidget | None, session: Any = None) -> QWidget:
+def open_prepare_list_window(*, parent: QWidget | None, session: Any = None) -> PrepareListWindow:
     """The offline "Prepare list" window: no login; the session (if any) only tells where the
     preferences are (the default country)."""
     prefs = load_preferences(preferences_paths(session))

@@ -827,9 +827,11 @@ class ConversionsPage(QWidget):
             )
             return
         if result.stopped_at is not None:
-            first = result.issues_for(result.stopped_at)
+            issues = result.issues_for(result.stopped_at)
             why = (
-                f" — {html.escape(first[0].field)}: {html.escape(first[0].reason)}" if first else ""
+                f" — {html.escape(issues[0].field)}: {html.escape(issues[0].reason)}"
+                if issues
+                else ""
             )
             self._show_summary(
                 "error",

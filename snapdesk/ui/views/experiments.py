@@ -207,7 +207,7 @@ class ScheduleStrip(QWidget):
         current = slot_index(start=exp.start_at, every_hours=exp.rotation_hours, now=self.now)
         current = 0 if current is None else current
         first = max(0, current // k - 1) * k
-        out = []
+        out: list[tuple[int, datetime | None, int, bool]] = []
         for index in range(first, first + rounds * k):
             begin, _end = slot_bounds(start=exp.start_at, every_hours=exp.rotation_hours,
                                       index=index)  # fmt: skip
@@ -1428,7 +1428,7 @@ class ExperimentsPage(QWidget):
             return
         self._show_current()
         panel = self.readout_panel
-        if panel.readout is not None and panel.experiment is not None and panel.showing_readout():
+        if panel.readout is not None and panel.experiment is not None and panel.showing_readout:
             self._show_readout(panel.experiment, panel.readout)
 
     def _show_current(self) -> None:
@@ -1779,7 +1779,7 @@ class ExperimentsPage(QWidget):
         self._show_message(text, kind, status_bar=True)
 
     def _confirm(
-        self, *, title: str, text: str, detail: str, button: str, on_accept: Callable[[], None]
+        self, *, title: str, text: str, detail: str, button: str, on_accept: Callable[[], object]
     ) -> QMessageBox:
         box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel,
                           self)  # fmt: skip

@@ -210,7 +210,7 @@ def target_for_nodes(store: Store, nodes: Sequence[TreeNode]) -> GridTarget | No
             return GridTarget(scope, AD, node.id)
         label = node.account.name if node.account is not None and node.account.name else account
         return GridTarget(Scope.accounts([account], label=label or ""))
-    ids: list[str] = []
+    ids = []
     for node in nodes:
         if node.kind == ORGANIZATION:
             ids.extend(a.id for a in store.ad_accounts(node.id))

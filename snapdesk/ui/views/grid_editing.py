@@ -24,7 +24,7 @@ Every action goes through `snapdesk.grid.editing` (Qt-free) and `EditService`, c
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -220,7 +220,7 @@ class GridCellDelegate(QStyledItemDelegate):
     def updateEditorGeometry(
         self, editor: QWidget, option: QStyleOptionViewItem, index: QModelIndex | Any
     ) -> None:
-        editor.setGeometry(option.rect)  # type: ignore[attr-defined]
+        editor.setGeometry(option.rect)
         if self.message_label.isVisible():
             self.message_label.show_at(
                 editor.geometry(), self.message_label.text(), self.message_label.severity
@@ -472,7 +472,10 @@ class GridEditController(QObject):
         index = self.table.currentIndex()
         if not index.isValid():
             return False
-        return bool(self.table.edit(index, QAbstractItemView.EditTrigger.EditKeyPressed, None))
+        # cast: QAbstractItemView::edit takes a null event (C++ nullptr, None here); the stub
+        # requires a QEvent.
+        no_event = cast(QEvent, None)
+        return bool(self.table.edit(index, QAbstractItemView.EditTrigger.EditKeyPressed, no_event))
 
     def check_value(
         self, ids: Sequence[str], column: Column, text: str, *, full: bool = True

@@ -17,12 +17,13 @@ from PySide6.QtCore import (
     QItemSelection,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QRect,
     QSize,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QHelpEvent, QKeySequence, QPainter
+from PySide6.QtGui import QAction, QColor, QHelpEvent, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -503,14 +504,14 @@ class PendingChangesPanel(QWidget):
         self._show_detail()
         self._update_actions()
 
-    def _on_tree_context_menu_requested(self, pos: object) -> None:
+    def _on_tree_context_menu_requested(self, pos: QPoint) -> None:
         menu = QMenu(self)
         menu.addAction(self.post_selected_action)
         menu.addAction(self.revert_action)
         menu.addSeparator()
         menu.addAction(self.undo_action)
         menu.addAction(self.redo_action)
-        menu.popup(self.tree.viewport().mapToGlobal(pos))  # type: ignore[arg-type]
+        menu.popup(self.tree.viewport().mapToGlobal(pos))
 
     def _on_post_button_clicked(self) -> None:
         emit(self.post_requested, None)
@@ -636,9 +637,7 @@ def _rows(change: Change) -> list[tuple[str, object, object]]:
     return rows
 
 
-def theme_color(name: str) -> object:
-    from PySide6.QtGui import QColor
-
+def theme_color(name: str) -> QColor:
     return QColor(getattr(theme.colors(), name))
 
 
@@ -667,9 +666,9 @@ class _IssueMarkerDelegate(QStyledItemDelegate):
             super().paint(painter, option, index)
             return
         room = QStyleOptionViewItem(option)
-        room.rect = option.rect.adjusted(0, 0, -(self._SIZE + 6), 0)  # type: ignore[attr-defined]
+        room.rect = option.rect.adjusted(0, 0, -(self._SIZE + 6), 0)
         super().paint(painter, room, index)
-        rect = option.rect  # type: ignore[attr-defined]
+        rect = option.rect
         marker = QRect(
             rect.right() - self._SIZE - 3,
             rect.top() + (rect.height() - self._SIZE) // 2,

@@ -129,7 +129,7 @@ class StatePage(QWidget):
         self.progress.hide()
 
     def add_button(
-        self, text: str, slot: Callable[[], None], *, primary: bool = False
+        self, text: str, slot: Callable[[], object], *, primary: bool = False
     ) -> QPushButton:
         button = QPushButton(text)
         if primary:

@@ -561,7 +561,7 @@ QTableView#totalsTable {{
     def page(self) -> str:
         """`nothing`, `loading`, `empty`, `error` or `chart`."""
         current = self.stack.currentWidget()
-        names = {
+        names: dict[QWidget | None, str] = {
             self.nothing_page: "nothing",
             self.loading_page: "loading",
             self.empty_page: "empty",
