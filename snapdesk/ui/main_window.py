@@ -594,11 +594,14 @@ class MainWindow(QMainWindow):
         self.logins_menu = QMenu("Logins", self.logins_button)
         self.logins_menu.aboutToShow.connect(self._rebuild_logins_menu)
         self.logins_button.setMenu(self.logins_menu)
-        self.logins_button_action = toolbar.addWidget(self.logins_button)
-        # The live switch is last, anchored to the right edge: the login button appearing (it
-        # sits to the left now), a longer e-mail or "Undo Edit ad squad" never move it under
-        # the pointer. (A window too narrow for the toolbar overflows it; live mode then still
-        # shows as the red banner across the window.)
+        # The login button lives in the menu bar's right corner, out of the toolbar: its
+        # e-mail no longer takes the room the live switch needs (at 1280 px a long e-mail and
+        # "Undo Edit ad squad" pushed the switch into the toolbar's overflow menu).
+        self.logins_button.setAutoRaise(True)
+        self.menuBar().setCornerWidget(self.logins_button, Qt.Corner.TopRightCorner)
+        # The live switch is last, anchored to the right edge: nothing appearing or growing
+        # in the toolbar moves it under the pointer. (A window too narrow for the toolbar
+        # overflows it; live mode then still shows as the red banner across the window.)
         self.live_switch = LiveSwitch(self.editing.live_action, self.state)
         toolbar.addWidget(self.live_switch)
         self._rebuild_logins_menu()

@@ -669,3 +669,24 @@ def test_ad_squads_show_snaps_estimates_for_the_rows_on_screen(
     grid.set_sort("audience_size", descending=True)
     known = [r.reach.minimum for r in grid.shown_rows() if r.reach is not None]
     assert known == sorted(known, reverse=True)
+
+
+def test_the_totals_stay_under_their_columns_when_the_grid_scrolls_sideways(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    """Seen on Xvfb: scrolled right, the totals row slid its figures away from their columns
+    (the grid scrolls per pixel, the totals read the same value per column)."""
+    grid = window.grid
+    select_org(window)
+    window.resize(1100, 800)
+    qtbot.waitUntil(lambda: grid.totals_table.isVisible() or grid.model.rowCount() > 0)
+    grid.totals_table.show()
+    bar = grid.table.horizontalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    for value in (bar.maximum() // 3, bar.maximum()):
+        bar.setValue(value)
+        QApplication.processEvents()
+        for column in range(grid.model.columnCount()):
+            assert grid.table.columnViewportPosition(
+                column
+            ) == grid.totals_table.columnViewportPosition(column), (value, column)

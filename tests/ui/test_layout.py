@@ -108,15 +108,18 @@ def test_the_live_switch_stays_put_when_the_login_button_changes(
         QApplication.processEvents()
         return switch.mapTo(window, QPoint(0, 0))
 
-    window.logins_button_action.setVisible(False)
+    window.logins_button.setVisible(False)
     before = where()
-    window.logins_button_action.setVisible(True)  # a login added
+    window.logins_button.setVisible(True)  # a login added
     assert where() == before
+    assert window.menuBar().cornerWidget(Qt.Corner.TopRightCorner) is window.logins_button
     window.session.profile = window.session.profile  # the button re-reads the login
     window._update_logins_button()
     window.undo_button.setText("Undo Edit ad squad")  # what an applied edit does to Undo
     assert where() == before
     assert switch.isVisible()  # not pushed into the toolbar's overflow menu at 1280 px
+    toolbar_right = switch.mapTo(window, QPoint(switch.width(), 0)).x()
+    assert toolbar_right <= window.width()
 
 
 def test_the_editor_form_fits_the_pane_at_1280x800(qtbot: QtBot, window: MainWindow) -> None:

@@ -46,7 +46,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QShowEvent
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -276,6 +276,9 @@ class _TotalsTable(QTableView):
         self.verticalHeader().hide()
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # the grid scrolls per pixel and hands this table its scroll bar value: read it in
+        # pixels too (per item, the totals slid columns away from their figures)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -283,6 +286,12 @@ class _TotalsTable(QTableView):
         self.setShowGrid(False)
         self.setTabKeyNavigation(False)
         self.verticalHeader().setDefaultSectionSize(ROW_HEIGHT - 2)
+
+    resized = Signal()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        emit(self.resized)
 
     def set_right_margin(self, pixels: int) -> None:
         self.setViewportMargins(0, 0, pixels, 0)
@@ -497,6 +506,9 @@ class GridView(QWidget):
 
         self.totals_table = _TotalsTable()
         self.totals_table.setModel(self.totals_model)
+        self.table.horizontalScrollBar().rangeChanged.connect(self._match_totals_width)
+        self.totals_table.resized.connect(self._match_totals_width)
+        self.totals_table.horizontalScrollBar().rangeChanged.connect(self._resync_totals_scroll)
         self.table.horizontalScrollBar().valueChanged.connect(
             self.totals_table.horizontalScrollBar().setValue
         )
@@ -1474,9 +1486,21 @@ class GridView(QWidget):
             return
         self._widths[self.model.column_at(section).key] = new
 
-    def _on_table_vscroll_range_changed(self, _low: int, high: int) -> None:
-        bar = self.table.verticalScrollBar()
-        self.totals_table.set_right_margin(bar.sizeHint().width() if high > 0 else 0)
+    def _on_table_vscroll_range_changed(self, _low: int, _high: int) -> None:
+        self._match_totals_width()
+
+    def _resync_totals_scroll(self, *_args: object) -> None:
+        self.totals_table.horizontalScrollBar().setValue(self.table.horizontalScrollBar().value())
+
+    def _match_totals_width(self, *_args: object) -> None:
+        """The totals' viewport exactly as wide as the grid's (whose vertical scroll bar takes
+        some of it), so both scroll the same pixels and line up at the far right too."""
+        totals = self.totals_table
+        margin = totals.viewportMargins().right()
+        margin += totals.viewport().width() - self.table.viewport().width()
+        if margin != totals.viewportMargins().right():
+            totals.set_right_margin(max(0, margin))
+            totals.horizontalScrollBar().setValue(self.table.horizontalScrollBar().value())
 
     def _on_toolbar_level_chosen(self, level: str) -> None:
         self.set_level(level)
