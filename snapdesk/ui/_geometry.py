@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, QSize, Qt
+import shiboken6
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import QWidget
 
 # Room for the window manager's title bar and borders, before the frame is known.
 FRAME_ALLOWANCE = QSize(16, 48)
+REFIT_DELAY_MS = 150  # after showing, once the window manager has framed the window
 
 
 def _screen_for(widget: QWidget) -> QScreen | None:
@@ -96,6 +98,17 @@ class _Keeper(QObject):
         return False
 
     def _restore(self) -> None:
+        self._place()
+        # Before the window manager frames the window its frame is a guess, and X11 may take
+        # the position as the client's: once framed, fit it again with the real frame (a
+        # tall tool window opened at y=0 with its title bar above the screen).
+        QTimer.singleShot(REFIT_DELAY_MS, self._refit)
+
+    def _refit(self) -> None:
+        if shiboken6.isValid(self._widget) and self._widget.isVisible():
+            fit_on_screen(self._widget)
+
+    def _place(self) -> None:
         settings = self._settings()
         saved = settings.value(f"{self._key}/geometry") if settings is not None else None
         if isinstance(saved, QByteArray) and self._widget.restoreGeometry(saved):

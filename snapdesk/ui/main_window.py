@@ -20,7 +20,7 @@ from typing import ClassVar, TypeGuard, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QPixmap
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -48,7 +48,7 @@ from snapdesk.store import Store
 from snapdesk.store.feed import OpChanges
 from snapdesk.sync import ACCOUNT_DONE, SyncProgress, SyncResult
 from snapdesk.ui import shortcuts, theme
-from snapdesk.ui._geometry import fit_on_screen
+from snapdesk.ui._geometry import REFIT_DELAY_MS, fit_on_screen
 from snapdesk.ui._signals import emit
 from snapdesk.ui._wheel import install_wheel_guard
 from snapdesk.ui.dialogs._widgets import Banner
@@ -123,6 +123,7 @@ class MainWindow(QMainWindow):
         #: Set by File → Open sample data / Use my Snap account: the app opens that next.
         self.switch_request: str | None = None
         self._close_confirmed = False
+        self._refitted = False
         self.close_prompt: QMessageBox | None = None  # the "pending changes are kept" question
         self.sign_in_dialog: SignInDialog | None = None
         self.logins_dialog: LoginsDialog | None = None
@@ -807,6 +808,17 @@ class MainWindow(QMainWindow):
         finally:
             self.close_prompt = None
         return box.clickedButton() is leave
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._refitted:
+            self._refitted = True
+            # once the window manager has framed the window: the whole frame on screen
+            QTimer.singleShot(REFIT_DELAY_MS, self._refit)
+
+    def _refit(self) -> None:
+        if shiboken6.isValid(self) and self.isVisible():
+            fit_on_screen(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # The title bar's close button (a spontaneous event) asks like Quit does; a close from
