@@ -149,7 +149,9 @@ def test_narrow_a_squad_by_name_watch_the_audience_and_post_it(
     assert put["path"].endswith(f"/campaigns/{campaign.id}/adsquads")
     on_snap = server_get(server, f"/adsquads/{squad.id}")["adsquads"][0]["adsquad"]
     targeting = on_snap["targeting"]
-    assert targeting["geos"] == [{"country_code": "us", "region_id": ["44"], "operation": "INCLUDE"}]
+    assert targeting["geos"] == [
+        {"country_code": "us", "region_id": ["44"], "operation": "INCLUDE"}
+    ]
     assert targeting["interests"] == [{"category_id": [coffee.id], "operation": "INCLUDE"}]
     assert on_snap["optimization_goal"] == "SWIPES"
     for kept in ("demographics", "regulated_content", "auto_expansion_options", "devices"):
