@@ -600,11 +600,23 @@ class MainWindow(QMainWindow):
         # "Undo Edit ad squad" pushed the switch into the toolbar's overflow menu).
         self.logins_button.setAutoRaise(True)
         self.menuBar().setCornerWidget(self.logins_button, Qt.Corner.TopRightCorner)
-        # The live switch is last, anchored to the right edge: nothing appearing or growing
-        # in the toolbar moves it under the pointer. (A window too narrow for the toolbar
-        # overflows it; live mode then still shows as the red banner across the window.)
+        # The live switch has a toolbar of its own at the right end: nothing appearing or
+        # growing in the main toolbar moves it under the pointer, and a narrow window (200 %
+        # scaling: 960 px) folds the main toolbar's items into its overflow menu, never the
+        # switch (it vanished there when it was the main toolbar's last item).
         self.live_switch = LiveSwitch(self.editing.live_action, self.state)
-        toolbar.addWidget(self.live_switch)
+        self.mode_toolbar = QToolBar("Live mode")
+        self.mode_toolbar.setObjectName("modeToolbar")
+        self.mode_toolbar.setMovable(False)
+        self.mode_toolbar.setFloatable(False)
+        self.mode_toolbar.toggleViewAction().setEnabled(False)  # never hidden from a menu
+        # Laid out from the right: the last toolbar of the line stretches to the window's edge
+        # and the switch sits at that edge; being the toolbar's first item, it is also what a
+        # squeezed toolbar keeps (a spacer before it would be kept instead).
+        self.mode_toolbar.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+        self.live_switch.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        self.mode_toolbar.addWidget(self.live_switch)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.mode_toolbar)
         self._rebuild_logins_menu()
 
     def _setup_menus(self) -> None:

@@ -29,7 +29,7 @@ class StatePage(QWidget):
         self._setup_ui(title, text)
 
     def _setup_ui(self, title: str, text: str) -> None:
-        outer = QVBoxLayout(self)
+        outer = self._outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 24, 24, 24)
         outer.addStretch(2)
         self.icon_label = QLabel()
@@ -97,6 +97,11 @@ class StatePage(QWidget):
         icon = 56
         spacing = 24  # the fixed gaps between icon, title, progress and buttons
         base = margins + spacing + max(title, 0) + buttons + progress
+        # very short: the title alone, with small margins rather than cut in half
+        tight = height < base + 8
+        self._outer.setContentsMargins(
+            8 if tight else 24, 4 if tight else 24, 8 if tight else 24, 4 if tight else 24
+        )
         show_text = self._has_text and height >= base + text
         show_icon = height >= base + (text if show_text else 0) + icon
         self.text_label.setVisible(show_text)
