@@ -32,8 +32,17 @@ def recorded(server: SandboxServer) -> list[dict[str, Any]]:
     return result
 
 
+# POSTs that only read: Snap's estimates take the squad spec as a body and store nothing
+# (snap-targeting.md §3.1, §3.4); the editor and the grid ask for them as you look.
+READ_ONLY_POSTS = ("/audience_size_v2", "/audience_size", "/bid_estimate")
+
+
 def recorded_writes(server: SandboxServer) -> list[dict[str, Any]]:
-    return [r for r in recorded(server) if r["method"] in WRITES]
+    return [
+        r
+        for r in recorded(server)
+        if r["method"] in WRITES and not str(r["path"]).endswith(READ_ONLY_POSTS)
+    ]
 
 
 def clear_recorded(server: SandboxServer) -> None:

@@ -16,12 +16,16 @@ from pathlib import Path
 import keyring
 import pytest
 import qasync
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from snapdesk.api import SnapApi
 from snapdesk.sandbox import SandboxServer
 from snapdesk.store import Store
 from snapdesk.ui import theme
+from snapdesk.ui.main_window import MainWindow
+from snapdesk.ui.session import Session
 from tests.ui import data
 from tests.ui.auth_helpers import MemoryKeyring
 from tests.ui.changes_env import clear_recorded, make_api, reset, sync
@@ -143,3 +147,32 @@ def synced(
     sync(qapp, qloop, api, store)
     clear_recorded(server)
     return store
+
+
+@pytest.fixture
+def main_window(
+    qtbot: QtBot,
+    synced: Store,
+    api: SnapApi,
+    server: SandboxServer,
+    qloop: asyncio.AbstractEventLoop,
+) -> Iterator[MainWindow]:
+    """The real main window at 1280×800 over the test's synced cache and the module's sandbox
+    (login "default"); afterwards its runner is stopped and the windows it opened are closed."""
+    session = Session(store=synced, loop=qloop, api=api, profile="default", sandbox=server)
+    win = MainWindow(session)
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.experiment_runner.stop()
+    win.editing.targeting.shutdown()
+    for widget in QApplication.topLevelWidgets():
+        if widget is not win and widget.isVisible() and widget.isWindow():
+            widget.close()
+    # deleted now, with its timers (the ad squad editor's catalogue refresh), before the cache
+    # fixture closes the store under them
+    win.close()
+    win.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

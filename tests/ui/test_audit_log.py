@@ -11,9 +11,7 @@ and a change reverted after its dry run still read well.
 
 from __future__ import annotations
 
-import asyncio
 import csv
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,10 +19,8 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from snapdesk.api import SnapApi
 from snapdesk.changes import ChangeRepository
 from snapdesk.core.kinds import AD_ACCOUNT, CAMPAIGN, ORGANIZATION
 from snapdesk.sandbox import SandboxServer
@@ -42,24 +38,8 @@ SANDBOX_EMAIL = "alex.morgan@northwind-media.example"
 
 
 @pytest.fixture
-def window(
-    qtbot: QtBot,
-    synced: Store,
-    api: SnapApi,
-    server: SandboxServer,
-    qloop: asyncio.AbstractEventLoop,
-) -> Iterator[MainWindow]:
-    session = Session(store=synced, loop=qloop, api=api, profile="default", sandbox=server)
-    win = MainWindow(session)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.experiment_runner.stop()
-    for widget in QApplication.topLevelWidgets():
-        if isinstance(widget, PostResultsDialog | AuditLogDialog):
-            widget.close()
+def window(main_window: MainWindow) -> MainWindow:
+    return main_window
 
 
 def account_in(store: Store, currency: str) -> AccountRow:

@@ -3,15 +3,12 @@ the details, as its notice says (it showed a green Active dot next to a "cap rea
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from snapdesk.api import SnapApi
 from snapdesk.core.kinds import AD, AD_SQUAD, CAMPAIGN
 from snapdesk.sandbox import SandboxServer
 from snapdesk.stats.delivery import delivery_state
@@ -19,7 +16,6 @@ from snapdesk.store import Store
 from snapdesk.ui.main_window import MainWindow
 from snapdesk.ui.models.account_tree import STATUS_COLUMN
 from snapdesk.ui.performance import entity_path
-from snapdesk.ui.session import Session
 from tests.ui.changes_env import control, usd_account
 
 NOW = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
@@ -60,21 +56,9 @@ def test_the_one_rule_in_order() -> None:
 
 
 @pytest.fixture
-def window(
-    qtbot: QtBot,
-    synced: Store,
-    api: SnapApi,
-    server: SandboxServer,
-    qloop: asyncio.AbstractEventLoop,
-) -> Iterator[MainWindow]:
+def window(main_window: MainWindow, server: SandboxServer) -> MainWindow:
     control(server, "POST", "stats_clock", {"now": None})
-    session = Session(store=synced, loop=qloop, api=api, profile="default", sandbox=server)
-    win = MainWindow(session)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    yield win
-    win.experiment_runner.stop()
+    return main_window
 
 
 def test_a_capped_campaign_says_so_in_the_tree_the_details_and_a_notice(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QTimer
@@ -14,30 +13,15 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from snapdesk.api import SnapApi
 from snapdesk.core.kinds import CAMPAIGN
-from snapdesk.sandbox import SandboxServer
 from snapdesk.store import Store
 from snapdesk.ui.main_window import MainWindow
 from snapdesk.ui.session import Session
 
 
 @pytest.fixture
-def window(
-    qtbot: QtBot,
-    synced: Store,
-    api: SnapApi,
-    server: SandboxServer,
-    qloop: asyncio.AbstractEventLoop,
-) -> Iterator[MainWindow]:
-    session = Session(store=synced, loop=qloop, api=api, profile="default", sandbox=server)
-    win = MainWindow(session)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.experiment_runner.stop()
+def window(main_window: MainWindow) -> MainWindow:
+    return main_window
 
 
 def _menu_texts(window: MainWindow) -> list[str]:

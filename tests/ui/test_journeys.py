@@ -10,11 +10,9 @@ campaign after an ambiguous failure, and changes queued or posted by another pro
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +23,6 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from snapdesk.api import SnapApi
 from snapdesk.core.kinds import AD_ACCOUNT, AD_SQUAD, CAMPAIGN, ORGANIZATION
 from snapdesk.sandbox import SandboxServer
 from snapdesk.store import Store
@@ -36,7 +33,6 @@ from snapdesk.ui.dialogs.post_results import PostResultsDialog
 from snapdesk.ui.editors.campaign import CampaignEditor
 from snapdesk.ui.main_window import WINDOW_TITLE, MainWindow
 from snapdesk.ui.models.changes import STATE_COLUMN
-from snapdesk.ui.session import Session
 from snapdesk.ui.views.audiences import AudiencesPage
 from snapdesk.ui.views.conversions import ConversionsPage
 from tests.ui.changes_env import (
@@ -53,24 +49,8 @@ TIMEOUT = 20_000
 
 
 @pytest.fixture
-def window(
-    qtbot: QtBot,
-    synced: Store,
-    api: SnapApi,
-    server: SandboxServer,
-    qloop: asyncio.AbstractEventLoop,
-) -> Iterator[MainWindow]:
-    session = Session(store=synced, loop=qloop, api=api, profile="default", sandbox=server)
-    win = MainWindow(session)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.experiment_runner.stop()
-    for widget in QApplication.topLevelWidgets():
-        if isinstance(widget, LiveModeDialog | PostResultsDialog | ConflictsDialog):
-            widget.close()
+def window(main_window: MainWindow) -> MainWindow:
+    return main_window
 
 
 def press(qtbot: QtBot, widget: QWidget, sequence: str) -> None:

@@ -5,7 +5,6 @@ theme that is on."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterator
 
@@ -14,13 +13,10 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from snapdesk.api import SnapApi
 from snapdesk.core.kinds import CAMPAIGN
-from snapdesk.sandbox import SandboxServer
 from snapdesk.store import Store
 from snapdesk.ui import theme, tools_menu
 from snapdesk.ui.main_window import MainWindow
-from snapdesk.ui.session import Session
 
 HEX = re.compile(r"#[0-9a-fA-F]{6}\b")
 
@@ -91,20 +87,8 @@ def stale_icons(root: QWidget, now: theme.Colors, before: theme.Colors) -> list[
 
 
 @pytest.fixture
-def window(
-    qtbot: QtBot,
-    synced: Store,
-    api: SnapApi,
-    server: SandboxServer,
-    qloop: asyncio.AbstractEventLoop,
-) -> Iterator[MainWindow]:
-    session = Session(store=synced, loop=qloop, api=api, profile="default", sandbox=server)
-    win = MainWindow(session)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    yield win
-    win.experiment_runner.stop()
+def window(main_window: MainWindow) -> Iterator[MainWindow]:
+    yield main_window
     theme.apply_theme(QApplication.instance(), dark=False)  # type: ignore[arg-type]
 
 

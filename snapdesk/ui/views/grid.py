@@ -295,6 +295,9 @@ class _TotalsTable(QTableView):
 
     def set_right_margin(self, pixels: int) -> None:
         self.setViewportMargins(0, 0, pixels, 0)
+        # the scroll range follows the narrower viewport now, not at the next resize (the
+        # totals stopped 14 px short of the grid at the far right)
+        self.updateGeometries()
 
     def fit_height(self) -> None:
         """Tall enough for every totals row, up to TOTALS_MAX_ROWS (the grid keeps its room on
@@ -509,9 +512,7 @@ class GridView(QWidget):
         self.table.horizontalScrollBar().rangeChanged.connect(self._match_totals_width)
         self.totals_table.resized.connect(self._match_totals_width)
         self.totals_table.horizontalScrollBar().rangeChanged.connect(self._resync_totals_scroll)
-        self.table.horizontalScrollBar().valueChanged.connect(
-            self.totals_table.horizontalScrollBar().setValue
-        )
+        self.table.horizontalScrollBar().valueChanged.connect(self._resync_totals_scroll)
         self.table.verticalScrollBar().rangeChanged.connect(self._on_table_vscroll_range_changed)
         self.totals_table.hide()  # until there are figures to sum
         table_layout.addWidget(self.totals_table)
@@ -1490,7 +1491,14 @@ class GridView(QWidget):
         self._match_totals_width()
 
     def _resync_totals_scroll(self, *_args: object) -> None:
-        self.totals_table.horizontalScrollBar().setValue(self.table.horizontalScrollBar().value())
+        """The totals' columns at the grid's horizontal offset. Set on their header, which
+        places the cells: the totals' own (hidden) scroll bar can end short of the grid's."""
+        totals = self.totals_table
+        offset = self.table.horizontalScrollBar().value()
+        totals.horizontalScrollBar().setValue(offset)
+        if totals.horizontalHeader().offset() != offset:
+            totals.horizontalHeader().setOffset(offset)
+            totals.viewport().update()
 
     def _match_totals_width(self, *_args: object) -> None:
         """The totals' viewport exactly as wide as the grid's (whose vertical scroll bar takes
